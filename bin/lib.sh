@@ -1,0 +1,22 @@
+# Shared by bin/dev and bin/test: free ports and waiting for servers.
+# shellcheck shell=bash
+
+free_port() {
+  local port
+  while :; do
+    port=$((20000 + RANDOM % 40000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
+  done
+}
+
+wait_for_port() { # port seconds name
+  local i
+  for ((i = 0; i < $2 * 10; i++)); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "$3 did not start listening on port $1 within $2 s" >&2
+  return 1
+}
+
+faktory_bin() { echo "$(go env GOPATH 2>/dev/null || echo "$HOME/go")/bin/faktory"; }

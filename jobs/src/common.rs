@@ -1,0 +1,57 @@
+//! The pieces every PR event job carries: where it came from, which
+//! repository, and enough of the pull request to create its thread.
+//!
+//! Any event may be the first one Threadline sees for a PR (GitHub does not
+//! order deliveries), so every PR job carries a full [`PullRequest`], not just
+//! its number.
+
+use serde::{Deserialize, Serialize};
+
+/// One GitHub delivery: `X-GitHub-Hook-ID` plus `X-GitHub-Delivery`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    /// `X-GitHub-Delivery`, a GUID that a redelivery keeps.
+    pub id: String,
+    /// `X-GitHub-Hook-ID`; absent on some senders, so optional.
+    #[serde(default)]
+    pub hook_id: Option<String>,
+}
+
+impl Delivery {
+    /// The identity of a delivery across redeliveries: hook id plus GUID.
+    pub fn key(&self) -> String {
+        format!("{}:{}", self.hook_id.as_deref().unwrap_or("-"), self.id)
+    }
+}
+
+/// The repository a PR belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Repo {
+    /// GitHub's numeric id: stable across renames and transfers.
+    pub id: u64,
+    /// `owner/name`, for display only.
+    pub full_name: String,
+}
+
+/// What a thread needs to know about a pull request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullRequest {
+    pub number: u64,
+    pub title: String,
+    pub html_url: String,
+    /// Login of the PR's author.
+    pub author: String,
+    /// Base branch (`main`).
+    pub base_ref: String,
+    /// Head label (`octocat:feature`), which names forks too.
+    pub head_label: String,
+    #[serde(default)]
+    pub draft: bool,
+    /// The body with HTML comments removed, cut to a bounded length so
+    /// that a 25 MB payload never becomes a 25 MB job.
+    #[serde(default)]
+    pub body_excerpt: String,
+    /// True when `body_excerpt` was cut.
+    #[serde(default)]
+    pub body_truncated: bool,
+}

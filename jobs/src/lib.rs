@@ -1,0 +1,96 @@
+//! The typed job contract between Threadline's `web` and `worker` processes.
+//!
+//! `web` and `worker` are deployed separately and may run different versions
+//! during a rolling deploy, so this crate *is* the wire format. Every job kind
+//! is one struct implementing [`Job`]: its kind name (the Faktory `jobtype`),
+//! its queue, and its args, encoded as a single JSON object in Faktory's
+//! `args[0]`. The crate does no I/O.
+//!
+//! Compatibility rules, so that old and new processes can share a queue:
+//! - never rename or remove a field, a kind or a queue; add new ones instead;
+//! - every field added later is `#[serde(default)]`, so an older `web`'s jobs
+//!   still decode in a newer `worker`;
+//! - unknown fields are ignored, so a newer `web`'s jobs decode in an older
+//!   `worker`;
+//! - a change of meaning gets a new kind name (`pr.opened.v2`), never an edit.
+
+mod common;
+mod pr_opened;
+
+pub use common::{Delivery, PullRequest, Repo};
+pub use pr_opened::PrOpened;
+
+use serde::{de::DeserializeOwned, Serialize};
+
+/// The queue of every event job: PR activity is cheap and ordered per PR
+/// only by the guards in the worker, so one queue is enough for now.
+pub const QUEUE_EVENTS: &str = "threadline-events";
+
+/// Every queue Threadline uses, in the priority order a worker takes them.
+pub const ALL_QUEUES: &[&str] = &[QUEUE_EVENTS];
+
+/// Every job kind a worker must be able to perform.
+pub const ALL_KINDS: &[&str] = &[PrOpened::KIND];
+
+/// A job kind: its name, its queue and its typed args.
+pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
+    /// The Faktory `jobtype`. Stable forever once released.
+    const KIND: &'static str;
+    /// The logical queue this kind is pushed to.
+    const QUEUE: &'static str;
+
+    /// The GitHub delivery this job was made from.
+    fn delivery(&self) -> &Delivery;
+}
+
+/// A job ready to push: what Faktory needs, without depending on a client.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Envelope {
+    pub kind: &'static str,
+    pub queue: &'static str,
+    pub args: Vec<serde_json::Value>,
+}
+
+/// Encodes a job as Faktory args: a one-element array holding the args object.
+pub fn encode<J: Job>(job: &J) -> Result<Envelope, serde_json::Error> {
+    Ok(Envelope {
+        kind: J::KIND,
+        queue: J::QUEUE,
+        args: vec![serde_json::to_value(job)?],
+    })
+}
+
+/// Why a job's args could not be read back.
+#[derive(Debug)]
+pub enum DecodeError {
+    /// `args` was not a one-element array.
+    Arity(usize),
+    /// The object did not match the kind's args struct.
+    Shape(serde_json::Error),
+}
+
+impl std::fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DecodeError::Arity(n) => write!(f, "expected 1 job argument, got {n}"),
+            DecodeError::Shape(e) => write!(f, "job arguments do not match the contract: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for DecodeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            DecodeError::Arity(_) => None,
+            DecodeError::Shape(e) => Some(e),
+        }
+    }
+}
+
+/// Decodes Faktory args produced by [`encode`] back into the typed job.
+pub fn decode<J: Job>(args: &[serde_json::Value]) -> Result<J, DecodeError> {
+    match args {
+        [one] => J::deserialize(one).map_err(DecodeError::Shape),
+        other => Err(DecodeError::Arity(other.len())),
+    }
+}

@@ -1,0 +1,16 @@
+//! Threadline: GitHub pull-request activity mirrored into Discord threads,
+//! one thread per PR, through a durable Faktory job system.
+//!
+//! `web` ([`web`]) verifies deliveries and queues typed jobs; `worker`
+//! ([`worker`]) performs them against Discord with guards in Redis that
+//! make every effect happen at most once, while Faktory's retries make it
+//! happen at least once.
+
+pub mod discord;
+pub mod github;
+pub mod queue;
+pub mod settings;
+pub mod store;
+pub mod text;
+pub mod web;
+pub mod worker;

@@ -1,0 +1,271 @@
+//! Typed settings, read once from the environment (12-factor).
+//!
+//! Each binary builds its own settings struct at start and refuses to start,
+//! with a message naming the variable, when something required is missing
+//! or malformed. Nothing else in the crate reads the environment.
+
+use anyhow::{bail, Context as _};
+use std::time::Duration;
+
+/// Where Faktory is and how to log in.
+#[derive(Clone)]
+pub struct FaktoryAddr {
+    /// `host:port`.
+    pub host_port: String,
+    /// Already percent-decoded.
+    pub password: Option<String>,
+}
+
+impl std::fmt::Debug for FaktoryAddr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let pw = self.password.as_ref().map(|_| "***");
+        write!(f, "FaktoryAddr({}, password: {:?})", self.host_port, pw)
+    }
+}
+
+impl FaktoryAddr {
+    /// Parses `tcp://[:password@]host[:port]`, decoding the password.
+    pub fn parse(raw: &str) -> anyhow::Result<Self> {
+        let url = url::Url::parse(raw).context("FAKTORY_URL is not a URL")?;
+        if url.scheme() != "tcp" {
+            bail!("FAKTORY_URL must start with tcp:// (TLS is not supported)");
+        }
+        let host = url.host_str().context("FAKTORY_URL has no host")?;
+        let port = url.port().unwrap_or(7419);
+        let password = match url.password() {
+            None | Some("") => None,
+            Some(p) => Some(
+                percent_encoding::percent_decode_str(p)
+                    .decode_utf8()
+                    .context("FAKTORY_URL password is not UTF-8 once decoded")?
+                    .into_owned(),
+            ),
+        };
+        Ok(FaktoryAddr {
+            host_port: format!("{host}:{port}"),
+            password,
+        })
+    }
+}
+
+/// Settings shared by `web` and `worker`.
+#[derive(Debug, Clone)]
+pub struct Common {
+    pub faktory: FaktoryAddr,
+    pub redis_url: String,
+    /// Prefixes queue names and Redis keys; empty in production, per-test
+    /// in tests so that tests sharing one Faktory and Redis never meet.
+    pub namespace: String,
+}
+
+impl Common {
+    pub fn from_env() -> anyhow::Result<Self> {
+        Ok(Common {
+            faktory: FaktoryAddr::parse(&var_or("FAKTORY_URL", "tcp://127.0.0.1:7419"))?,
+            redis_url: var_or("REDIS_URL", "redis://127.0.0.1:6379"),
+            namespace: var_or("THREADLINE_NAMESPACE", ""),
+        })
+    }
+
+    /// The physical Faktory queue of a logical queue.
+    pub fn queue(&self, logical: &str) -> String {
+        if self.namespace.is_empty() {
+            logical.to_string()
+        } else {
+            format!("{}-{logical}", self.namespace)
+        }
+    }
+
+    /// The Redis key prefix: `threadline:` plus the namespace.
+    pub fn key_prefix(&self) -> String {
+        if self.namespace.is_empty() {
+            "threadline:".to_string()
+        } else {
+            format!("threadline:{}:", self.namespace)
+        }
+    }
+}
+
+/// Settings of the `web` process.
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    pub common: Common,
+    pub port: u16,
+    pub webhook_secret: Secret,
+    pub reserve_for: Duration,
+}
+
+impl WebSettings {
+    pub fn from_env() -> anyhow::Result<Self> {
+        let secret = std::env::var("GITHUB_WEBHOOK_SECRET").unwrap_or_default();
+        if secret.is_empty() {
+            bail!("GITHUB_WEBHOOK_SECRET is not set: web refuses to accept unsigned webhooks");
+        }
+        Ok(WebSettings {
+            common: Common::from_env()?,
+            port: parse_var("PORT", 3000)?,
+            webhook_secret: Secret(secret),
+            reserve_for: Duration::from_secs(parse_var("JOB_RESERVE_FOR_SECS", 600)?),
+        })
+    }
+}
+
+/// Settings of the `worker` process.
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    pub common: Common,
+    pub discord: DiscordSettings,
+    /// Logical queue names, in priority order.
+    pub queues: Vec<String>,
+    pub concurrency: usize,
+    pub shutdown_timeout: Duration,
+}
+
+/// How the worker reaches Discord.
+#[derive(Debug, Clone)]
+pub struct DiscordSettings {
+    /// `None` means dry run: actions are logged, not sent.
+    pub token: Option<Secret>,
+    pub channel_id: u64,
+    pub api_url: String,
+    /// Overall deadline of one Discord call, retries inside twilight included.
+    pub call_deadline: Duration,
+}
+
+impl WorkerSettings {
+    /// Reads the environment, then lets `--queues` and `--concurrency` win.
+    pub fn from_env_and_args(args: &[String]) -> anyhow::Result<Self> {
+        let mut queues = var_or("WORKER_QUEUES", &threadline_jobs::ALL_QUEUES.join(","));
+        let mut concurrency = var_or("WORKER_CONCURRENCY", "10");
+        let mut it = args.iter();
+        while let Some(arg) = it.next() {
+            let (flag, inline) = match arg.split_once('=') {
+                Some((f, v)) => (f, Some(v.to_string())),
+                None => (arg.as_str(), None),
+            };
+            let target = match flag {
+                "--queues" => &mut queues,
+                "--concurrency" => &mut concurrency,
+                other => bail!("unknown argument {other:?}; expected --queues or --concurrency"),
+            };
+            *target = match inline {
+                Some(v) => v,
+                None => it
+                    .next()
+                    .with_context(|| format!("{flag} needs a value"))?
+                    .clone(),
+            };
+        }
+        let queues = split_queues(&queues)?;
+        let concurrency: usize = concurrency.parse().context("concurrency is not a number")?;
+        if concurrency == 0 {
+            bail!("concurrency must be at least 1");
+        }
+        Ok(WorkerSettings {
+            common: Common::from_env()?,
+            discord: DiscordSettings::from_env()?,
+            queues,
+            concurrency,
+            shutdown_timeout: Duration::from_secs(parse_var("WORKER_SHUTDOWN_TIMEOUT_SECS", 25)?),
+        })
+    }
+}
+
+impl DiscordSettings {
+    fn from_env() -> anyhow::Result<Self> {
+        let dry_run = var_or("DISCORD_DRY_RUN", "0") == "1";
+        let token = std::env::var("DISCORD_TOKEN")
+            .ok()
+            .filter(|t| !t.is_empty());
+        let token = match (dry_run, token) {
+            (true, _) => None,
+            (false, Some(t)) => Some(Secret(t)),
+            (false, None) => {
+                bail!("DISCORD_TOKEN is not set (set DISCORD_DRY_RUN=1 to run without Discord)")
+            }
+        };
+        let channel = var_or("DISCORD_CHANNEL_ID", "");
+        let channel_id = match (token.is_some(), channel.parse::<u64>()) {
+            (_, Ok(id)) if id > 0 => id,
+            (false, _) if channel.is_empty() => 1,
+            _ => bail!("DISCORD_CHANNEL_ID must be the numeric id of the parent text channel"),
+        };
+        Ok(DiscordSettings {
+            token,
+            channel_id,
+            api_url: var_or("DISCORD_API_URL", "https://discord.com"),
+            call_deadline: Duration::from_secs(parse_var("DISCORD_CALL_DEADLINE_SECS", 20)?),
+        })
+    }
+}
+
+/// A value that must never reach a log line.
+#[derive(Clone)]
+pub struct Secret(pub String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+fn split_queues(raw: &str) -> anyhow::Result<Vec<String>> {
+    let queues: Vec<String> = raw
+        .split(',')
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+        .map(String::from)
+        .collect();
+    if queues.is_empty() {
+        bail!("no queues given: WORKER_QUEUES or --queues must name at least one");
+    }
+    Ok(queues)
+}
+
+fn var_or(name: &str, default: &str) -> String {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| default.to_string())
+}
+
+fn parse_var<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T> {
+    match std::env::var(name).ok().filter(|v| !v.is_empty()) {
+        None => Ok(default),
+        Some(v) => v
+            .parse()
+            .ok()
+            .with_context(|| format!("{name}={v:?} is not a valid number")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn faktory_password_is_percent_decoded() {
+        let a = FaktoryAddr::parse("tcp://:p%40ss%2Fw0rd@localhost:7000").unwrap();
+        assert_eq!(a.host_port, "localhost:7000");
+        assert_eq!(a.password.as_deref(), Some("p@ss/w0rd"));
+        assert!(!format!("{a:?}").contains("p@ss"));
+    }
+
+    #[test]
+    fn faktory_defaults_port_and_rejects_other_schemes() {
+        assert_eq!(FaktoryAddr::parse("tcp://h").unwrap().host_port, "h:7419");
+        assert!(FaktoryAddr::parse("tcp+tls://h:1").is_err());
+    }
+
+    #[test]
+    fn queues_split_and_trim() {
+        assert_eq!(split_queues(" a, b ,,c").unwrap(), vec!["a", "b", "c"]);
+        assert!(split_queues(" , ").is_err());
+    }
+}

@@ -1,0 +1,86 @@
+//! Queueing a delivery's job at most once per delivery, durably.
+//!
+//! A 2xx must mean Faktory answered OK to a PUSH for this delivery. So the
+//! delivery is marked in Redis only *after* the PUSH succeeds: a copy that
+//! finds the mark may answer 2xx at once, and a redelivery after a failed
+//! PUSH finds no mark and is queued. Two copies racing past the check both
+//! push; the worker's guards make the second job a no-op. The mark is
+//! written off the response path, since it only saves work.
+
+use crate::queue::Producer;
+use crate::store::DELIVERY_TTL;
+use anyhow::Context as _;
+use redis::aio::ConnectionManager;
+use redis::AsyncCommands;
+use tokio::sync::OnceCell;
+
+/// What happened to a delivery's job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Intake {
+    Queued,
+    Duplicate,
+}
+
+pub struct Intaker {
+    producer: Producer,
+    redis_url: String,
+    redis: OnceCell<ConnectionManager>,
+    key_prefix: String,
+}
+
+impl Intaker {
+    pub fn new(producer: Producer, redis_url: String, key_prefix: String) -> Self {
+        Intaker {
+            producer,
+            redis_url,
+            redis: OnceCell::new(),
+            key_prefix,
+        }
+    }
+
+    /// Queues `job` unless this delivery was queued before.
+    pub async fn accept(&self, delivery_key: &str, job: faktory::Job) -> anyhow::Result<Intake> {
+        let mut redis = self.redis().await?;
+        let key = format!("{}delivery:{delivery_key}", self.key_prefix);
+        let seen: bool = redis
+            .exists(&key)
+            .await
+            .context("checking the delivery in Redis")?;
+        if seen {
+            return Ok(Intake::Duplicate);
+        }
+        self.producer.push(job).await?;
+        actix_web::rt::spawn(async move {
+            let marked: redis::RedisResult<()> =
+                redis.set_ex(&key, 1, DELIVERY_TTL.as_secs()).await;
+            if let Err(e) = marked {
+                log::warn!("could not mark delivery {key} as queued: {e}");
+            }
+        });
+        Ok(Intake::Queued)
+    }
+
+    /// Readiness: Redis answers PING and Faktory answers INFO.
+    pub async fn ready(&self) -> anyhow::Result<()> {
+        let mut redis = self.redis().await?;
+        let _: String = redis::cmd("PING")
+            .query_async(&mut redis)
+            .await
+            .context("Redis PING")?;
+        self.producer.ping().await
+    }
+
+    async fn redis(&self) -> anyhow::Result<ConnectionManager> {
+        let url = self.redis_url.clone();
+        let conn = self
+            .redis
+            .get_or_try_init(|| async {
+                // Opened on the producer's runtime, so its driver task outlives any one request.
+                self.producer
+                    .run(async move { crate::store::connect(&url).await })
+                    .await
+            })
+            .await?;
+        Ok(conn.clone())
+    }
+}

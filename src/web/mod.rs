@@ -1,0 +1,93 @@
+//! The `web` process: GitHub deliveries in, typed Faktory jobs out.
+//!
+//! [`Application`] takes an already-bound listener (tests bind port 0) and
+//! serves `POST /webhooks/github`, `GET /healthz` and `GET /readyz`. It
+//! never talks to Discord; a delivery's whole cost is a Redis check and a
+//! Faktory PUSH.
+
+mod error;
+mod intake;
+mod receive;
+mod route;
+pub mod signature;
+
+pub use error::WebhookError;
+pub use intake::Intake;
+
+use crate::queue::Producer;
+use crate::settings::{Secret, WebSettings};
+use actix_web::{dev::Server, web, App, HttpResponse, HttpServer};
+use std::net::TcpListener;
+
+/// GitHub's own cap on payloads.
+pub const MAX_BODY: usize = 25 * 1024 * 1024;
+
+/// Everything a request handler needs, shared by all actix workers.
+pub struct State {
+    secret: Secret,
+    intaker: intake::Intaker,
+    plan: route::JobPlan,
+}
+
+pub struct Application {
+    server: Server,
+    port: u16,
+}
+
+impl Application {
+    /// Binds `0.0.0.0:$PORT` and builds the server.
+    pub fn build(settings: WebSettings) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(("0.0.0.0", settings.port))?;
+        Self::with_listener(settings, listener)
+    }
+
+    /// Builds the server on a listener the caller bound.
+    pub fn with_listener(settings: WebSettings, listener: TcpListener) -> anyhow::Result<Self> {
+        let port = listener.local_addr()?.port();
+        let producer = Producer::start(settings.common.faktory.clone())?;
+        let state = web::Data::new(State {
+            secret: settings.webhook_secret.clone(),
+            intaker: intake::Intaker::new(
+                producer,
+                settings.common.redis_url.clone(),
+                settings.common.key_prefix(),
+            ),
+            plan: route::JobPlan {
+                common: settings.common.clone(),
+                reserve_for: settings.reserve_for,
+            },
+        });
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(web::PayloadConfig::new(MAX_BODY))
+                .route("/webhooks/github", web::post().to(receive::receive))
+                .route(
+                    "/healthz",
+                    web::get().to(|| async { HttpResponse::Ok().body("ok") }),
+                )
+                .route("/readyz", web::get().to(readyz))
+        })
+        .listen(listener)?
+        .run();
+        Ok(Application { server, port })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+async fn readyz(state: web::Data<State>) -> HttpResponse {
+    match state.intaker.ready().await {
+        Ok(()) => HttpResponse::Ok().body("ready"),
+        Err(e) => {
+            log::warn!("not ready: {e:#}");
+            HttpResponse::ServiceUnavailable().body("not ready")
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! Fetching and performing: `concurrency` slots, each with its own
+//! Faktory connection, one job at a time.
+//!
+//! The faktory crate's own run loop FAILs in-flight jobs the moment a
+//! shutdown starts and exits the process on reconnect failure, so slots
+//! drive `Worker::run_one` themselves: they stop fetching when draining,
+//! reconnect with backoff when Faktory goes away, and send a job that
+//! failed for good straight to the dead set.
+
+use super::{jobs, Context, Guards, JobError, Phase, Shutdown};
+use crate::discord::Discord;
+use crate::queue::{connect_client, SafeStream};
+use crate::settings::WorkerSettings;
+use faktory::mutate::JobSet;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::task::JoinSet;
+
+/// How the worker ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Exit {
+    Drained,
+    Unauthorized,
+}
+
+/// Runs until `shutdown` drains, or Discord rejects the token.
+pub async fn run(settings: WorkerSettings, shutdown: Shutdown) -> anyhow::Result<Exit> {
+    let ctx = Arc::new(context(&settings, &shutdown).await?);
+    if ctx.discord.is_dry_run() {
+        log::warn!("DISCORD DRY RUN: no Discord calls will be made; actions are only logged");
+    }
+    let queues: Vec<String> = settings
+        .queues
+        .iter()
+        .map(|q| settings.common.queue(q))
+        .collect();
+    log::info!(
+        "worker fetching from {queues:?} with concurrency {}",
+        settings.concurrency
+    );
+    let shared = Arc::new(Shared {
+        ctx,
+        shutdown: shutdown.clone(),
+        settings,
+        queues,
+    });
+    let mut slots = JoinSet::new();
+    for id in 0..shared.settings.concurrency {
+        slots.spawn(slot_loop(id, shared.clone()));
+    }
+    let all_done = async { while slots.join_next().await.is_some() {} };
+    let overdue = async {
+        shutdown.reached(Phase::Abort).await;
+        tokio::time::sleep(Duration::from_secs(10)).await;
+    };
+    tokio::select! {
+        _ = all_done => {}
+        _ = overdue => log::warn!("some jobs did not stop after the drain deadline; exiting anyway"),
+    }
+    Ok(if shutdown.is_fatal() {
+        Exit::Unauthorized
+    } else {
+        Exit::Drained
+    })
+}
+
+struct Shared {
+    ctx: Arc<Context>,
+    shutdown: Shutdown,
+    settings: WorkerSettings,
+    queues: Vec<String>,
+}
+
+async fn context(settings: &WorkerSettings, shutdown: &Shutdown) -> anyhow::Result<Context> {
+    let mut backoff = Backoff::default();
+    let redis = loop {
+        match crate::store::connect(&settings.common.redis_url).await {
+            Ok(r) => break r,
+            Err(e) if shutdown.phase() == Phase::Running => {
+                log::warn!("{e:#}; retrying");
+                backoff.wait(shutdown).await;
+            }
+            Err(e) => return Err(e),
+        }
+    };
+    Ok(Context {
+        discord: Discord::new(&settings.discord),
+        guards: Guards::new(redis, settings.common.key_prefix()),
+        channel_id: settings.discord.channel_id,
+    })
+}
+
+async fn slot_loop(id: usize, shared: Arc<Shared>) {
+    let doomed = Arc::new(Mutex::new(None::<faktory::JobId>));
+    let mut backoff = Backoff::default();
+    while shared.shutdown.phase() == Phase::Running {
+        let mut worker = match connect(&shared, &doomed).await {
+            Ok(w) => w,
+            Err(e) => {
+                log::warn!("slot {id}: cannot reach Faktory: {e:#}");
+                backoff.wait(&shared.shutdown).await;
+                continue;
+            }
+        };
+        backoff = Backoff::default();
+        while shared.shutdown.phase() == Phase::Running {
+            if let Err(e) = worker.run_one(0, &shared.queues).await {
+                log::warn!("slot {id}: lost Faktory ({e}); reconnecting");
+                break;
+            }
+            let jid = doomed.lock().unwrap_or_else(|p| p.into_inner()).take();
+            if let Some(jid) = jid {
+                bury(&shared, &jid).await;
+            }
+        }
+    }
+}
+
+/// One slot's connection, with a handler for every job kind.
+async fn connect(
+    shared: &Arc<Shared>,
+    doomed: &Arc<Mutex<Option<faktory::JobId>>>,
+) -> anyhow::Result<faktory::Worker<JobError>> {
+    let addr = &shared.settings.common.faktory;
+    let mut builder = faktory::Worker::builder::<JobError>().labels(["threadline".to_string()]);
+    for kind in threadline_jobs::ALL_KINDS {
+        let (shared, doomed) = (shared.clone(), doomed.clone());
+        builder = builder.register_fn(*kind, move |job| {
+            let (shared, doomed) = (shared.clone(), doomed.clone());
+            async move { perform(&shared, &doomed, job).await }
+        });
+    }
+    let stream = SafeStream::connect(&addr.host_port).await?;
+    let connecting = builder.connect_with(stream, addr.password.clone());
+    let worker = tokio::time::timeout(crate::queue::CONNECT_TIMEOUT, connecting).await??;
+    Ok(worker)
+}
+
+async fn perform(
+    shared: &Shared,
+    doomed: &Mutex<Option<faktory::JobId>>,
+    job: faktory::Job,
+) -> Result<(), JobError> {
+    let started = Instant::now();
+    let result = tokio::select! {
+        r = jobs::perform(&shared.ctx, &job) => r,
+        _ = shared.shutdown.reached(Phase::Abort) => Err(JobError::Interrupted),
+    };
+    let outcome = match &result {
+        Ok(()) => "done".to_string(),
+        Err(e) => e.to_string(),
+    };
+    log::info!(
+        "job={} kind={} outcome={outcome:?} duration_ms={}",
+        job.id().as_ref() as &str,
+        job.kind(),
+        started.elapsed().as_millis()
+    );
+    match &result {
+        Err(JobError::Unauthorized) => {
+            log::error!("Discord rejected DISCORD_TOKEN (401): stopping; jobs stay queued");
+            shared.shutdown.fail();
+        }
+        Err(e) if e.is_permanent() => {
+            *doomed.lock().unwrap_or_else(|p| p.into_inner()) = Some(job.id().clone());
+        }
+        _ => {}
+    }
+    result
+}
+
+/// Moves a job that failed for good from the retry set to the dead set.
+async fn bury(shared: &Shared, jid: &faktory::JobId) {
+    let killed = async {
+        let mut client = connect_client(&shared.settings.common.faktory).await?;
+        client
+            .kill_by_ids(JobSet::Retries, &[jid])
+            .await
+            .map_err(anyhow::Error::from)
+    };
+    if let Err(e) = killed.await {
+        log::warn!(
+            "job {} failed for good but stays in the retry set: {e:#}",
+            jid.as_ref() as &str
+        );
+    }
+}
+
+/// Exponential backoff from 100 ms to 5 s, cut short by a shutdown.
+struct Backoff(Duration);
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff(Duration::from_millis(100))
+    }
+}
+
+impl Backoff {
+    async fn wait(&mut self, shutdown: &Shutdown) {
+        tokio::select! {
+            _ = tokio::time::sleep(self.0) => {}
+            _ = shutdown.reached(Phase::Draining) => {}
+        }
+        self.0 = (self.0 * 2).min(Duration::from_secs(5));
+    }
+}

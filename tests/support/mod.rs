@@ -1,0 +1,4 @@
+#![allow(dead_code)]
+pub mod app;
+pub mod fake_discord;
+pub mod servers;

@@ -1,0 +1,181 @@
+//! Real servers for tests: the Faktory and Redis that `bin/test` started
+//! (from `FAKTORY_URL` and `REDIS_URL`), and private Faktory servers for
+//! tests that stop, restart or inspect one.
+//!
+//! A test that cannot reach its server fails loudly; nothing is skipped.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// A name no other test (or test run) uses: queues and keys live under it.
+pub fn unique_namespace() -> String {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "t{}x{}x{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst),
+        nanos % 100_000
+    )
+}
+
+/// The shared Faktory of this test run; `bin/test` sets it.
+pub fn shared_faktory_url() -> String {
+    std::env::var("FAKTORY_URL").expect("FAKTORY_URL is not set: run the tests through bin/test")
+}
+
+/// The shared Redis of this test run; `bin/test` sets it.
+pub fn shared_redis_url() -> String {
+    std::env::var("REDIS_URL").expect("REDIS_URL is not set: run the tests through bin/test")
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Waits until `port` accepts connections, or panics.
+pub fn wait_for_port(port: u16, within: Duration) {
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < within,
+            "nothing listens on port {port} after {within:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A private Faktory server, stopped with SIGTERM (so it saves) on drop.
+pub struct FaktoryServer {
+    pub port: u16,
+    pub ui_port: u16,
+    pub password: Option<String>,
+    dir: PathBuf,
+    child: Option<Child>,
+}
+
+impl FaktoryServer {
+    pub fn start() -> Self {
+        Self::start_with(None)
+    }
+
+    pub fn start_with(password: Option<&str>) -> Self {
+        // Unix socket paths are short-limited, so the data dir is too.
+        let dir = PathBuf::from(format!("/tmp/tlf{}", unique_namespace()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut server = FaktoryServer {
+            port: free_port(),
+            ui_port: free_port(),
+            password: password.map(String::from),
+            dir,
+            child: None,
+        };
+        server.boot();
+        server
+    }
+
+    fn boot(&mut self) {
+        let bin = std::env::var("FAKTORY_BIN").unwrap_or_else(|_| "faktory".into());
+        let mut cmd = Command::new(&bin);
+        cmd.args(["-b", &format!("127.0.0.1:{}", self.port)])
+            .args(["-w", &format!("127.0.0.1:{}", self.ui_port)])
+            .args(["-d", self.dir.to_str().unwrap()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        match &self.password {
+            Some(pw) => cmd.args(["-e", "production"]).env("FAKTORY_PASSWORD", pw),
+            None => cmd
+                .args(["-e", "development"])
+                .env_remove("FAKTORY_PASSWORD"),
+        };
+        let child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start Faktory ({bin}): {e}"));
+        self.child = Some(child);
+        wait_for_port(self.port, Duration::from_secs(20));
+    }
+
+    /// `tcp://[:password@]127.0.0.1:port`, the password percent-encoded.
+    pub fn url(&self) -> String {
+        match &self.password {
+            None => format!("tcp://127.0.0.1:{}", self.port),
+            Some(pw) => {
+                let enc =
+                    percent_encoding::utf8_percent_encode(pw, percent_encoding::NON_ALPHANUMERIC);
+                format!("tcp://:{enc}@127.0.0.1:{}", self.port)
+            }
+        }
+    }
+
+    /// SIGTERM, then wait for the process to exit.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status();
+            let _ = child.wait();
+        }
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Starts again on the same port and data.
+    pub fn restart(&mut self) {
+        self.stop();
+        self.boot();
+    }
+
+    /// Faktory's own Redis, to look at its sets.
+    pub async fn storage(&self) -> redis::aio::MultiplexedConnection {
+        let sock = self.dir.join("redis.sock");
+        let client = redis::Client::open(format!("unix://{}", sock.display())).unwrap();
+        client
+            .get_multiplexed_async_connection()
+            .await
+            .expect("Faktory's Redis socket")
+    }
+
+    /// The jobs in `retry` or `dead`, as JSON.
+    pub async fn set_jobs(&self, set: &str) -> Vec<serde_json::Value> {
+        let mut conn = self.storage().await;
+        let raw: Vec<String> = redis::cmd("ZRANGE")
+            .arg(set)
+            .arg(0)
+            .arg(-1)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        raw.iter()
+            .map(|j| serde_json::from_str(j).unwrap())
+            .collect()
+    }
+
+    /// Requeues every job in the retry set now, skipping the backoff.
+    pub async fn requeue_retries(&self) {
+        let mut client = faktory::Client::connect_to(&self.url()).await.unwrap();
+        client
+            .requeue(
+                faktory::mutate::JobSet::Retries,
+                &faktory::mutate::Filter::empty(),
+            )
+            .await
+            .unwrap();
+    }
+}
+
+impl Drop for FaktoryServer {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
