@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::app::{fixture, sign, spawn_app, TestApp};
+use support::app::{fixture, join_all, sign, spawn_app, TestApp};
 use threadline_jobs::{decode, PrOpened};
 
 async fn assert_no_trace(app: &TestApp) {
@@ -68,40 +68,12 @@ async fn concurrent_copies_are_all_acknowledged() {
     let app = spawn_app().await;
     let body = fixture("pull_request/opened.json");
     let sends = (0..8).map(|_| app.deliver("pull_request", "same", &body));
-    for res in futures_join_all(sends).await {
+    for res in join_all(sends).await {
         assert_eq!(res.status(), 202);
     }
     // Redundant jobs are allowed (the worker's guards hold); none lost.
     let queued = app.queued().await;
     assert!((1..=8).contains(&queued), "queued {queued}");
-}
-
-async fn futures_join_all<F: std::future::Future>(futs: impl Iterator<Item = F>) -> Vec<F::Output> {
-    let handles: Vec<_> = futs.collect();
-    let mut out = Vec::new();
-    let mut pinned: Vec<_> = handles.into_iter().map(Box::pin).collect();
-    // Poll all concurrently by joining them through a JoinSet-free select loop.
-    while !pinned.is_empty() {
-        let (res, _, rest) = select_first(pinned).await;
-        out.push(res);
-        pinned = rest;
-    }
-    out
-}
-
-async fn select_first<F: std::future::Future + Unpin>(
-    mut futs: Vec<F>,
-) -> (F::Output, usize, Vec<F>) {
-    std::future::poll_fn(move |cx| {
-        for i in 0..futs.len() {
-            if let std::task::Poll::Ready(v) = std::pin::Pin::new(&mut futs[i]).poll(cx) {
-                let _ = futs.remove(i);
-                return std::task::Poll::Ready((v, i, std::mem::take(&mut futs)));
-            }
-        }
-        std::task::Poll::Pending
-    })
-    .await
 }
 
 #[tokio::test(flavor = "multi_thread")]
