@@ -128,7 +128,7 @@ impl Discord {
         nonce: &str,
     ) -> Result<u64, DiscordError> {
         let Discord::Live { http, deadline } = self else {
-            log::warn!("DRY RUN: post to channel {channel} (nonce {nonce}):\n{content}");
+            log::info!("DRY RUN: post to channel {channel} (nonce {nonce}):\n{content}");
             return Ok(id_from(nonce));
         };
         let body = MessageBody {

@@ -6,6 +6,11 @@
 //! drive `Worker::run_one` themselves: they stop fetching when draining,
 //! reconnect with backoff when Faktory goes away, and send a job that
 //! failed for good straight to the dead set.
+//!
+//! Faktory reaps connections of a process that has not sent BEAT for a
+//! minute, and only the crate's own run loop sends BEAT. So all slots share
+//! one worker id, and a zero-slot crate `Worker` runs beside them purely to
+//! heartbeat for that id; a TERMINATE from the Web UI starts a drain.
 
 use super::{jobs, Context, Guards, JobError, Phase, Shutdown};
 use crate::discord::Discord;
@@ -38,17 +43,19 @@ pub async fn run(settings: WorkerSettings, shutdown: Shutdown) -> anyhow::Result
         "worker fetching from {queues:?} with concurrency {}",
         settings.concurrency
     );
-    let shared = Arc::new(Shared {
-        ctx,
-        shutdown: shutdown.clone(),
-        settings,
-        queues,
-    });
+    let wid = faktory::WorkerId::random();
+    let shared = Arc::new(Shared { ctx, shutdown: shutdown.clone(), settings, queues, wid });
+    let (slots_done, heartbeat_stop) = tokio::sync::watch::channel(false);
+    let heartbeat = tokio::spawn(heartbeat_loop(shared.clone(), heartbeat_stop));
     let mut slots = JoinSet::new();
     for id in 0..shared.settings.concurrency {
         slots.spawn(slot_loop(id, shared.clone()));
     }
-    let all_done = async { while slots.join_next().await.is_some() {} };
+    let all_done = async {
+        while slots.join_next().await.is_some() {}
+        let _ = slots_done.send(true);
+        let _ = heartbeat.await;
+    };
     let overdue = async {
         shutdown.reached(Phase::Abort).await;
         tokio::time::sleep(Duration::from_secs(10)).await;
@@ -69,6 +76,8 @@ struct Shared {
     shutdown: Shutdown,
     settings: WorkerSettings,
     queues: Vec<String>,
+    /// This process's Faktory identity, shared by every slot.
+    wid: faktory::WorkerId,
 }
 
 async fn context(settings: &WorkerSettings, shutdown: &Shutdown) -> anyhow::Result<Context> {
@@ -122,7 +131,7 @@ async fn connect(
     doomed: &Arc<Mutex<Option<faktory::JobId>>>,
 ) -> anyhow::Result<faktory::Worker<JobError>> {
     let addr = &shared.settings.common.faktory;
-    let mut builder = faktory::Worker::builder::<JobError>().labels(["threadline".to_string()]);
+    let mut builder = worker_builder(shared);
     for kind in threadline_jobs::ALL_KINDS {
         let (shared, doomed) = (shared.clone(), doomed.clone());
         builder = builder.register_fn(*kind, move |job| {
@@ -134,6 +143,47 @@ async fn connect(
     let connecting = builder.connect_with(stream, addr.password.clone());
     let worker = tokio::time::timeout(crate::queue::CONNECT_TIMEOUT, connecting).await??;
     Ok(worker)
+}
+
+fn worker_builder(shared: &Shared) -> faktory::WorkerBuilder<JobError> {
+    faktory::Worker::builder::<JobError>()
+        .wid(shared.wid.clone())
+        .labels(["threadline".to_string()])
+}
+
+/// Sends BEAT for this process until the slots are done (`stop`).
+async fn heartbeat_loop(shared: Arc<Shared>, stop: tokio::sync::watch::Receiver<bool>) {
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|done| *done).await;
+    };
+    let mut backoff = Backoff::default();
+    loop {
+        let beating = async {
+            let addr = &shared.settings.common.faktory;
+            let stream = SafeStream::connect(&addr.host_port).await?;
+            let connecting = worker_builder(&shared)
+                .workers(0)
+                .with_graceful_shutdown(stopped(stop.clone()))
+                .connect_with(stream, addr.password.clone());
+            let mut beater = tokio::time::timeout(crate::queue::CONNECT_TIMEOUT, connecting).await??;
+            anyhow::Ok(beater.run(&shared.queues).await?)
+        };
+        match beating.await {
+            Ok(details) if details.reason == faktory::StopReason::ServerInstruction => {
+                log::warn!("Faktory asked this worker to stop (Web UI): draining");
+                shared.shutdown.begin();
+                return;
+            }
+            Ok(_) => return,
+            Err(e) => {
+                log::warn!("heartbeat: lost Faktory ({e:#}); reconnecting");
+                tokio::select! {
+                    _ = backoff.wait(&shared.shutdown) => {}
+                    _ = stopped(stop.clone()) => return,
+                }
+            }
+        }
+    }
 }
 
 async fn perform(
