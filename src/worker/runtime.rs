@@ -44,7 +44,13 @@ pub async fn run(settings: WorkerSettings, shutdown: Shutdown) -> anyhow::Result
         settings.concurrency
     );
     let wid = faktory::WorkerId::random();
-    let shared = Arc::new(Shared { ctx, shutdown: shutdown.clone(), settings, queues, wid });
+    let shared = Arc::new(Shared {
+        ctx,
+        shutdown: shutdown.clone(),
+        settings,
+        queues,
+        wid,
+    });
     let (slots_done, heartbeat_stop) = tokio::sync::watch::channel(false);
     let heartbeat = tokio::spawn(heartbeat_loop(shared.clone(), heartbeat_stop));
     let mut slots = JoinSet::new();
@@ -165,7 +171,8 @@ async fn heartbeat_loop(shared: Arc<Shared>, stop: tokio::sync::watch::Receiver<
                 .workers(0)
                 .with_graceful_shutdown(stopped(stop.clone()))
                 .connect_with(stream, addr.password.clone());
-            let mut beater = tokio::time::timeout(crate::queue::CONNECT_TIMEOUT, connecting).await??;
+            let mut beater =
+                tokio::time::timeout(crate::queue::CONNECT_TIMEOUT, connecting).await??;
             anyhow::Ok(beater.run(&shared.queues).await?)
         };
         match beating.await {
