@@ -176,6 +176,43 @@ impl Discord {
     }
 }
 
+/// A change to a thread; `None` leaves a field as it is.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ThreadPatch {
+    pub name: Option<String>,
+    pub archived: Option<bool>,
+    pub locked: Option<bool>,
+}
+
+impl Discord {
+    /// Renames, archives or locks a thread (Manage Threads for locking).
+    pub async fn update_thread(
+        &self,
+        thread: u64,
+        patch: &ThreadPatch,
+    ) -> Result<(), DiscordError> {
+        let Discord::Live { http, deadline } = self else {
+            log::info!("DRY RUN: update thread {thread}: {patch:?}");
+            return Ok(());
+        };
+        let thread = id(thread)?;
+        let call = async {
+            let mut request = http.update_thread(thread);
+            if let Some(name) = &patch.name {
+                request = request.name(name);
+            }
+            if let Some(archived) = patch.archived {
+                request = request.archived(archived);
+            }
+            if let Some(locked) = patch.locked {
+                request = request.locked(locked);
+            }
+            request.await.map_err(classify).map(|_| ())
+        };
+        within(*deadline, call).await
+    }
+}
+
 async fn within<T>(
     deadline: Duration,
     call: impl std::future::Future<Output = Result<T, DiscordError>>,

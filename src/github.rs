@@ -5,12 +5,49 @@
 //! GitHub may omit or null are `Option`, so a surprising payload becomes
 //! a clear "missing field" answer rather than a panic.
 
+use crate::text;
+use serde::de::IgnoredAny;
 use serde::Deserialize;
+use threadline_jobs::Excerpt;
 
 /// A `pull_request` delivery.
 #[derive(Debug, Deserialize)]
 pub struct PullRequestEvent {
     pub action: String,
+    pub pull_request: Option<PullRequest>,
+    pub repository: Option<Repository>,
+    pub sender: Option<User>,
+    pub changes: Option<Changes>,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub requested_reviewer: Option<User>,
+    pub requested_team: Option<Team>,
+}
+
+/// An `issue_comment` delivery.
+#[derive(Debug, Deserialize)]
+pub struct IssueCommentEvent {
+    pub action: String,
+    pub issue: Option<Issue>,
+    pub comment: Option<Comment>,
+    pub repository: Option<Repository>,
+}
+
+/// A `pull_request_review` delivery.
+#[derive(Debug, Deserialize)]
+pub struct ReviewEvent {
+    pub action: String,
+    pub review: Option<Review>,
+    pub pull_request: Option<PullRequest>,
+    pub repository: Option<Repository>,
+    pub sender: Option<User>,
+}
+
+/// A `pull_request_review_comment` delivery.
+#[derive(Debug, Deserialize)]
+pub struct ReviewCommentEvent {
+    pub action: String,
+    pub comment: Option<ReviewComment>,
     pub pull_request: Option<PullRequest>,
     pub repository: Option<Repository>,
 }
@@ -27,11 +64,96 @@ pub struct PullRequest {
     pub draft: Option<bool>,
     #[serde(default)]
     pub body: Option<String>,
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub merged: Option<bool>,
+    #[serde(default)]
+    pub merged_by: Option<User>,
+    #[serde(default)]
+    pub updated_at: Option<String>,
+    #[serde(default)]
+    pub commits: Option<u64>,
+}
+
+/// The issue side of a PR, as `issue_comment` deliveries carry it.
+#[derive(Debug, Deserialize)]
+pub struct Issue {
+    pub number: u64,
+    pub title: String,
+    pub html_url: String,
+    pub user: User,
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub draft: Option<bool>,
+    #[serde(default)]
+    pub updated_at: Option<String>,
+    #[serde(default)]
+    pub body: Option<String>,
+    /// Present only when the issue is a pull request.
+    #[serde(default)]
+    pub pull_request: Option<IgnoredAny>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Comment {
+    pub body: Option<String>,
+    pub html_url: String,
+    pub user: User,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Review {
+    pub state: String,
+    pub body: Option<String>,
+    pub html_url: String,
+    pub user: User,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReviewComment {
+    pub id: u64,
+    pub pull_request_review_id: Option<u64>,
+    pub path: String,
+    #[serde(default)]
+    pub line: Option<u64>,
+    #[serde(default)]
+    pub original_line: Option<u64>,
+    #[serde(default)]
+    pub diff_hunk: Option<String>,
+    pub body: Option<String>,
+    pub html_url: String,
+    pub user: User,
 }
 
 #[derive(Debug, Deserialize)]
 pub struct User {
     pub login: String,
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+}
+
+impl User {
+    /// GitHub Apps and bots: `type: Bot`, or a login ending in `[bot]`.
+    pub fn is_bot(&self) -> bool {
+        self.kind.as_deref() == Some("Bot") || self.login.ends_with("[bot]")
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Team {
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Changes {
+    pub title: Option<From>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct From {
+    pub from: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -46,12 +168,20 @@ pub struct GitRef {
 pub struct Repository {
     pub id: u64,
     pub full_name: String,
+    #[serde(default)]
+    pub html_url: Option<String>,
+}
+
+/// A cleaned, bounded excerpt of a GitHub text.
+pub fn excerpt(body: Option<&str>) -> Excerpt {
+    let (text, truncated) = text::body_excerpt(body);
+    Excerpt { text, truncated }
 }
 
 impl PullRequest {
     /// The job's view of this PR.
     pub fn to_job(&self) -> threadline_jobs::PullRequest {
-        let (body_excerpt, body_truncated) = crate::text::body_excerpt(self.body.as_deref());
+        let body = excerpt(self.body.as_deref());
         threadline_jobs::PullRequest {
             number: self.number,
             title: self.title.clone(),
@@ -64,8 +194,34 @@ impl PullRequest {
                 .clone()
                 .unwrap_or_else(|| self.head.name.clone()),
             draft: self.draft.unwrap_or(false),
-            body_excerpt,
-            body_truncated,
+            body_excerpt: body.text,
+            body_truncated: body.truncated,
+            state: self.state.clone().unwrap_or_else(|| "open".into()),
+            merged: self.merged.unwrap_or(false),
+            updated_at: self.updated_at.clone().unwrap_or_default(),
+            from_issue: false,
+        }
+    }
+}
+
+impl Issue {
+    /// The job's view of the PR behind this issue; branches are unknown here.
+    pub fn to_job(&self) -> threadline_jobs::PullRequest {
+        let body = excerpt(self.body.as_deref());
+        threadline_jobs::PullRequest {
+            number: self.number,
+            title: self.title.clone(),
+            html_url: self.html_url.clone(),
+            author: self.user.login.clone(),
+            base_ref: String::new(),
+            head_label: String::new(),
+            draft: self.draft.unwrap_or(false),
+            body_excerpt: body.text,
+            body_truncated: body.truncated,
+            state: self.state.clone().unwrap_or_else(|| "open".into()),
+            merged: false,
+            updated_at: self.updated_at.clone().unwrap_or_default(),
+            from_issue: true,
         }
     }
 }

@@ -93,6 +93,8 @@ pub struct WebSettings {
     pub port: u16,
     pub webhook_secret: Secret,
     pub reserve_for: Duration,
+    /// Forward comments and reviews written by bots (`FORWARD_BOT_EVENTS=1`).
+    pub forward_bots: bool,
 }
 
 impl WebSettings {
@@ -106,6 +108,7 @@ impl WebSettings {
             port: parse_var("PORT", 3000)?,
             webhook_secret: Secret(secret),
             reserve_for: Duration::from_secs(parse_var("JOB_RESERVE_FOR_SECS", 600)?),
+            forward_bots: var_or("FORWARD_BOT_EVENTS", "0") == "1",
         })
     }
 }
@@ -130,6 +133,8 @@ pub struct DiscordSettings {
     pub api_url: String,
     /// Overall deadline of one Discord call, retries inside twilight included.
     pub call_deadline: Duration,
+    /// Discord allows two renames of a channel per this window.
+    pub rename_window: Duration,
 }
 
 impl WorkerSettings {
@@ -195,6 +200,7 @@ impl DiscordSettings {
             channel_id,
             api_url: var_or("DISCORD_API_URL", "https://discord.com"),
             call_deadline: Duration::from_secs(parse_var("DISCORD_CALL_DEADLINE_SECS", 20)?),
+            rename_window: Duration::from_secs(parse_var("DISCORD_RENAME_WINDOW_SECS", 600)?),
         })
     }
 }

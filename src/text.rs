@@ -76,6 +76,20 @@ pub fn quote(s: &str) -> String {
         .join("\n")
 }
 
+/// `head`, then `body` quoted, the whole within Discord's 2000
+/// characters; a cut body ends with a link to the full text at `url`.
+pub fn with_excerpt(head: &str, body: &str, truncated: bool, url: &str) -> String {
+    let body = defuse_mentions(body.trim());
+    if body.is_empty() {
+        return truncate_chars(head, MESSAGE_MAX).0;
+    }
+    let more = format!("\n… full text: <{url}>");
+    let room = MESSAGE_MAX.saturating_sub(head.chars().count() + more.chars().count() + 2);
+    let (quoted, cut) = truncate_chars(&quote(&body), room);
+    let tail = if cut || truncated { more.as_str() } else { "" };
+    truncate_chars(&format!("{head}\n\n{quoted}{tail}"), MESSAGE_MAX).0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -54,4 +54,28 @@ pub struct PullRequest {
     /// True when `body_excerpt` was cut.
     #[serde(default)]
     pub body_truncated: bool,
+    /// `open` or `closed`, as of this event.
+    #[serde(default)]
+    pub state: String,
+    #[serde(default)]
+    pub merged: bool,
+    /// GitHub's `updated_at` (ISO 8601, UTC): orders events that GitHub
+    /// delivers out of order.
+    #[serde(default)]
+    pub updated_at: String,
+    /// True when built from an issue (an `issue_comment` delivery): the
+    /// branches and draft flag are then unknown, not empty or false.
+    #[serde(default)]
+    pub from_issue: bool,
+}
+
+/// A piece of text from GitHub (a comment or review body), already
+/// cleaned of HTML comments and cut to a bounded length.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Excerpt {
+    #[serde(default)]
+    pub text: String,
+    /// True when `text` was cut; the message then links to the original.
+    #[serde(default)]
+    pub truncated: bool,
 }

@@ -15,9 +15,14 @@
 //! - a change of meaning gets a new kind name (`pr.opened.v2`), never an edit.
 
 mod common;
+mod events;
 mod pr_opened;
 
-pub use common::{Delivery, PullRequest, Repo};
+pub use common::{Delivery, Excerpt, PullRequest, Repo};
+pub use events::{
+    PrCommented, PrDraftChanged, PrPushed, PrRetitled, PrReviewComment, PrReviewRequest,
+    PrReviewed, PrStateChanged, ReviewCommentsFlush, ThreadSync,
+};
 pub use pr_opened::PrOpened;
 
 use serde::{de::DeserializeOwned, Serialize};
@@ -30,7 +35,19 @@ pub const QUEUE_EVENTS: &str = "threadline-events";
 pub const ALL_QUEUES: &[&str] = &[QUEUE_EVENTS];
 
 /// Every job kind a worker must be able to perform.
-pub const ALL_KINDS: &[&str] = &[PrOpened::KIND];
+pub const ALL_KINDS: &[&str] = &[
+    PrOpened::KIND,
+    PrRetitled::KIND,
+    PrDraftChanged::KIND,
+    PrPushed::KIND,
+    PrReviewRequest::KIND,
+    PrStateChanged::KIND,
+    PrCommented::KIND,
+    PrReviewed::KIND,
+    PrReviewComment::KIND,
+    ReviewCommentsFlush::KIND,
+    ThreadSync::KIND,
+];
 
 /// A job kind: its name, its queue and its typed args.
 pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {

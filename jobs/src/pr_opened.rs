@@ -46,6 +46,10 @@ mod tests {
                 draft: false,
                 body_excerpt: "body".into(),
                 body_truncated: false,
+                state: "open".into(),
+                merged: false,
+                updated_at: "2026-01-01T00:00:00Z".into(),
+                from_issue: false,
             },
         }
     }

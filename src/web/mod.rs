@@ -55,6 +55,7 @@ impl Application {
             plan: route::JobPlan {
                 common: settings.common.clone(),
                 reserve_for: settings.reserve_for,
+                forward_bots: settings.forward_bots,
             },
         });
         let server = HttpServer::new(move || {

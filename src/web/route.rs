@@ -3,13 +3,15 @@
 //!
 //! Unknown events and actions are ignored with a 2xx, since GitHub adds
 //! new ones over time; a handled action with a payload that lacks what the
-//! job needs is a 400 naming the missing part.
+//! job needs is a 400 naming the missing part. Comments and reviews by
+//! bots are ignored unless `FORWARD_BOT_EVENTS=1`.
 
-use crate::github;
+use crate::github::{self, excerpt};
 use crate::queue::to_faktory;
 use serde::de::IgnoredAny;
 use std::time::Duration;
-use threadline_jobs::{Delivery, PrOpened};
+use threadline_jobs as jobs;
+use threadline_jobs::Delivery;
 
 /// What a delivery turns into.
 #[derive(Debug)]
@@ -24,62 +26,271 @@ pub enum Routed {
     },
 }
 
-/// How jobs are addressed: namespaced queue names and their reservation.
+/// How jobs are addressed, and which deliveries are wanted.
 pub struct JobPlan {
     pub common: crate::settings::Common,
     pub reserve_for: Duration,
+    pub forward_bots: bool,
 }
 
+type Routing = Result<Routed, String>;
+
 impl JobPlan {
-    fn build<J: threadline_jobs::Job>(&self, action: String, job: &J) -> Result<Routed, String> {
+    fn build<J: jobs::Job>(&self, action: &str, job: &J) -> Routing {
         let job = to_faktory(job, |q| self.common.queue(q), self.reserve_for)
             .map_err(|e| format!("{e:#}"))?;
         Ok(Routed::Enqueue {
-            action,
+            action: action.to_string(),
             job: Box::new(job),
         })
     }
 }
 
+fn ignored(action: &str) -> Routing {
+    Ok(Routed::Ignored {
+        action: Some(action.to_string()),
+    })
+}
+
 /// Routes one delivery. `Err` is a client error (400) with its reason.
-pub fn route(
-    event: &str,
-    delivery: Delivery,
-    json: &[u8],
-    plan: &JobPlan,
-) -> Result<Routed, String> {
+pub fn route(event: &str, delivery: Delivery, json: &[u8], plan: &JobPlan) -> Routing {
     match event {
         "ping" => valid_json(json).map(|_| Routed::Ping),
-        "pull_request" => pull_request(delivery, json, plan),
+        "pull_request" => pull_request(delivery, parse(json)?, plan),
+        "issue_comment" => issue_comment(delivery, parse(json)?, plan),
+        "pull_request_review" => review(delivery, parse(json)?, plan),
+        "pull_request_review_comment" => review_comment(delivery, parse(json)?, plan),
         _ => valid_json(json).map(|_| Routed::Ignored { action: None }),
     }
 }
 
-fn pull_request(delivery: Delivery, json: &[u8], plan: &JobPlan) -> Result<Routed, String> {
-    let event: github::PullRequestEvent = parse(json)?;
-    match event.action.as_str() {
-        "opened" => {
-            let (pr, repo) = pr_and_repo(&event)?;
-            plan.build(event.action.clone(), &PrOpened { delivery, repo, pr })
-        }
-        _ => Ok(Routed::Ignored {
-            action: Some(event.action),
-        }),
+fn pull_request(delivery: Delivery, e: github::PullRequestEvent, plan: &JobPlan) -> Routing {
+    let action = e.action.as_str();
+    let handled = matches!(
+        action,
+        "opened"
+            | "edited"
+            | "converted_to_draft"
+            | "ready_for_review"
+            | "synchronize"
+            | "review_requested"
+            | "review_request_removed"
+            | "closed"
+            | "reopened"
+    );
+    if !handled {
+        return ignored(action);
     }
-}
-
-fn pr_and_repo(
-    event: &github::PullRequestEvent,
-) -> Result<(threadline_jobs::PullRequest, threadline_jobs::Repo), String> {
-    let pr = event
+    let pr = e
         .pull_request
         .as_ref()
         .ok_or("payload has no pull_request")?;
-    let repo = event
+    let repository = e.repository.as_ref().ok_or("payload has no repository")?;
+    let (repo, pr_job) = (repository.to_job(), pr.to_job());
+    let actor = e
+        .sender
+        .as_ref()
+        .map_or_else(|| pr.user.login.clone(), |s| s.login.clone());
+    match action {
+        "opened" => plan.build(
+            action,
+            &jobs::PrOpened {
+                delivery,
+                repo,
+                pr: pr_job,
+            },
+        ),
+        "edited" => match e.changes.as_ref().and_then(|c| c.title.as_ref()) {
+            Some(from) => {
+                let title_from = from.from.clone();
+                plan.build(
+                    action,
+                    &jobs::PrRetitled {
+                        delivery,
+                        repo,
+                        pr: pr_job,
+                        actor,
+                        title_from,
+                    },
+                )
+            }
+            None => ignored(action),
+        },
+        "converted_to_draft" | "ready_for_review" => plan.build(
+            action,
+            &jobs::PrDraftChanged {
+                delivery,
+                repo,
+                pr: pr_job,
+                actor,
+            },
+        ),
+        "synchronize" => {
+            let before = e.before.clone().unwrap_or_default();
+            let after = e.after.clone().unwrap_or_default();
+            let base = repository
+                .html_url
+                .clone()
+                .unwrap_or_else(|| format!("https://github.com/{}", repo.full_name));
+            let compare_url = format!("{base}/compare/{}...{}", short(&before), short(&after));
+            let commits = pr.commits.unwrap_or(0);
+            plan.build(
+                action,
+                &jobs::PrPushed {
+                    delivery,
+                    repo,
+                    pr: pr_job,
+                    actor,
+                    before,
+                    after,
+                    commits,
+                    compare_url,
+                },
+            )
+        }
+        "review_requested" | "review_request_removed" => {
+            let reviewer = match (&e.requested_reviewer, &e.requested_team) {
+                (Some(user), _) => user.login.clone(),
+                (None, Some(team)) => format!("team {}", team.name),
+                (None, None) => return Err("payload names no requested reviewer or team".into()),
+            };
+            let removed = action == "review_request_removed";
+            plan.build(
+                action,
+                &jobs::PrReviewRequest {
+                    delivery,
+                    repo,
+                    pr: pr_job,
+                    actor,
+                    reviewer,
+                    removed,
+                },
+            )
+        }
+        _ => {
+            let merged_by = pr.merged_by.as_ref().map(|u| u.login.clone());
+            plan.build(
+                action,
+                &jobs::PrStateChanged {
+                    delivery,
+                    repo,
+                    pr: pr_job,
+                    actor,
+                    merged_by,
+                },
+            )
+        }
+    }
+}
+
+fn issue_comment(delivery: Delivery, e: github::IssueCommentEvent, plan: &JobPlan) -> Routing {
+    if e.action != "created" {
+        return ignored(&e.action);
+    }
+    let issue = e.issue.as_ref().ok_or("payload has no issue")?;
+    if issue.pull_request.is_none() {
+        return ignored("created on an issue");
+    }
+    let comment = e.comment.as_ref().ok_or("payload has no comment")?;
+    if comment.user.is_bot() && !plan.forward_bots {
+        return ignored("created by a bot");
+    }
+    let repo = e
         .repository
         .as_ref()
-        .ok_or("payload has no repository")?;
-    Ok((pr.to_job(), repo.to_job()))
+        .ok_or("payload has no repository")?
+        .to_job();
+    let job = jobs::PrCommented {
+        delivery,
+        repo,
+        pr: issue.to_job(),
+        author: comment.user.login.clone(),
+        body: excerpt(comment.body.as_deref()),
+        html_url: comment.html_url.clone(),
+    };
+    plan.build(&e.action, &job)
+}
+
+fn review(delivery: Delivery, e: github::ReviewEvent, plan: &JobPlan) -> Routing {
+    if e.action != "submitted" && e.action != "dismissed" {
+        return ignored(&e.action);
+    }
+    let review = e.review.as_ref().ok_or("payload has no review")?;
+    if review.user.is_bot() && !plan.forward_bots {
+        return ignored("by a bot");
+    }
+    let pr = e
+        .pull_request
+        .as_ref()
+        .ok_or("payload has no pull_request")?;
+    let repo = e
+        .repository
+        .as_ref()
+        .ok_or("payload has no repository")?
+        .to_job();
+    let dismissed = e.action == "dismissed";
+    let job = jobs::PrReviewed {
+        delivery,
+        repo,
+        pr: pr.to_job(),
+        reviewer: review.user.login.clone(),
+        state: if dismissed {
+            "dismissed".into()
+        } else {
+            review.state.to_lowercase()
+        },
+        dismissed_by: dismissed
+            .then(|| e.sender.as_ref().map(|s| s.login.clone()))
+            .flatten(),
+        body: excerpt(review.body.as_deref()),
+        html_url: review.html_url.clone(),
+    };
+    plan.build(&e.action, &job)
+}
+
+fn review_comment(delivery: Delivery, e: github::ReviewCommentEvent, plan: &JobPlan) -> Routing {
+    if e.action != "created" {
+        return ignored(&e.action);
+    }
+    let comment = e.comment.as_ref().ok_or("payload has no comment")?;
+    if comment.user.is_bot() && !plan.forward_bots {
+        return ignored("by a bot");
+    }
+    let pr = e
+        .pull_request
+        .as_ref()
+        .ok_or("payload has no pull_request")?;
+    let repo = e
+        .repository
+        .as_ref()
+        .ok_or("payload has no repository")?
+        .to_job();
+    let job = jobs::PrReviewComment {
+        delivery,
+        repo,
+        pr: pr.to_job(),
+        // A lone line comment still belongs to a review; its own id keeps it apart otherwise.
+        review_id: comment.pull_request_review_id.unwrap_or(comment.id),
+        comment_id: comment.id,
+        author: comment.user.login.clone(),
+        path: comment.path.clone(),
+        line: comment.line.or(comment.original_line),
+        diff_tail: diff_tail(comment.diff_hunk.as_deref().unwrap_or("")),
+        body: excerpt(comment.body.as_deref()),
+        html_url: comment.html_url.clone(),
+    };
+    plan.build(&e.action, &job)
+}
+
+/// The last three lines of a diff hunk: the lines the comment is about.
+fn diff_tail(hunk: &str) -> String {
+    let lines: Vec<&str> = hunk.lines().filter(|l| !l.starts_with("@@")).collect();
+    let tail = &lines[lines.len().saturating_sub(3)..];
+    crate::text::truncate_chars(&tail.join("\n"), 300).0
+}
+
+fn short(sha: &str) -> &str {
+    sha.get(..12).unwrap_or(sha)
 }
 
 fn parse<'a, T: serde::Deserialize<'a>>(json: &'a [u8]) -> Result<T, String> {

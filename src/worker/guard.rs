@@ -58,6 +58,25 @@ impl Guards {
         format!("{}{key}", self.prefix)
     }
 
+    /// The full Redis key of a worker key, for commands beyond get/record.
+    pub fn key(&self, key: &str) -> String {
+        self.full(key)
+    }
+
+    /// A handle on Redis for commands beyond get/record.
+    pub fn redis(&self) -> ConnectionManager {
+        self.redis.clone()
+    }
+
+    /// Forgets `key` (e.g. a thread that was deleted on Discord).
+    pub async fn forget(&self, key: &str) -> Result<(), JobError> {
+        let mut redis = self.redis.clone();
+        redis
+            .del::<_, ()>(self.full(key))
+            .await
+            .map_err(|e| JobError::redis("deleting a guard", e))
+    }
+
     /// The Discord nonce of an effect: stable across every retry and copy.
     pub fn nonce(&self, key: &str) -> String {
         let digest = sha2::Sha256::digest(self.full(key).as_bytes());

@@ -101,7 +101,10 @@ async fn context(settings: &WorkerSettings, shutdown: &Shutdown) -> anyhow::Resu
     Ok(Context {
         discord: Discord::new(&settings.discord),
         guards: Guards::new(redis, settings.common.key_prefix()),
+        producer: crate::queue::Producer::start(settings.common.faktory.clone())?,
+        common: settings.common.clone(),
         channel_id: settings.discord.channel_id,
+        rename_window: settings.discord.rename_window,
     })
 }
 

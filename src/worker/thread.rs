@@ -1,17 +1,24 @@
-//! The PR's thread, created at most once, and messages posted at most once.
+//! The PR's thread, created at most once, and messages posted into it at
+//! most once.
 //!
 //! A thread is started from a starter message (the PR's intro): the
 //! starter is posted with a nonce, the thread takes the starter's id, and
 //! Discord refuses a second thread on the same message. Racing workers
 //! and retries therefore converge on one starter and one thread, and the
 //! mapping `pr:{repo id}:{number}:thread` in Redis is where every later
-//! event finds it. Threads are never looked up by name.
+//! event finds it. Threads are never looked up by name. A thread deleted
+//! on Discord is forgotten and created anew under a new generation.
 
+use super::pr_state::{self, pr_key, Applied};
 use super::{Context, JobError};
-use crate::discord::THREAD_ALREADY_CREATED;
+use crate::discord::{DiscordError, ThreadPatch, THREAD_ALREADY_CREATED};
 use crate::store::EFFECT_TTL;
 use crate::text;
+use redis::AsyncCommands;
 use threadline_jobs::{PullRequest, Repo};
+
+const UNKNOWN_CHANNEL: u64 = 10003;
+const THREAD_LOCKED: u64 = 160005;
 
 /// Posts `content` to `channel` unless effect `key` already happened;
 /// returns the message id either way.
@@ -21,63 +28,163 @@ pub async fn post_once(
     channel: u64,
     content: &str,
 ) -> Result<u64, JobError> {
+    post_raw(ctx, key, channel, content)
+        .await?
+        .map_err(|e| JobError::discord(&format!("posting to channel {channel}"), e))
+}
+
+/// Like [`post_once`], with Discord's answer left for the caller to sort.
+async fn post_raw(
+    ctx: &Context,
+    key: &str,
+    channel: u64,
+    content: &str,
+) -> Result<Result<u64, DiscordError>, JobError> {
     if let Some(id) = ctx.guards.get(key).await? {
-        return Ok(id);
+        return Ok(Ok(id));
     }
-    let nonce = ctx.guards.nonce(key);
-    let id = ctx
-        .discord
-        .send_message(channel, content, &nonce)
+    // The channel is part of the nonce: a retry into a recreated thread
+    // must not get back the message Discord kept for the deleted one.
+    let nonce = ctx.guards.nonce(&format!("{key}@{channel}"));
+    match ctx.discord.send_message(channel, content, &nonce).await {
+        Ok(id) => Ok(Ok(ctx.guards.record(key, id, Some(EFFECT_TTL)).await?)),
+        Err(e) => Ok(Err(e)),
+    }
+}
+
+/// Posts `content` into the PR's thread once per `key`: creates the thread
+/// if needed, unlocks it if locked, recreates it if it was deleted.
+pub async fn post_in_thread(
+    ctx: &Context,
+    repo: &Repo,
+    pr: &PullRequest,
+    key: &str,
+    content: &str,
+) -> Result<(), JobError> {
+    for _ in 0..3 {
+        let thread = ensure_thread(ctx, repo, pr).await?;
+        match post_raw(ctx, key, thread, content).await? {
+            Ok(_) => return mark_unarchived(ctx, repo, pr).await,
+            Err(e) if e.code() == Some(THREAD_LOCKED) => unlock(ctx, repo, pr, thread).await?,
+            Err(e) if e.code() == Some(UNKNOWN_CHANNEL) => {
+                forget_thread(ctx, repo, pr, thread).await?
+            }
+            Err(e) => return Err(JobError::discord(&format!("posting to thread {thread}"), e)),
+        }
+    }
+    Err(JobError::Transient(anyhow::anyhow!(
+        "the PR thread kept changing under us; will retry"
+    )))
+}
+
+/// Posting into an archived (unlocked) thread unarchives it.
+async fn mark_unarchived(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Result<(), JobError> {
+    let mut applied = pr_state::applied(ctx, repo, pr).await?;
+    if applied.archived {
+        applied.archived = false;
+        pr_state::set_applied(ctx, repo, pr, &applied).await?;
+    }
+    Ok(())
+}
+
+async fn unlock(ctx: &Context, repo: &Repo, pr: &PullRequest, thread: u64) -> Result<(), JobError> {
+    let patch = ThreadPatch {
+        archived: Some(false),
+        locked: Some(false),
+        ..Default::default()
+    };
+    ctx.discord
+        .update_thread(thread, &patch)
         .await
-        .map_err(|e| JobError::discord(&format!("posting to channel {channel}"), e))?;
-    ctx.guards.record(key, id, Some(EFFECT_TTL)).await
+        .map_err(|e| JobError::discord("unlocking the PR thread (needs Manage Threads)", e))?;
+    let mut applied = pr_state::applied(ctx, repo, pr).await?;
+    (applied.archived, applied.locked) = (false, false);
+    pr_state::set_applied(ctx, repo, pr, &applied).await
+}
+
+async fn forget_thread(
+    ctx: &Context,
+    repo: &Repo,
+    pr: &PullRequest,
+    thread: u64,
+) -> Result<(), JobError> {
+    log::warn!(
+        "thread {thread} of {}#{} was deleted on Discord; creating a new one",
+        repo.full_name,
+        pr.number
+    );
+    let key = pr_key(repo, pr);
+    let mut redis = ctx.guards.redis();
+    // Only the worker that still sees the dead mapping moves the generation on.
+    let script = redis::Script::new(
+        "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]); redis.call('INCR', KEYS[2]) end return 1",
+    );
+    script
+        .key(ctx.guards.key(&format!("{key}:thread")))
+        .key(ctx.guards.key(&format!("{key}:gen")))
+        .arg(thread.to_string())
+        .invoke_async::<i64>(&mut redis)
+        .await
+        .map_err(|e| JobError::redis("forgetting a deleted thread", e))?;
+    Ok(())
 }
 
 /// The thread of `pr`, created with its intro if it does not exist yet.
 pub async fn ensure_thread(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Result<u64, JobError> {
-    let pr_key = format!("pr:{}:{}", repo.id, pr.number);
-    let thread_key = format!("{pr_key}:thread");
+    let key = pr_key(repo, pr);
+    let thread_key = format!("{key}:thread");
     if let Some(thread) = ctx.guards.get(&thread_key).await? {
         return Ok(thread);
     }
+    let mut redis = ctx.guards.redis();
+    let generation: Option<u64> = redis
+        .get(ctx.guards.key(&format!("{key}:gen")))
+        .await
+        .map_err(|e| JobError::redis("reading the thread generation", e))?;
+    let starter_key = match generation {
+        None | Some(0) => format!("{key}:starter"),
+        Some(g) => format!("{key}:starter:{g}"),
+    };
     let parent = ctx.channel_id;
-    let starter = post_once(ctx, &format!("{pr_key}:starter"), parent, &intro(repo, pr)).await?;
-    let name = text::thread_name(pr.number, &pr.title, pr.draft);
+    let snap = pr_state::snapshot(ctx, repo, pr).await?;
+    let starter = post_once(ctx, &starter_key, parent, &intro(repo, pr)).await?;
+    let name = text::thread_name(pr.number, &snap.title, snap.draft);
     let thread = match ctx.discord.start_thread(parent, starter, &name).await {
         Ok(id) => id,
         Err(e) if e.code() == Some(THREAD_ALREADY_CREATED) => starter,
         Err(e) => return Err(JobError::discord("starting the PR thread", e)),
     };
+    let applied = Applied {
+        name,
+        archived: false,
+        locked: false,
+    };
+    pr_state::set_applied(ctx, repo, pr, &applied).await?;
     ctx.guards.record(&thread_key, thread, None).await
 }
 
 /// The starter message: who, where, the link and a clean excerpt.
 pub fn intro(repo: &Repo, pr: &PullRequest) -> String {
     let title = text::defuse_mentions(&text::one_line(&pr.title));
+    let branches = if pr.base_ref.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " · `{}` ← `{}`",
+            text::one_line(&pr.base_ref),
+            text::one_line(&pr.head_label)
+        )
+    };
     let head = format!(
-        "**{repo}#{number}**: {title}\nopened by **{author}** · `{base}` ← `{head}`{draft}\n<{url}>",
+        "**{repo}#{number}**: {title}\nopened by **{author}**{branches}{draft}\n<{url}>",
         repo = repo.full_name,
         number = pr.number,
         author = text::defuse_mentions(&pr.author),
-        base = text::one_line(&pr.base_ref),
-        head = text::one_line(&pr.head_label),
         draft = if pr.draft { " · draft" } else { "" },
         url = pr.html_url,
     );
     let (head, _) = text::truncate_chars(&head, text::MESSAGE_MAX);
-    let body = text::defuse_mentions(pr.body_excerpt.trim());
-    if body.is_empty() {
-        return head;
-    }
-    let more = format!("\n… full description: <{}>", pr.html_url);
-    let room = text::MESSAGE_MAX.saturating_sub(head.chars().count() + more.chars().count() + 2);
-    let (quoted, cut) = text::truncate_chars(&text::quote(&body), room);
-    let tail = if cut || pr.body_truncated {
-        more.as_str()
-    } else {
-        ""
-    };
-    format!("{head}\n\n{quoted}{tail}")
+    text::with_excerpt(&head, &pr.body_excerpt, pr.body_truncated, &pr.html_url)
 }
 
 #[cfg(test)]
@@ -95,6 +202,10 @@ mod tests {
             draft: false,
             body_excerpt: body.into(),
             body_truncated: false,
+            state: "open".into(),
+            merged: false,
+            updated_at: String::new(),
+            from_issue: false,
         }
     }
 
@@ -108,7 +219,7 @@ mod tests {
         let intro = intro(&repo, &pr(&long));
         assert!(intro.chars().count() <= text::MESSAGE_MAX);
         assert!(!intro.contains("@everyone") && !intro.contains("@here"));
-        assert!(intro.contains("full description"));
+        assert!(intro.contains("full text"));
         assert!(intro.contains("`main` ← `octocat:x`"));
     }
 }

@@ -36,6 +36,7 @@ pub async fn spawn_app_with(faktory_url: &str) -> TestApp {
         port: 0,
         webhook_secret: Secret(secret.clone()),
         reserve_for: Duration::from_secs(60),
+        forward_bots: false,
     };
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();

@@ -1,15 +1,35 @@
 //! One module per job kind, each with the same surface: `perform(ctx, args)`.
 //! [`perform`] decodes a Faktory job into its typed args and dispatches.
 
+mod pr_commented;
+mod pr_draft_changed;
 mod pr_opened;
+mod pr_pushed;
+mod pr_retitled;
+mod pr_review_comment;
+mod pr_review_request;
+mod pr_reviewed;
+mod pr_state_changed;
+mod review_comments_flush;
+mod thread_sync;
 
-use super::{Context, JobError};
-use threadline_jobs::{decode, Job, PrOpened};
+use super::{pr_state, schedule, thread, Context, JobError};
+use threadline_jobs::{self as jobs, decode, Delivery, Job, PullRequest, Repo};
 
 /// Runs one Faktory job.
 pub async fn perform(ctx: &Context, job: &faktory::Job) -> Result<(), JobError> {
     match job.kind() {
-        PrOpened::KIND => pr_opened::perform(ctx, args(job)?).await,
+        jobs::PrOpened::KIND => pr_opened::perform(ctx, args(job)?).await,
+        jobs::PrRetitled::KIND => pr_retitled::perform(ctx, args(job)?).await,
+        jobs::PrDraftChanged::KIND => pr_draft_changed::perform(ctx, args(job)?).await,
+        jobs::PrPushed::KIND => pr_pushed::perform(ctx, args(job)?).await,
+        jobs::PrReviewRequest::KIND => pr_review_request::perform(ctx, args(job)?).await,
+        jobs::PrStateChanged::KIND => pr_state_changed::perform(ctx, args(job)?).await,
+        jobs::PrCommented::KIND => pr_commented::perform(ctx, args(job)?).await,
+        jobs::PrReviewed::KIND => pr_reviewed::perform(ctx, args(job)?).await,
+        jobs::PrReviewComment::KIND => pr_review_comment::perform(ctx, args(job)?).await,
+        jobs::ReviewCommentsFlush::KIND => review_comments_flush::perform(ctx, args(job)?).await,
+        jobs::ThreadSync::KIND => thread_sync::perform(ctx, args(job)?).await,
         other => Err(JobError::Permanent(anyhow::anyhow!(
             "no handler for job kind {other:?}"
         ))),
@@ -20,4 +40,28 @@ fn args<J: Job>(job: &faktory::Job) -> Result<J, JobError> {
     decode(job.args()).map_err(|e| {
         JobError::Permanent(anyhow::Error::new(e).context(format!("reading {} args", J::KIND)))
     })
+}
+
+/// The common shape of a PR event: record the PR's state, make sure the
+/// thread exists, post `text` (once per delivery and `effect`), then let
+/// a thread sync settle the name and archived state.
+async fn announce(
+    ctx: &Context,
+    delivery: &Delivery,
+    repo: &Repo,
+    pr: &PullRequest,
+    effect: &str,
+    text: Option<String>,
+) -> Result<(), JobError> {
+    pr_state::observe(ctx, repo, pr).await?;
+    match text {
+        Some(text) => {
+            let key = format!("delivery:{}:{effect}", delivery.key());
+            thread::post_in_thread(ctx, repo, pr, &key, &text).await?;
+        }
+        None => {
+            thread::ensure_thread(ctx, repo, pr).await?;
+        }
+    }
+    schedule::sync_soon(ctx, delivery, repo, pr).await
 }

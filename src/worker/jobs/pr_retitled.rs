@@ -1,0 +1,8 @@
+//! `pr.retitled`: the title changed; the coalesced thread sync renames.
+
+use crate::worker::{Context, JobError};
+use threadline_jobs::PrRetitled;
+
+pub async fn perform(ctx: &Context, job: PrRetitled) -> Result<(), JobError> {
+    super::announce(ctx, &job.delivery, &job.repo, &job.pr, "retitled", None).await
+}

@@ -1,0 +1,95 @@
+//! `pr.thread_sync`: brings the thread's name and archived/locked state in
+//! line with the newest PR state seen.
+//!
+//! Discord allows about two renames per ten minutes, so a rename that
+//! cannot happen yet is rescheduled for when it can; the newest title wins
+//! whenever it runs. Locking needs Manage Threads and is skipped, with a
+//! warning, when Discord refuses it.
+
+use crate::discord::ThreadPatch;
+use crate::text::thread_name;
+use crate::worker::pr_state::{self, Applied};
+use crate::worker::{schedule, thread, Context, JobError};
+use std::time::Duration;
+use threadline_jobs::ThreadSync;
+
+pub async fn perform(ctx: &Context, job: ThreadSync) -> Result<(), JobError> {
+    let (repo, pr) = (&job.repo, &job.pr);
+    pr_state::observe(ctx, repo, pr).await?;
+    let thread = thread::ensure_thread(ctx, repo, pr).await?;
+    let snap = pr_state::snapshot(ctx, repo, pr).await?;
+    let mut applied = pr_state::applied(ctx, repo, pr).await?;
+    let name = thread_name(pr.number, &snap.title, snap.draft);
+    if applied.name != name {
+        match pr_state::rename_wait_ms(ctx, repo, pr).await? {
+            0 => rename(ctx, &job, thread, &name, &mut applied).await?,
+            wait => {
+                log::info!("rename of thread {thread} deferred {wait} ms (Discord's rename limit)");
+                schedule::push_later(ctx, &job, Duration::from_millis(wait)).await?;
+            }
+        }
+    }
+    if snap.closed && !applied.archived {
+        close(ctx, thread, &mut applied).await?;
+    } else if !snap.closed && (applied.archived || applied.locked) {
+        let patch = ThreadPatch {
+            archived: Some(false),
+            locked: Some(false),
+            ..Default::default()
+        };
+        ctx.discord
+            .update_thread(thread, &patch)
+            .await
+            .map_err(|e| JobError::discord("reopening the thread", e))?;
+        (applied.archived, applied.locked) = (false, false);
+    }
+    pr_state::set_applied(ctx, repo, pr, &applied).await
+}
+
+async fn rename(
+    ctx: &Context,
+    job: &ThreadSync,
+    thread: u64,
+    name: &str,
+    applied: &mut Applied,
+) -> Result<(), JobError> {
+    // An archived thread accepts a rename only together with archived: false.
+    let patch = ThreadPatch {
+        name: Some(name.to_string()),
+        archived: Some(false),
+        locked: None,
+    };
+    ctx.discord
+        .update_thread(thread, &patch)
+        .await
+        .map_err(|e| JobError::discord("renaming the thread", e))?;
+    pr_state::record_rename(ctx, &job.repo, &job.pr).await?;
+    applied.name = name.to_string();
+    applied.archived = false;
+    Ok(())
+}
+
+async fn close(ctx: &Context, thread: u64, applied: &mut Applied) -> Result<(), JobError> {
+    let lock = ThreadPatch {
+        archived: Some(true),
+        locked: Some(true),
+        ..Default::default()
+    };
+    match ctx.discord.update_thread(thread, &lock).await {
+        Ok(()) => applied.locked = true,
+        Err(e) if e.is_permanent() => {
+            log::warn!("could not lock thread {thread} ({e}); archiving without lock (grant Manage Threads to lock)");
+            let archive = ThreadPatch {
+                archived: Some(true),
+                ..Default::default()
+            };
+            ctx.discord
+                .update_thread(thread, &archive)
+                .await
+                .map_err(|e| JobError::discord("archiving the thread", e))?;
+        }
+        Err(e) => return Err(JobError::discord("archiving the thread", e)),
+    }
+    applied.archived = true;
+    Ok(())
+}

@@ -1,0 +1,128 @@
+//! What each event says in the thread. Pure functions from job args to
+//! message text, every GitHub string defused and the result within
+//! Discord's 2000 characters.
+
+use crate::text::{defuse_mentions as safe, one_line, truncate_chars, with_excerpt, MESSAGE_MAX};
+use threadline_jobs::{
+    PrCommented, PrDraftChanged, PrPushed, PrReviewComment, PrReviewRequest, PrReviewed,
+    PrStateChanged,
+};
+
+pub fn draft_changed(job: &PrDraftChanged) -> String {
+    if job.pr.draft {
+        format!(
+            "📝 **{}** converted this pull request to a **draft**",
+            safe(&job.actor)
+        )
+    } else {
+        format!(
+            "🟢 **{}** marked this pull request **ready for review**",
+            safe(&job.actor)
+        )
+    }
+}
+
+pub fn pushed(job: &PrPushed) -> String {
+    let total = match job.commits {
+        0 => String::new(),
+        1 => " (1 commit in total)".to_string(),
+        n => format!(" ({n} commits in total)"),
+    };
+    format!(
+        "⬆️ **{}** pushed new commits{total}: <{}>",
+        safe(&job.actor),
+        job.compare_url
+    )
+}
+
+pub fn review_request(job: &PrReviewRequest) -> String {
+    let (who, by) = (safe(&job.reviewer), safe(&job.actor));
+    if job.removed {
+        format!("👋 **{by}** removed the review request for **{who}**")
+    } else {
+        format!("👀 **{by}** requested a review from **{who}**")
+    }
+}
+
+pub fn state_changed(job: &PrStateChanged) -> String {
+    match (job.pr.state.as_str(), job.pr.merged) {
+        ("closed", true) => {
+            let by = job.merged_by.as_deref().unwrap_or(&job.actor);
+            format!("🟣 Pull request **merged** by **{}**", safe(by))
+        }
+        ("closed", false) => format!(
+            "🔴 Pull request **closed** by **{}** without merging",
+            safe(&job.actor)
+        ),
+        _ => format!("🔄 Pull request **reopened** by **{}**", safe(&job.actor)),
+    }
+}
+
+pub fn commented(job: &PrCommented) -> String {
+    let head = format!("💬 **{}** commented: <{}>", safe(&job.author), job.html_url);
+    with_excerpt(&head, &job.body.text, job.body.truncated, &job.html_url)
+}
+
+/// `None` for a plain "commented" review without a body: nothing to say.
+pub fn reviewed(job: &PrReviewed) -> Option<String> {
+    let who = safe(&job.reviewer);
+    let head = match job.state.as_str() {
+        "approved" => format!("✅ **{who}** **approved** these changes"),
+        "changes_requested" => format!("❌ **{who}**: **changes requested**"),
+        "dismissed" => match &job.dismissed_by {
+            Some(by) => format!(
+                "🚫 The review by **{who}** was **dismissed** by **{}**",
+                safe(by)
+            ),
+            None => format!("🚫 The review by **{who}** was **dismissed**"),
+        },
+        _ if job.body.text.trim().is_empty() => return None,
+        _ => format!("💬 **{who}** reviewed"),
+    };
+    let head = format!("{head}: <{}>", job.html_url);
+    let body = if job.state == "dismissed" {
+        ""
+    } else {
+        job.body.text.as_str()
+    };
+    Some(with_excerpt(&head, body, job.body.truncated, &job.html_url))
+}
+
+/// One line comment, as stored until its review's batch is posted.
+pub fn review_comment_entry(job: &PrReviewComment) -> String {
+    let place = match job.line {
+        Some(line) => format!("`{}` line {line}", one_line(&job.path)),
+        None => format!("`{}`", one_line(&job.path)),
+    };
+    let diff = if job.diff_tail.is_empty() {
+        String::new()
+    } else {
+        format!("\n```diff\n{}\n```", job.diff_tail.replace("```", "'''"))
+    };
+    let body = truncate_chars(&safe(job.body.text.trim()), 600).0;
+    format!(
+        "**{}** on {place} (<{}>){diff}\n{}",
+        safe(&job.author),
+        job.html_url,
+        crate::text::quote(&body)
+    )
+}
+
+/// All line comments of one review in one message.
+pub fn review_comments(entries: &[String], pr_url: &str) -> String {
+    let head = match entries.len() {
+        1 => "🔍 1 review comment".to_string(),
+        n => format!("🔍 {n} review comments"),
+    };
+    let more = format!("\n… more on <{pr_url}/files>");
+    let mut text = head;
+    for entry in entries {
+        if text.chars().count() + entry.chars().count() + 2 + more.chars().count() > MESSAGE_MAX {
+            text.push_str(&more);
+            return text;
+        }
+        text.push_str("\n\n");
+        text.push_str(entry);
+    }
+    text
+}

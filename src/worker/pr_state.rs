@@ -1,0 +1,162 @@
+//! What Threadline knows about each PR, in Redis, under `pr:{repo}:{number}:`.
+//!
+//! - `snap`: the newest PR state seen (title, draft, closed), ordered by
+//!   GitHub's `updated_at` so that late deliveries cannot roll it back;
+//! - `applied`: what the thread on Discord currently shows (name,
+//!   archived, locked), as far as Threadline's own calls went;
+//! - `renames`: when the thread was last renamed, for Discord's limit of
+//!   two renames per ten minutes.
+//!
+//! The thread's desired state is derived from `snap`; `pr.thread_sync`
+//! moves `applied` towards it.
+
+use super::{Context, JobError};
+use redis::AsyncCommands;
+use threadline_jobs::{PullRequest, Repo};
+
+/// The newest PR state seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    pub title: String,
+    pub draft: bool,
+    pub closed: bool,
+}
+
+/// What the thread shows on Discord.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Applied {
+    pub name: String,
+    pub archived: bool,
+    pub locked: bool,
+}
+
+/// The key prefix of one PR.
+pub fn pr_key(repo: &Repo, pr: &PullRequest) -> String {
+    format!("pr:{}:{}", repo.id, pr.number)
+}
+
+// Newer-wins update: fields of an event at least as new as the stored one
+// replace it; `draft` only from events that know it.
+const OBSERVE: &str = r#"
+local stored = redis.call('HGET', KEYS[1], 'updated_at')
+if stored and ARGV[1] < stored then return 0 end
+redis.call('HSET', KEYS[1], 'updated_at', ARGV[1], 'title', ARGV[2], 'closed', ARGV[3])
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'draft', ARGV[4]) end
+return 1
+"#;
+
+/// Records `pr` as seen; ignored when an newer state is already stored.
+pub async fn observe(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Result<(), JobError> {
+    let key = ctx.guards.key(&format!("{}:snap", pr_key(repo, pr)));
+    let draft = match (pr.from_issue, pr.draft) {
+        (true, _) => "",
+        (false, true) => "1",
+        (false, false) => "0",
+    };
+    let closed = if pr.state == "closed" { "1" } else { "0" };
+    let mut redis = ctx.guards.redis();
+    redis::Script::new(OBSERVE)
+        .key(key)
+        .arg(&pr.updated_at)
+        .arg(&pr.title)
+        .arg(closed)
+        .arg(draft)
+        .invoke_async::<i64>(&mut redis)
+        .await
+        .map_err(|e| JobError::redis("recording the PR state", e))?;
+    Ok(())
+}
+
+/// The newest PR state seen, or `pr` itself when nothing is stored yet.
+pub async fn snapshot(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Result<Snapshot, JobError> {
+    let key = ctx.guards.key(&format!("{}:snap", pr_key(repo, pr)));
+    let mut redis = ctx.guards.redis();
+    let fields: std::collections::HashMap<String, String> = redis
+        .hgetall(key)
+        .await
+        .map_err(|e| JobError::redis("reading the PR state", e))?;
+    Ok(Snapshot {
+        title: fields
+            .get("title")
+            .cloned()
+            .unwrap_or_else(|| pr.title.clone()),
+        draft: fields.get("draft").map_or(pr.draft, |d| d == "1"),
+        closed: fields
+            .get("closed")
+            .map_or(pr.state == "closed", |c| c == "1"),
+    })
+}
+
+pub async fn applied(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Result<Applied, JobError> {
+    let key = ctx.guards.key(&format!("{}:applied", pr_key(repo, pr)));
+    let mut redis = ctx.guards.redis();
+    let fields: std::collections::HashMap<String, String> = redis
+        .hgetall(key)
+        .await
+        .map_err(|e| JobError::redis("reading the thread state", e))?;
+    Ok(Applied {
+        name: fields.get("name").cloned().unwrap_or_default(),
+        archived: fields.get("archived").is_some_and(|v| v == "1"),
+        locked: fields.get("locked").is_some_and(|v| v == "1"),
+    })
+}
+
+pub async fn set_applied(
+    ctx: &Context,
+    repo: &Repo,
+    pr: &PullRequest,
+    a: &Applied,
+) -> Result<(), JobError> {
+    let key = ctx.guards.key(&format!("{}:applied", pr_key(repo, pr)));
+    let mut redis = ctx.guards.redis();
+    let flag = |b: bool| if b { "1" } else { "0" };
+    let items = [
+        ("name", a.name.as_str()),
+        ("archived", flag(a.archived)),
+        ("locked", flag(a.locked)),
+    ];
+    redis
+        .hset_multiple::<_, _, _, ()>(key, &items)
+        .await
+        .map_err(|e| JobError::redis("recording the thread state", e))
+}
+
+/// Milliseconds until another rename is allowed (0: now), given at most
+/// two renames per `window`.
+pub async fn rename_wait_ms(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Result<u64, JobError> {
+    let key = ctx.guards.key(&format!("{}:renames", pr_key(repo, pr)));
+    let window = ctx.rename_window.as_millis() as u64;
+    let now = now_ms();
+    let mut redis = ctx.guards.redis();
+    let recent: Vec<u64> = redis
+        .zrangebyscore(&key, now.saturating_sub(window), "+inf")
+        .await
+        .map_err(|e| JobError::redis("reading recent renames", e))?;
+    Ok(match recent.len() {
+        0 | 1 => 0,
+        n => (recent[n - 2] + window).saturating_sub(now) + 1,
+    })
+}
+
+pub async fn record_rename(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Result<(), JobError> {
+    let key = ctx.guards.key(&format!("{}:renames", pr_key(repo, pr)));
+    let now = now_ms();
+    let mut redis = ctx.guards.redis();
+    redis::pipe()
+        .zadd(&key, now, now)
+        .zrembyscore(
+            &key,
+            0,
+            now.saturating_sub(ctx.rename_window.as_millis() as u64 * 2),
+        )
+        .expire(&key, 86_400)
+        .query_async::<()>(&mut redis)
+        .await
+        .map_err(|e| JobError::redis("recording a rename", e))
+}
+
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}

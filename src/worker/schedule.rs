@@ -1,0 +1,70 @@
+//! Jobs the worker queues itself: thread syncs and review-comment flushes,
+//! scheduled a little later with Faktory's `at` so that bursts coalesce.
+
+use super::pr_state::{now_ms, pr_key};
+use super::{Context, JobError};
+use crate::queue::to_faktory;
+use std::time::Duration;
+use threadline_jobs::{Delivery, Job, PullRequest, Repo, ThreadSync};
+
+/// How long a sync waits, so that a burst of events costs one rename.
+pub const SYNC_DELAY: Duration = Duration::from_secs(2);
+/// How long line comments of one review are collected before posting.
+pub const FLUSH_DELAY: Duration = Duration::from_secs(4);
+const RESERVE_FOR: Duration = Duration::from_secs(600);
+
+/// Pushes `job` to run `delay` from now.
+pub async fn push_later<J: Job>(ctx: &Context, job: &J, delay: Duration) -> Result<(), JobError> {
+    let mut built =
+        to_faktory(job, |q| ctx.common.queue(q), RESERVE_FOR).map_err(JobError::Permanent)?;
+    let at = chrono_at(delay);
+    built.at = Some(at);
+    ctx.producer
+        .push(built)
+        .await
+        .map_err(|e| JobError::Transient(e.context(format!("scheduling {}", J::KIND))))
+}
+
+/// Pushes `job` once per `window`: later calls within it are folded into
+/// the first, which runs when the window closes.
+pub async fn push_coalesced<J: Job>(
+    ctx: &Context,
+    flag: &str,
+    job: &J,
+    window: Duration,
+) -> Result<(), JobError> {
+    let mut redis = ctx.guards.redis();
+    let set: Option<String> = redis::cmd("SET")
+        .arg(ctx.guards.key(flag))
+        .arg(1)
+        .arg("NX")
+        .arg("PX")
+        .arg(window.as_millis() as u64)
+        .query_async(&mut redis)
+        .await
+        .map_err(|e| JobError::redis("coalescing a scheduled job", e))?;
+    if set.is_some() {
+        push_later(ctx, job, window).await?;
+    }
+    Ok(())
+}
+
+/// Schedules a thread sync for this PR (name and archived state).
+pub async fn sync_soon(
+    ctx: &Context,
+    delivery: &Delivery,
+    repo: &Repo,
+    pr: &PullRequest,
+) -> Result<(), JobError> {
+    let job = ThreadSync {
+        delivery: delivery.clone(),
+        repo: repo.clone(),
+        pr: pr.clone(),
+    };
+    push_coalesced(ctx, &format!("{}:sync", pr_key(repo, pr)), &job, SYNC_DELAY).await
+}
+
+fn chrono_at(delay: Duration) -> chrono::DateTime<chrono::Utc> {
+    let ms = now_ms() + delay.as_millis() as u64;
+    chrono::DateTime::from_timestamp_millis(ms as i64).unwrap_or_else(chrono::Utc::now)
+}
