@@ -5,74 +5,9 @@
 mod support;
 
 use std::time::Duration;
-use support::app::{
-    eventually, fixture, join_all, spawn_app_with, spawn_worker, TestApp, WorkerConfig,
-    WorkerProcess,
-};
-use support::fake_discord::{FakeDiscord, Fault, FaultKind, Route};
-use support::servers::FaktoryServer;
-
-const WAIT: Duration = Duration::from_secs(30);
-
-struct Stack {
-    faktory: FaktoryServer,
-    discord: FakeDiscord,
-    channel: u64,
-    app: TestApp,
-}
-
-impl Stack {
-    async fn start() -> Stack {
-        let faktory = FaktoryServer::start();
-        let discord = FakeDiscord::start();
-        let channel = discord.add_text_channel();
-        let app = spawn_app_with(&faktory.url()).await;
-        Stack {
-            faktory,
-            discord,
-            channel,
-            app,
-        }
-    }
-
-    fn worker(&self, token: &str, drain_secs: u64) -> WorkerProcess {
-        spawn_worker(&WorkerConfig {
-            faktory_url: &self.faktory.url(),
-            namespace: &self.app.namespace,
-            discord: &self.discord,
-            channel_id: self.channel,
-            token,
-            concurrency: 4,
-            drain_secs,
-        })
-    }
-
-    fn count(&self, route: &str) -> usize {
-        self.discord
-            .requests()
-            .iter()
-            .filter(|r| r.method == "POST" && r.path.ends_with(route))
-            .count()
-    }
-
-    /// Jobs ACKed so far: Faktory counts a FAIL as processed too.
-    async fn processed(&self) -> u64 {
-        let mut client = faktory::Client::connect_to(&self.faktory.url())
-            .await
-            .unwrap();
-        let data = client.current_info().await.unwrap().data;
-        data.total_processed - data.total_failures
-    }
-
-    /// Waits until Faktory has ACKed `n` jobs, requeueing retries meanwhile.
-    async fn settle(&self, n: u64) {
-        eventually(WAIT, &format!("{n} jobs processed"), || async {
-            self.faktory.requeue_retries().await;
-            self.processed().await >= n
-        })
-        .await;
-    }
-}
+use support::app::{eventually, fixture, join_all};
+use support::fake_discord::{Fault, FaultKind, Route};
+use support::stack::{Stack, WAIT};
 
 fn opened() -> Vec<u8> {
     fixture("pull_request/opened.json")

@@ -79,12 +79,12 @@ pub async fn post_in_thread(
 
 /// Posting into an archived (unlocked) thread unarchives it.
 async fn mark_unarchived(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Result<(), JobError> {
-    let mut applied = pr_state::applied(ctx, repo, pr).await?;
-    if applied.archived {
-        applied.archived = false;
-        pr_state::set_applied(ctx, repo, pr, &applied).await?;
-    }
-    Ok(())
+    let key = ctx.guards.key(&format!("{}:applied", pr_key(repo, pr)));
+    let mut redis = ctx.guards.redis();
+    redis
+        .hset::<_, _, _, ()>(key, "archived", "0")
+        .await
+        .map_err(|e| JobError::redis("recording the thread state", e))
 }
 
 async fn unlock(ctx: &Context, repo: &Repo, pr: &PullRequest, thread: u64) -> Result<(), JobError> {
@@ -150,16 +150,20 @@ pub async fn ensure_thread(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Resu
     let starter = post_once(ctx, &starter_key, parent, &intro(repo, pr)).await?;
     let name = text::thread_name(pr.number, &snap.title, snap.draft);
     let thread = match ctx.discord.start_thread(parent, starter, &name).await {
-        Ok(id) => id,
+        Ok(id) => {
+            // Only the creator knows the name the thread got; a racing
+            // worker's name may differ, and the sync corrects either.
+            let applied = Applied {
+                name,
+                archived: false,
+                locked: false,
+            };
+            pr_state::set_applied(ctx, repo, pr, &applied).await?;
+            id
+        }
         Err(e) if e.code() == Some(THREAD_ALREADY_CREATED) => starter,
         Err(e) => return Err(JobError::discord("starting the PR thread", e)),
     };
-    let applied = Applied {
-        name,
-        archived: false,
-        locked: false,
-    };
-    pr_state::set_applied(ctx, repo, pr, &applied).await?;
     ctx.guards.record(&thread_key, thread, None).await
 }
 

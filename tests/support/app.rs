@@ -167,6 +167,7 @@ pub struct WorkerConfig<'a> {
     pub token: &'a str,
     pub concurrency: usize,
     pub drain_secs: u64,
+    pub rename_window_secs: u64,
 }
 
 pub fn spawn_worker(cfg: &WorkerConfig<'_>) -> WorkerProcess {
@@ -182,6 +183,10 @@ pub fn spawn_worker(cfg: &WorkerConfig<'_>) -> WorkerProcess {
         .env("DISCORD_API_URL", cfg.discord.base_url())
         .env("DISCORD_CALL_DEADLINE_SECS", "3")
         .env("WORKER_SHUTDOWN_TIMEOUT_SECS", cfg.drain_secs.to_string())
+        .env(
+            "DISCORD_RENAME_WINDOW_SECS",
+            cfg.rename_window_secs.to_string(),
+        )
         .env("RUST_LOG", "info")
         .env_remove("DISCORD_DRY_RUN")
         .env_remove("WORKER_QUEUES")

@@ -1,4 +1,6 @@
 #![allow(dead_code)]
 pub mod app;
 pub mod fake_discord;
+pub mod history;
 pub mod servers;
+pub mod stack;

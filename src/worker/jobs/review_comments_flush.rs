@@ -7,7 +7,7 @@
 
 use crate::store::EFFECT_TTL;
 use crate::worker::pr_state::pr_key;
-use crate::worker::{messages, thread, Context, JobError};
+use crate::worker::{messages, schedule, thread, Context, JobError};
 use redis::AsyncCommands;
 use std::collections::HashMap;
 use threadline_jobs::ReviewCommentsFlush;
@@ -66,5 +66,6 @@ pub async fn perform(ctx: &Context, job: ReviewCommentsFlush) -> Result<(), JobE
             .await
             .map_err(|e| JobError::redis("clearing posted review comments", e))?;
     }
-    Ok(())
+    // Posting may have unarchived a closed PR's thread; the sync re-archives it.
+    schedule::sync_soon(ctx, &job.delivery, &job.repo, &job.pr).await
 }

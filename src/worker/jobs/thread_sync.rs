@@ -5,6 +5,11 @@
 //! cannot happen yet is rescheduled for when it can; the newest title wins
 //! whenever it runs. Locking needs Manage Threads and is skipped, with a
 //! warning, when Discord refuses it.
+//!
+//! Syncs of one PR run one at a time (a short Redis lock; a sync that
+//! finds it taken reschedules itself), so a slow sync holding an old view
+//! can never undo a newer one. A closed PR's thread is archived on every
+//! sync, since a message posted meanwhile may have unarchived it.
 
 use crate::discord::ThreadPatch;
 use crate::text::thread_name;
@@ -13,7 +18,42 @@ use crate::worker::{schedule, thread, Context, JobError};
 use std::time::Duration;
 use threadline_jobs::ThreadSync;
 
+const LOCK_TTL_MS: u64 = 120_000;
+const UNLOCK: &str =
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end return 1";
+
 pub async fn perform(ctx: &Context, job: ThreadSync) -> Result<(), JobError> {
+    let lock = ctx.guards.key(&format!(
+        "{}:sync_lock",
+        pr_state::pr_key(&job.repo, &job.pr)
+    ));
+    let token = format!("{}:{}", std::process::id(), pr_state::now_ms());
+    let mut redis = ctx.guards.redis();
+    let taken: Option<String> = redis::cmd("SET")
+        .arg(&lock)
+        .arg(&token)
+        .arg("NX")
+        .arg("PX")
+        .arg(LOCK_TTL_MS)
+        .query_async(&mut redis)
+        .await
+        .map_err(|e| JobError::redis("locking the thread sync", e))?;
+    if taken.is_none() {
+        return schedule::push_later(ctx, &job, Duration::from_secs(1)).await;
+    }
+    let result = sync(ctx, &job).await;
+    let released = redis::Script::new(UNLOCK)
+        .key(&lock)
+        .arg(&token)
+        .invoke_async::<i64>(&mut redis)
+        .await;
+    if let Err(e) = released {
+        log::warn!("thread sync lock not released (expires by itself): {e}");
+    }
+    result
+}
+
+async fn sync(ctx: &Context, job: &ThreadSync) -> Result<(), JobError> {
     let (repo, pr) = (&job.repo, &job.pr);
     pr_state::observe(ctx, repo, pr).await?;
     let thread = thread::ensure_thread(ctx, repo, pr).await?;
@@ -22,14 +62,14 @@ pub async fn perform(ctx: &Context, job: ThreadSync) -> Result<(), JobError> {
     let name = thread_name(pr.number, &snap.title, snap.draft);
     if applied.name != name {
         match pr_state::rename_wait_ms(ctx, repo, pr).await? {
-            0 => rename(ctx, &job, thread, &name, &mut applied).await?,
+            0 => rename(ctx, job, thread, &name, &mut applied).await?,
             wait => {
                 log::info!("rename of thread {thread} deferred {wait} ms (Discord's rename limit)");
-                schedule::push_later(ctx, &job, Duration::from_millis(wait)).await?;
+                schedule::push_later(ctx, job, Duration::from_millis(wait)).await?;
             }
         }
     }
-    if snap.closed && !applied.archived {
+    if snap.closed {
         close(ctx, thread, &mut applied).await?;
     } else if !snap.closed && (applied.archived || applied.locked) {
         let patch = ThreadPatch {

@@ -1,0 +1,197 @@
+//! A PR's history as signed-ready GitHub deliveries, built from the real
+//! fixtures with the PR number, repository, state and `updated_at` set so
+//! that the events form one consistent story.
+
+use super::app::fixture;
+use serde_json::{json, Value};
+
+pub struct Event {
+    pub name: &'static str,
+    pub delivery: String,
+    pub body: Vec<u8>,
+}
+
+/// Builds the events of one PR, each newer than the last.
+pub struct History {
+    pub repo_id: u64,
+    pub number: u64,
+    pub title: String,
+    pub draft: bool,
+    pub state: &'static str,
+    pub merged: bool,
+    seq: u32,
+    pub events: Vec<Event>,
+}
+
+impl History {
+    pub fn new(repo_id: u64, number: u64, title: &str) -> Self {
+        History {
+            repo_id,
+            number,
+            title: title.into(),
+            draft: false,
+            state: "open",
+            merged: false,
+            seq: 0,
+            events: vec![],
+        }
+    }
+
+    fn stamp(&mut self) -> String {
+        self.seq += 1;
+        format!("2026-03-01T10:{:02}:{:02}Z", self.seq / 60, self.seq % 60)
+    }
+
+    fn pr(&mut self, v: &mut Value, at: &str) {
+        let pr = &mut v["pull_request"];
+        pr["number"] = json!(self.number);
+        pr["title"] = json!(self.title);
+        pr["draft"] = json!(self.draft);
+        pr["state"] = json!(self.state);
+        pr["merged"] = json!(self.merged);
+        pr["updated_at"] = json!(at);
+        pr["html_url"] = json!(format!("https://github.com/o/r/pull/{}", self.number));
+    }
+
+    fn push(&mut self, name: &'static str, template: &str, edit: impl FnOnce(&mut Value)) {
+        let mut v: Value = serde_json::from_slice(&fixture(template)).unwrap();
+        v["repository"]["id"] = json!(self.repo_id);
+        v["repository"]["full_name"] = json!("o/r");
+        let at = self.stamp();
+        if v.get("pull_request").is_some() {
+            self.pr(&mut v, &at);
+        }
+        if v.get("issue").is_some() {
+            let issue = &mut v["issue"];
+            issue["number"] = json!(self.number);
+            issue["title"] = json!(self.title);
+            issue["state"] = json!(self.state);
+            issue["updated_at"] = json!(at);
+            issue["html_url"] = json!(format!("https://github.com/o/r/pull/{}", self.number));
+        }
+        edit(&mut v);
+        let delivery = format!("{}-{}-{}", self.repo_id, self.number, self.seq);
+        self.events.push(Event {
+            name,
+            delivery,
+            body: serde_json::to_vec(&v).unwrap(),
+        });
+    }
+
+    pub fn opened(&mut self) -> &mut Self {
+        self.push("pull_request", "pull_request/opened.json", |_| {});
+        self
+    }
+
+    pub fn retitle(&mut self, title: &str) -> &mut Self {
+        let from = std::mem::replace(&mut self.title, title.into());
+        self.push("pull_request", "pull_request/opened.json", |v| {
+            v["action"] = json!("edited");
+            v["changes"] = json!({ "title": { "from": from } });
+        });
+        self
+    }
+
+    pub fn draft(&mut self, draft: bool) -> &mut Self {
+        self.draft = draft;
+        let action = if draft {
+            "converted_to_draft"
+        } else {
+            "ready_for_review"
+        };
+        self.push("pull_request", "pull_request/opened.json", |v| {
+            v["action"] = json!(action)
+        });
+        self
+    }
+
+    pub fn pushed(&mut self) -> &mut Self {
+        self.push("pull_request", "pull_request/synchronize.json", |_| {});
+        self
+    }
+
+    pub fn review_requested(&mut self, login: &str, removed: bool) -> &mut Self {
+        let (action, login) = (
+            if removed {
+                "review_request_removed"
+            } else {
+                "review_requested"
+            },
+            login.to_string(),
+        );
+        self.push("pull_request", "pull_request/review_requested.json", |v| {
+            v["action"] = json!(action);
+            v["requested_reviewer"]["login"] = json!(login);
+        });
+        self
+    }
+
+    pub fn closed(&mut self, merged: bool) -> &mut Self {
+        (self.state, self.merged) = ("closed", merged);
+        let template = if merged {
+            "pull_request/closed.merged.json"
+        } else {
+            "pull_request/closed.json"
+        };
+        self.push("pull_request", template, |_| {});
+        self
+    }
+
+    pub fn reopened(&mut self) -> &mut Self {
+        (self.state, self.merged) = ("open", false);
+        self.push("pull_request", "pull_request/reopened.json", |_| {});
+        self
+    }
+
+    pub fn comment(&mut self, login: &str, body: &str) -> &mut Self {
+        let (login, body) = (login.to_string(), body.to_string());
+        self.push("issue_comment", "issue_comment/created.json", |v| {
+            v["comment"]["body"] = json!(body);
+            v["comment"]["user"]["login"] = json!(login);
+            if login.ends_with("[bot]") {
+                v["comment"]["user"]["type"] = json!("Bot");
+            }
+        });
+        self
+    }
+
+    pub fn review(&mut self, login: &str, state: &str, body: &str) -> &mut Self {
+        let (login, state, body) = (login.to_string(), state.to_string(), body.to_string());
+        self.push(
+            "pull_request_review",
+            "pull_request_review/submitted.json",
+            |v| {
+                v["review"]["state"] = json!(state);
+                v["review"]["body"] = json!(body);
+                v["review"]["user"]["login"] = json!(login);
+            },
+        );
+        self
+    }
+
+    pub fn dismissed(&mut self, login: &str) -> &mut Self {
+        let login = login.to_string();
+        self.push(
+            "pull_request_review",
+            "pull_request_review/dismissed.json",
+            |v| {
+                v["review"]["user"]["login"] = json!(login);
+            },
+        );
+        self
+    }
+
+    pub fn line_comment(&mut self, review_id: u64, comment_id: u64, body: &str) -> &mut Self {
+        let body = body.to_string();
+        self.push(
+            "pull_request_review_comment",
+            "pull_request_review_comment/created.json",
+            |v| {
+                v["comment"]["pull_request_review_id"] = json!(review_id);
+                v["comment"]["id"] = json!(comment_id);
+                v["comment"]["body"] = json!(body);
+            },
+        );
+        self
+    }
+}

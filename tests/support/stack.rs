@@ -1,0 +1,132 @@
+//! A whole private stack for one test: its own Faktory, the fake Discord
+//! with one parent channel, a `web`, and helpers to run workers and wait
+//! until every job (scheduled ones included) is done.
+
+use super::app::{eventually, spawn_app_with, spawn_worker, TestApp, WorkerConfig, WorkerProcess};
+use super::fake_discord::FakeDiscord;
+use super::history::Event;
+use super::servers::FaktoryServer;
+use std::time::Duration;
+
+pub const WAIT: Duration = Duration::from_secs(45);
+
+pub struct Stack {
+    pub faktory: FaktoryServer,
+    pub discord: FakeDiscord,
+    pub channel: u64,
+    pub app: TestApp,
+}
+
+impl Stack {
+    pub async fn start() -> Stack {
+        let faktory = FaktoryServer::start();
+        let discord = FakeDiscord::start();
+        let channel = discord.add_text_channel();
+        let app = spawn_app_with(&faktory.url()).await;
+        Stack {
+            faktory,
+            discord,
+            channel,
+            app,
+        }
+    }
+
+    pub fn worker(&self, token: &str, drain_secs: u64) -> WorkerProcess {
+        self.worker_with(token, drain_secs, 600)
+    }
+
+    pub fn worker_with(
+        &self,
+        token: &str,
+        drain_secs: u64,
+        rename_window_secs: u64,
+    ) -> WorkerProcess {
+        spawn_worker(&WorkerConfig {
+            faktory_url: &self.faktory.url(),
+            namespace: &self.app.namespace,
+            discord: &self.discord,
+            channel_id: self.channel,
+            token,
+            concurrency: 4,
+            drain_secs,
+            rename_window_secs,
+        })
+    }
+
+    /// POSTs to Discord whose path ends with `route`.
+    pub fn count(&self, route: &str) -> usize {
+        self.discord
+            .requests()
+            .iter()
+            .filter(|r| r.method == "POST" && r.path.ends_with(route))
+            .count()
+    }
+
+    /// Jobs ACKed so far: Faktory counts a FAIL as processed too.
+    pub async fn processed(&self) -> u64 {
+        let mut client = faktory::Client::connect_to(&self.faktory.url())
+            .await
+            .unwrap();
+        let data = client.current_info().await.unwrap().data;
+        data.total_processed - data.total_failures
+    }
+
+    /// Waits until Faktory has ACKed `n` jobs, requeueing retries meanwhile.
+    pub async fn settle(&self, n: u64) {
+        eventually(WAIT, &format!("{n} jobs processed"), || async {
+            self.faktory.requeue_retries().await;
+            self.processed().await >= n
+        })
+        .await;
+    }
+
+    /// True when nothing is queued, scheduled, retrying or running.
+    pub async fn idle(&self) -> bool {
+        let mut client = faktory::Client::connect_to(&self.faktory.url())
+            .await
+            .unwrap();
+        let queued: u64 = client
+            .current_info()
+            .await
+            .unwrap()
+            .data
+            .queues
+            .values()
+            .sum();
+        let mut storage = self.faktory.storage().await;
+        let mut pending = queued;
+        for set in ["scheduled", "retries", "working"] {
+            let n: u64 = redis::cmd("ZCARD")
+                .arg(set)
+                .query_async(&mut storage)
+                .await
+                .unwrap();
+            pending += n;
+        }
+        pending == 0
+    }
+
+    /// Waits until the stack has been idle for two seconds in a row.
+    pub async fn quiesce(&self) {
+        let calm = std::cell::Cell::new(0);
+        eventually(WAIT, "all jobs done", || async {
+            calm.set(if self.idle().await { calm.get() + 1 } else { 0 });
+            calm.get() >= 8
+        })
+        .await;
+    }
+
+    /// Delivers every event, failing on anything but a 2xx.
+    pub async fn deliver_all<'a>(&self, events: impl IntoIterator<Item = &'a Event>) {
+        for e in events {
+            let res = self.app.deliver(e.name, &e.delivery, &e.body).await;
+            assert!(
+                res.status().is_success(),
+                "{} {}: {}",
+                e.name,
+                e.delivery,
+                res.status()
+            );
+        }
+    }
+}
