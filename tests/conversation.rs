@@ -247,3 +247,55 @@ async fn a_huge_body_is_cut_with_a_link() {
     assert!(intro.content.contains("full text: <https://github.com/"));
     assert!(!intro.content.contains("<!--"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_lock_is_skipped_and_the_thread_still_archived() {
+    use support::fake_discord::{Fault, FaultKind, Route};
+    let stack = Stack::start().await;
+    let _worker = stack.worker("test-token", 5);
+    let mut h = History::new(705, 6, "No perms");
+    h.opened();
+    stack.deliver_all(&h.events).await;
+    stack.quiesce().await;
+    // The first thread update is the archive-and-lock of the close.
+    stack.discord.inject(Fault {
+        route: Route::UpdateChannel,
+        kind: FaultKind::ApiError(403, 50013),
+        times: 1,
+    });
+    h.events.clear();
+    h.closed(false);
+    stack.deliver_all(&h.events).await;
+    stack.quiesce().await;
+    let t = stack.discord.threads()[0].clone();
+    assert!(t.archived && !t.locked, "{t:?}");
+    assert!(stack.faktory.set_jobs("dead").await.is_empty());
+    assert_eq!(has(&thread_texts(&stack), "**closed**"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn missing_permissions_on_the_thread_send_the_job_to_the_dead_set() {
+    use support::fake_discord::{Fault, FaultKind, Route};
+    let stack = Stack::start().await;
+    let _worker = stack.worker("test-token", 5);
+    let mut h = History::new(706, 7, "Forbidden");
+    h.opened();
+    stack.deliver_all(&h.events).await;
+    stack.quiesce().await;
+    stack.discord.inject(Fault {
+        route: Route::CreateMessage,
+        kind: FaultKind::ApiError(403, 50001),
+        times: 1,
+    });
+    h.events.clear();
+    h.comment("alice", "can you see this?");
+    stack.deliver_all(&h.events).await;
+    stack.quiesce().await;
+    let dead = stack.faktory.set_jobs("dead").await;
+    assert_eq!(dead.len(), 1);
+    let message = dead[0]["failure"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("50001") && message.contains("dead set"),
+        "{message}"
+    );
+}
