@@ -162,7 +162,14 @@ impl FaktoryServer {
 
     /// Requeues every job in the retry set now, skipping the backoff.
     pub async fn requeue_retries(&self) {
-        let mut client = faktory::Client::connect_to(&self.url()).await.unwrap();
+        // The crate would send a URL's password still percent-encoded.
+        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+            .await
+            .unwrap();
+        let stream = tokio::io::BufStream::new(tcp);
+        let mut client = faktory::Client::connect_with(stream, self.password.clone())
+            .await
+            .unwrap();
         client
             .requeue(
                 faktory::mutate::JobSet::Retries,
