@@ -15,7 +15,11 @@ use std::time::{Duration, Instant};
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let arg = |i: usize| args.get(i).cloned().unwrap_or_else(|| panic!("missing argument {i}"));
+    let arg = |i: usize| {
+        args.get(i)
+            .cloned()
+            .unwrap_or_else(|| panic!("missing argument {i}"))
+    };
     let secs: u64 = arg(4).parse().expect("SECS");
     match arg(0).as_str() {
         "rate" => rate(arg(1), arg(2), arg(3).parse().expect("RATE"), secs).await,
@@ -26,7 +30,11 @@ async fn main() {
 }
 
 fn body() -> Vec<u8> {
-    std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/github/pull_request/opened.json")).unwrap()
+    std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/github/pull_request/opened.json"
+    ))
+    .unwrap()
 }
 
 fn signature(secret: &str, body: &[u8]) -> String {
@@ -39,7 +47,10 @@ async fn deliver(http: &reqwest::Client, url: &str, sig: &str, body: &[u8], n: u
     let res = http
         .post(url)
         .header("X-GitHub-Event", "pull_request")
-        .header("X-GitHub-Delivery", format!("bench-{}-{n}", std::process::id()))
+        .header(
+            "X-GitHub-Delivery",
+            format!("bench-{}-{n}", std::process::id()),
+        )
         .header("X-Hub-Signature-256", sig)
         .body(body.to_vec())
         .send()
@@ -69,7 +80,8 @@ async fn rate(url: String, secret: String, rate: u64, secs: u64) {
         failed += (!ok) as u64;
     }
     lat.sort();
-    let pct = |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)].as_secs_f64() * 1000.0;
+    let pct =
+        |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)].as_secs_f64() * 1000.0;
     println!(
         "rate {rate}/s for {secs}s: {} deliveries, {failed} failed, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         lat.len(),
@@ -86,7 +98,13 @@ async fn max(url: String, secret: String, conc: u64, secs: u64) {
     let end = Instant::now() + Duration::from_secs(secs);
     let mut tasks = tokio::task::JoinSet::new();
     for c in 0..conc {
-        let (http, url, sig, body, done) = (http.clone(), url.clone(), sig.clone(), body.clone(), done.clone());
+        let (http, url, sig, body, done) = (
+            http.clone(),
+            url.clone(),
+            sig.clone(),
+            body.clone(),
+            done.clone(),
+        );
         tasks.spawn(async move {
             let mut n = c << 32;
             while Instant::now() < end {
@@ -99,20 +117,33 @@ async fn max(url: String, secret: String, conc: u64, secs: u64) {
     }
     while tasks.join_next().await.is_some() {}
     let total = done.load(Ordering::Relaxed);
-    println!("web max: {conc} clients for {secs}s: {:.0} deliveries/s", total as f64 / secs as f64);
+    println!(
+        "web max: {conc} clients for {secs}s: {:.0} deliveries/s",
+        total as f64 / secs as f64
+    );
 }
 
 async fn push(faktory_url: String, queue: String, conc: u64, secs: u64) {
     let done = Arc::new(AtomicU64::new(0));
     let end = Instant::now() + Duration::from_secs(secs);
     let mut tasks = tokio::task::JoinSet::new();
-    let args = serde_json::from_slice::<serde_json::Value>(&body()).unwrap()["pull_request"]["title"].clone();
+    let args = serde_json::from_slice::<serde_json::Value>(&body()).unwrap()["pull_request"]
+        ["title"]
+        .clone();
     for _ in 0..conc {
-        let (url, queue, done, args) = (faktory_url.clone(), queue.clone(), done.clone(), args.clone());
+        let (url, queue, done, args) = (
+            faktory_url.clone(),
+            queue.clone(),
+            done.clone(),
+            args.clone(),
+        );
         tasks.spawn(async move {
             let mut client = faktory::Client::connect_to(&url).await.unwrap();
             while Instant::now() < end {
-                let job = faktory::JobBuilder::new("bench").queue(queue.clone()).args(vec![args.clone()]).build();
+                let job = faktory::JobBuilder::new("bench")
+                    .queue(queue.clone())
+                    .args(vec![args.clone()])
+                    .build();
                 client.enqueue(job).await.unwrap();
                 done.fetch_add(1, Ordering::Relaxed);
             }
@@ -120,5 +151,8 @@ async fn push(faktory_url: String, queue: String, conc: u64, secs: u64) {
     }
     while tasks.join_next().await.is_some() {}
     let total = done.load(Ordering::Relaxed);
-    println!("bare PUSH: {conc} connections for {secs}s: {:.0} pushes/s", total as f64 / secs as f64);
+    println!(
+        "bare PUSH: {conc} connections for {secs}s: {:.0} pushes/s",
+        total as f64 / secs as f64
+    );
 }

@@ -55,6 +55,7 @@ async fn logs_of_a_full_run_contain_no_secret() {
         concurrency: 2,
         drain_secs: 2,
         rename_window_secs: 600,
+        redis_url: None,
     });
 
     let http = reqwest::Client::new();

@@ -25,12 +25,17 @@ pub async fn spawn_app() -> TestApp {
 
 /// A `web` whose Faktory is `faktory_url` (e.g. a private server).
 pub async fn spawn_app_with(faktory_url: &str) -> TestApp {
+    spawn_app_on(faktory_url, &shared_redis_url()).await
+}
+
+/// A `web` whose Faktory and Redis are the given ones.
+pub async fn spawn_app_on(faktory_url: &str, redis_url: &str) -> TestApp {
     let namespace = unique_namespace();
     let secret = format!("secret-{namespace}");
     let settings = WebSettings {
         common: Common {
             faktory: FaktoryAddr::parse(faktory_url).unwrap(),
-            redis_url: shared_redis_url(),
+            redis_url: redis_url.to_string(),
             namespace: namespace.clone(),
         },
         port: 0,
@@ -51,7 +56,7 @@ pub async fn spawn_app_with(faktory_url: &str) -> TestApp {
         namespace,
         secret,
         faktory_url: faktory_url.to_string(),
-        redis_url: shared_redis_url(),
+        redis_url: redis_url.to_string(),
         http: reqwest::Client::new(),
     }
 }
@@ -168,6 +173,8 @@ pub struct WorkerConfig<'a> {
     pub concurrency: usize,
     pub drain_secs: u64,
     pub rename_window_secs: u64,
+    /// `None`: the shared Redis of the test run.
+    pub redis_url: Option<&'a str>,
 }
 
 pub fn spawn_worker(cfg: &WorkerConfig<'_>) -> WorkerProcess {
@@ -176,7 +183,10 @@ pub fn spawn_worker(cfg: &WorkerConfig<'_>) -> WorkerProcess {
     let child = Command::new(env!("CARGO_BIN_EXE_worker"))
         .args(["--concurrency", &cfg.concurrency.to_string()])
         .env("FAKTORY_URL", cfg.faktory_url)
-        .env("REDIS_URL", shared_redis_url())
+        .env(
+            "REDIS_URL",
+            cfg.redis_url.map_or_else(shared_redis_url, String::from),
+        )
         .env("THREADLINE_NAMESPACE", cfg.namespace)
         .env("DISCORD_TOKEN", cfg.token)
         .env("DISCORD_CHANNEL_ID", cfg.channel_id.to_string())

@@ -2,7 +2,7 @@
 //! with one parent channel, a `web`, and helpers to run workers and wait
 //! until every job (scheduled ones included) is done.
 
-use super::app::{eventually, spawn_app_with, spawn_worker, TestApp, WorkerConfig, WorkerProcess};
+use super::app::{eventually, spawn_app_on, spawn_worker, TestApp, WorkerConfig, WorkerProcess};
 use super::fake_discord::FakeDiscord;
 use super::history::Event;
 use super::servers::FaktoryServer;
@@ -19,10 +19,15 @@ pub struct Stack {
 
 impl Stack {
     pub async fn start() -> Stack {
+        Self::start_on(&super::servers::shared_redis_url()).await
+    }
+
+    /// A stack whose `web` and workers use the Redis at `redis_url`.
+    pub async fn start_on(redis_url: &str) -> Stack {
         let faktory = FaktoryServer::start();
         let discord = FakeDiscord::start();
         let channel = discord.add_text_channel();
-        let app = spawn_app_with(&faktory.url()).await;
+        let app = spawn_app_on(&faktory.url(), redis_url).await;
         Stack {
             faktory,
             discord,
@@ -50,6 +55,7 @@ impl Stack {
             concurrency: 4,
             drain_secs,
             rename_window_secs,
+            redis_url: Some(&self.app.redis_url),
         })
     }
 
@@ -106,10 +112,16 @@ impl Stack {
         pending == 0
     }
 
-    /// Waits until the stack has been idle for two seconds in a row.
+    /// Waits until the stack has been idle for a while.
     pub async fn quiesce(&self) {
+        self.quiesce_within(WAIT).await
+    }
+
+    /// Like `quiesce`, requeueing retries (skipping Faktory's backoff).
+    pub async fn quiesce_within(&self, within: Duration) {
         let calm = std::cell::Cell::new(0);
-        eventually(WAIT, "all jobs done", || async {
+        eventually(within, "all jobs done", || async {
+            self.faktory.requeue_retries().await;
             calm.set(if self.idle().await { calm.get() + 1 } else { 0 });
             calm.get() >= 8
         })
