@@ -23,9 +23,17 @@ struct Load {
     events: Vec<Event>,
 }
 
+fn full_scale() -> bool {
+    std::env::var("CHAOS_SCALE").is_ok_and(|s| s == "full")
+}
+
+/// How long to wait for the stack to settle: longer at full scale.
+fn patience(secs: u64) -> Duration {
+    Duration::from_secs(if full_scale() { secs * 5 } else { secs })
+}
+
 fn load(repo_id: u64) -> Load {
-    let full = std::env::var("CHAOS_SCALE").is_ok_and(|s| s == "full");
-    let (prs, comments) = if full { (200, 49) } else { (12, 6) };
+    let (prs, comments) = if full_scale() { (200, 49) } else { (12, 6) };
     let mut events = Vec::new();
     for n in 1..=prs {
         let mut h = History::new(repo_id, n, &format!("Chaos {n}"));
@@ -131,7 +139,7 @@ async fn load_with_duplicates_on_three_workers_is_exact() {
     let _workers: Vec<_> = (0..3).map(|_| stack.worker("test-token", 5)).collect();
     let load = load(901);
     deliver(&stack, &schedule(&load)).await;
-    stack.quiesce_within(Duration::from_secs(300)).await;
+    stack.quiesce_within(patience(300)).await;
     assert_exact(&stack, &load, 901);
 }
 
@@ -148,10 +156,10 @@ async fn a_worker_killed_mid_job_doubles_nothing() {
     .await;
     victim.signal("KILL");
     victim.wait_exit(Duration::from_secs(5));
+    stack.discord.set_latency(Duration::ZERO);
     let _survivor = stack.worker("test-token", 5);
     // Reservations of the killed jobs expire after 60 s (plus the reaper's 15 s).
-    stack.quiesce_within(Duration::from_secs(240)).await;
-    stack.discord.set_latency(Duration::ZERO);
+    stack.quiesce_within(patience(240)).await;
     assert_exact(&stack, &load, 902);
 }
 
@@ -172,7 +180,8 @@ async fn a_worker_stopped_under_load_drains_and_exits_zero() {
     let status = stopped.wait_exit(Duration::from_secs(15));
     assert_eq!(status.code(), Some(0), "{}", stopped.logs());
     eprintln!("chaos: worker drained in {:?}", asked.elapsed());
-    stack.quiesce_within(Duration::from_secs(120)).await;
+    stack.discord.set_latency(Duration::ZERO);
+    stack.quiesce_within(patience(120)).await;
     assert_exact(&stack, &load, 903);
 }
 
@@ -192,7 +201,7 @@ async fn faktory_restarted_under_load_loses_nothing() {
     assert_eq!(down.status(), 503, "no 2xx while Faktory is down");
     stack.faktory.restart();
     let refused = deliver(&stack, second).await;
-    stack.quiesce_within(Duration::from_secs(120)).await;
+    stack.quiesce_within(patience(120)).await;
     eprintln!("chaos: {refused} deliveries refused with 5xx and redelivered");
     assert_exact(&stack, &load, 904);
 }
@@ -215,7 +224,7 @@ async fn redis_restarted_under_load_loses_and_doubles_nothing() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     redis.restart();
     deliver(&stack, second).await;
-    stack.quiesce_within(Duration::from_secs(120)).await;
+    stack.quiesce_within(patience(120)).await;
     assert_exact(&stack, &load, 905);
 }
 
@@ -246,7 +255,7 @@ async fn discord_errors_rate_limits_and_lost_replies_double_nothing() {
     let _workers: Vec<_> = (0..2).map(|_| stack.worker("test-token", 5)).collect();
     let load = load(906);
     deliver(&stack, &schedule(&load)).await;
-    stack.quiesce_within(Duration::from_secs(180)).await;
+    stack.quiesce_within(patience(180)).await;
     assert_eq!(stack.discord.pending_faults(), 0, "every fault was hit");
     let limited = stack
         .discord
@@ -256,4 +265,54 @@ async fn discord_errors_rate_limits_and_lost_replies_double_nothing() {
         .count();
     assert!(limited <= 6, "no burst of rate-limited requests: {limited}");
     assert_exact(&stack, &load, 906);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn everything_at_once_is_still_exact() {
+    let mut stack = Stack::start().await;
+    let mut victim = stack.worker("test-token", 5);
+    let _steady: Vec<_> = (0..2).map(|_| stack.worker("test-token", 5)).collect();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // About one Discord call in twenty fails with a 500.
+    let injector = {
+        let (discord, stop) = (stack.discord.handle(), stop.clone());
+        tokio::spawn(async move {
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                if discord.pending_faults() == 0 && discord.requests_seen() % 20 == 19 {
+                    discord.inject(Fault {
+                        route: Route::Any,
+                        kind: FaultKind::Status(500),
+                        times: 1,
+                    });
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+    };
+    let load = load(907);
+    let all = schedule(&load);
+    let thirds: Vec<&[&Event]> = all.chunks(all.len().div_ceil(3)).collect();
+    deliver(&stack, thirds[0]).await;
+    victim.signal("KILL");
+    victim.wait_exit(Duration::from_secs(5));
+    victim = stack.worker("test-token", 5);
+    deliver(&stack, thirds[1]).await;
+    stack.faktory.restart();
+    victim.signal("KILL");
+    victim.wait_exit(Duration::from_secs(5));
+    let _replacement = stack.worker("test-token", 5);
+    deliver(&stack, thirds[2]).await;
+    stack.quiesce_within(patience(300)).await;
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    injector.await.unwrap();
+    let failed = stack
+        .discord
+        .requests()
+        .iter()
+        .filter(|r| r.status == 500)
+        .count();
+    eprintln!(
+        "chaos: everything at once: {failed} Discord 500s, 2 workers SIGKILLed, 1 Faktory restart"
+    );
+    assert_exact(&stack, &load, 907);
 }

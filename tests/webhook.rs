@@ -124,6 +124,17 @@ async fn forged_or_missing_signatures_get_401_and_leave_no_trace() {
         let res = req.body(body.clone()).send().await.unwrap();
         assert_eq!(res.status(), 401, "{name}");
     }
+    // Signed over the same JSON re-serialized: the HMAC covers the raw bytes.
+    let reserialized =
+        serde_json::to_vec(&serde_json::from_slice::<serde_json::Value>(&body).unwrap()).unwrap();
+    let res = app
+        .request("pull_request", "r")
+        .header("X-Hub-Signature-256", sign(&app.secret, &reserialized))
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401, "signature over re-serialized JSON");
     let mut tampered = body.clone();
     tampered[10] ^= 1;
     let res = app
@@ -199,6 +210,16 @@ async fn bad_bodies_and_headers_get_400() {
             "invalid json on an unhandled event",
             b"nope".to_vec(),
         ),
+        (
+            "issue_comment",
+            "comment without issue",
+            br#"{"action":"created","comment":{}}"#.to_vec(),
+        ),
+        (
+            "pull_request_review",
+            "review state as number",
+            br#"{"action":"submitted","review":{"state":1}}"#.to_vec(),
+        ),
     ];
     for (event, name, body) in cases {
         let res = app.deliver(event, name, &body).await;
@@ -243,6 +264,21 @@ async fn ping_unknown_events_and_unknown_actions_queue_nothing() {
     let body = serde_json::to_vec(&labeled).unwrap();
     assert_eq!(app.deliver("pull_request", "f", &body).await.status(), 202);
     assert_no_trace(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_body_of_many_small_fields_is_handled() {
+    let app = spawn_app().await;
+    let mut v: serde_json::Value =
+        serde_json::from_slice(&fixture("pull_request/opened.json")).unwrap();
+    let extra: serde_json::Map<String, serde_json::Value> =
+        (0..200_000).map(|i| (format!("f{i}"), i.into())).collect();
+    v["extra"] = extra.into();
+    let res = app
+        .deliver("pull_request", "many", &serde_json::to_vec(&v).unwrap())
+        .await;
+    assert_eq!(res.status(), 202);
+    assert_eq!(app.take_jobs().await.len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]

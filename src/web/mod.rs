@@ -8,7 +8,7 @@
 mod error;
 mod intake;
 mod receive;
-mod route;
+pub mod route;
 pub mod signature;
 
 pub use error::WebhookError;

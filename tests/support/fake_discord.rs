@@ -105,7 +105,37 @@ pub struct FakeDiscord {
     server: ServerHandle,
 }
 
+/// A cheap, `Send` handle on the fake's state, for background tasks
+/// such as fault injectors.
+#[derive(Clone)]
+pub struct FakeHandle {
+    state: Arc<Mutex<State>>,
+}
+
+impl FakeHandle {
+    pub fn inject(&self, fault: Fault) {
+        if fault.times > 0 {
+            self.state.lock().unwrap().faults.push_back(fault);
+        }
+    }
+
+    pub fn pending_faults(&self) -> usize {
+        self.state.lock().unwrap().faults.len()
+    }
+
+    /// How many requests arrived so far.
+    pub fn requests_seen(&self) -> usize {
+        self.state.lock().unwrap().requests.len()
+    }
+}
+
 impl FakeDiscord {
+    pub fn handle(&self) -> FakeHandle {
+        FakeHandle {
+            state: self.state.clone(),
+        }
+    }
+
     /// Binds 127.0.0.1:0 and returns once the socket is listening.
     pub fn start() -> FakeDiscord {
         let listener = TcpListener::bind("127.0.0.1:0").expect("fake discord: bind 127.0.0.1:0");
