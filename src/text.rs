@@ -1,5 +1,7 @@
 //! Text shaping: GitHub markdown in, Discord-safe text out.
 //!
+//! What Discord cannot show (HTML comments, `<details>` and other tags,
+//! images) is cleaned rather than dumped raw.
 //! Discord counts limits in characters (names 1–100, messages 2000), so
 //! every cut here is by `char`, never by byte. Mentions are neutralised
 //! twice: `allowed_mentions` stops the ping, and a zero-width space keeps
@@ -36,9 +38,64 @@ pub fn truncate_chars(s: &str, max: usize) -> (String, bool) {
     (format!("{}…", kept.trim_end()), true)
 }
 
+/// HTML tags GitHub renders and Discord shows raw; their text is kept.
+const DROPPED_TAGS: &[&str] = &[
+    "details", "summary", "br", "p", "div", "span", "sub", "sup", "b", "i", "em", "strong", "kbd",
+    "picture", "source", "a", "img",
+];
+
+/// Removes the HTML tags Discord cannot show (an `<img>` becomes
+/// "[image]") and turns markdown images into "[image: alt]".
+pub fn strip_markup(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(pos) = rest.find(['<', '!']) {
+        out.push_str(&rest[..pos]);
+        let tail = &rest[pos..];
+        if let Some((replacement, used)) = markdown_image(tail).or_else(|| html_tag(tail)) {
+            out.push_str(&replacement);
+            rest = &tail[used..];
+        } else {
+            let ch = tail.chars().next().map_or(1, char::len_utf8);
+            out.push_str(&tail[..ch]);
+            rest = &tail[ch..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn markdown_image(s: &str) -> Option<(String, usize)> {
+    let alt_end = s.strip_prefix("![")?.find("](")? + 2;
+    let url_end = s[alt_end..].find(')')? + alt_end;
+    let alt = one_line(&s[2..alt_end]);
+    let text = if alt.is_empty() {
+        "[image]".to_string()
+    } else {
+        format!("[image: {alt}]")
+    };
+    Some((text, url_end + 1))
+}
+
+fn html_tag(s: &str) -> Option<(String, usize)> {
+    let inner = s.strip_prefix('<')?;
+    let name: String = inner
+        .trim_start_matches('/')
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect();
+    let name = name.to_ascii_lowercase();
+    if !DROPPED_TAGS.contains(&name.as_str()) {
+        return None;
+    }
+    let end = s.find('>')? + 1;
+    let text = if name == "img" { "[image]" } else { "" };
+    Some((text.to_string(), end))
+}
+
 /// The cleaned, bounded excerpt of a PR body that a job carries.
 pub fn body_excerpt(body: Option<&str>) -> (String, bool) {
-    let cleaned = strip_html_comments(body.unwrap_or(""));
+    let cleaned = strip_markup(&strip_html_comments(body.unwrap_or("")));
     let cleaned = cleaned.trim();
     truncate_chars(cleaned, EXCERPT_MAX)
 }
@@ -62,10 +119,13 @@ pub fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Breaks `@everyone` and `@here` with a zero-width space.
-pub fn defuse_mentions(s: &str) -> String {
+/// Breaks `@everyone` and `@here` with a zero-width space, and masked
+/// links (`[github.com](https://elsewhere)`) so that the text shown is the
+/// address visited.
+pub fn defuse(s: &str) -> String {
     s.replace("@everyone", "@\u{200b}everyone")
         .replace("@here", "@\u{200b}here")
+        .replace("](", "]\u{200b}(")
 }
 
 /// Quotes every line as a Discord block quote.
@@ -79,7 +139,7 @@ pub fn quote(s: &str) -> String {
 /// `head`, then `body` quoted, the whole within Discord's 2000
 /// characters; a cut body ends with a link to the full text at `url`.
 pub fn with_excerpt(head: &str, body: &str, truncated: bool, url: &str) -> String {
-    let body = defuse_mentions(body.trim());
+    let body = defuse(body.trim());
     if body.is_empty() {
         return truncate_chars(head, MESSAGE_MAX).0;
     }
@@ -101,6 +161,15 @@ mod tests {
     }
 
     #[test]
+    fn markup_discord_cannot_show_is_cleaned() {
+        let s = strip_markup(
+            "<details><summary>Log</summary>\nline</details> ![shot](x.png) <img src=\"a\"> a < b",
+        );
+        assert_eq!(s, "Log\nline [image: shot] [image] a < b");
+        assert_eq!(strip_markup("é! ![](u) <b>x</b>"), "é! [image] x");
+    }
+
+    #[test]
     fn truncation_counts_characters() {
         let (s, cut) = truncate_chars(&"é".repeat(10), 5);
         assert!(cut);
@@ -119,8 +188,9 @@ mod tests {
     }
 
     #[test]
-    fn mentions_are_defused() {
-        let s = defuse_mentions("hi @everyone and @here");
+    fn mentions_and_masked_links_are_defused() {
+        let s = defuse("hi @everyone and @here, see [github.com](https://evil.example)");
         assert!(!s.contains("@everyone") && !s.contains("@here"));
+        assert!(!s.contains("]("), "{s}");
     }
 }

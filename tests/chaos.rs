@@ -39,7 +39,7 @@ fn load(repo_id: u64) -> Load {
         let mut h = History::new(repo_id, n, &format!("Chaos {n}"));
         h.opened();
         for i in 0..comments {
-            h.comment("alice", &format!("chaos-{repo_id}-{n}-{i}"));
+            h.comment("alice", &format!("chaos-{repo_id}-{n}-{i}!"));
         }
         events.append(&mut h.events);
     }
@@ -114,7 +114,7 @@ fn assert_exact(stack: &Stack, load: &Load, repo_id: u64) {
     }
     for n in 1..=load.prs {
         for i in 0..load.comments {
-            let body = format!("chaos-{repo_id}-{n}-{i}");
+            let body = format!("chaos-{repo_id}-{n}-{i}!");
             let count: usize = seen
                 .iter()
                 .filter(|(c, _)| c.contains(&format!("> {body}")))

@@ -2,7 +2,7 @@
 //! message text, every GitHub string defused and the result within
 //! Discord's 2000 characters.
 
-use crate::text::{defuse_mentions as safe, one_line, truncate_chars, with_excerpt, MESSAGE_MAX};
+use crate::text::{defuse as safe, one_line, truncate_chars, with_excerpt, MESSAGE_MAX};
 use threadline_jobs::{
     PrCommented, PrDraftChanged, PrPushed, PrReviewComment, PrReviewRequest, PrReviewed,
     PrStateChanged,

@@ -169,7 +169,7 @@ pub async fn ensure_thread(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Resu
 
 /// The starter message: who, where, the link and a clean excerpt.
 pub fn intro(repo: &Repo, pr: &PullRequest) -> String {
-    let title = text::defuse_mentions(&text::one_line(&pr.title));
+    let title = text::defuse(&text::one_line(&pr.title));
     let branches = if pr.base_ref.is_empty() {
         String::new()
     } else {
@@ -183,7 +183,7 @@ pub fn intro(repo: &Repo, pr: &PullRequest) -> String {
         "**{repo}#{number}**: {title}\nopened by **{author}**{branches}{draft}\n<{url}>",
         repo = repo.full_name,
         number = pr.number,
-        author = text::defuse_mentions(&pr.author),
+        author = text::defuse(&pr.author),
         draft = if pr.draft { " · draft" } else { "" },
         url = pr.html_url,
     );
