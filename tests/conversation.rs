@@ -23,6 +23,7 @@ fn has(texts: &[String], needle: &str) -> usize {
     texts.iter().filter(|t| t.contains(needle)).count()
 }
 
+/// A 30-event PR history touching every handled event.
 fn full_story(repo_id: u64) -> History {
     let mut h = History::new(repo_id, 80, "Add the thing");
     h.opened()
@@ -40,6 +41,9 @@ fn full_story(repo_id: u64) -> History {
     for i in 0..5 {
         h.line_comment(777, 9000 + i, &format!("line note {i}"));
     }
+    for i in 0..11 {
+        h.comment("erin", &format!("chatter {i}"));
+    }
     h.comment("dependabot[bot]", "Bumped a dependency")
         .closed(true);
     h
@@ -50,6 +54,7 @@ async fn every_event_lands_in_the_thread_in_order() {
     let stack = Stack::start().await;
     let _worker = stack.worker("test-token", 5);
     let story = full_story(501);
+    assert_eq!(story.events.len(), 30);
     stack.deliver_all(&story.events).await;
     stack.quiesce().await;
 
@@ -86,7 +91,8 @@ async fn every_event_lands_in_the_thread_in_order() {
         "bots are not forwarded"
     );
     assert_eq!(has(&texts, "merged"), 1);
-    assert_eq!(texts.len(), 12, "{texts:#?}");
+    assert_eq!(has(&texts, "**erin** commented"), 11);
+    assert_eq!(texts.len(), 23, "{texts:#?}");
     let everyone = texts
         .iter()
         .find(|t| t.contains("Looks promising"))

@@ -46,13 +46,23 @@ impl Stack {
         drain_secs: u64,
         rename_window_secs: u64,
     ) -> WorkerProcess {
+        self.worker_sized(token, drain_secs, rename_window_secs, 4)
+    }
+
+    pub fn worker_sized(
+        &self,
+        token: &str,
+        drain_secs: u64,
+        rename_window_secs: u64,
+        concurrency: usize,
+    ) -> WorkerProcess {
         spawn_worker(&WorkerConfig {
             faktory_url: &self.faktory.url(),
             namespace: &self.app.namespace,
             discord: &self.discord,
             channel_id: self.channel,
             token,
-            concurrency: 4,
+            concurrency,
             drain_secs,
             rename_window_secs,
             redis_url: Some(&self.app.redis_url),
