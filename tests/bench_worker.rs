@@ -14,7 +14,7 @@ async fn worker_drains_a_backlog() {
     let (prs, per_pr, concurrency, latency) = (50u64, 20u64, 10usize, Duration::from_millis(100));
     let stack = Stack::start().await;
     let mut setup = History::new(990, 0, "");
-    let mut backlog = Vec::new();
+    let mut per_pr_comments = Vec::new();
     for n in 1..=prs {
         let mut h = History::new(990, n, &format!("Bench {n}"));
         h.opened();
@@ -22,14 +22,19 @@ async fn worker_drains_a_backlog() {
         for i in 0..per_pr {
             h.comment("alice", &format!("bench {n} {i}"));
         }
-        backlog.append(&mut h.events);
+        per_pr_comments.push(std::mem::take(&mut h.events));
     }
+    // Round-robin over PRs: concurrent jobs post into different threads, as
+    // on a busy repository (one thread takes one message at a time).
+    let backlog: Vec<_> = (0..per_pr as usize)
+        .flat_map(|i| per_pr_comments.iter().map(move |events| &events[i]))
+        .collect();
     let warmup = stack.worker_sized("test-token", 5, 600, concurrency);
     stack.deliver_all(&setup.events).await;
     stack.quiesce().await;
     drop(warmup);
 
-    stack.deliver_all(&backlog).await;
+    stack.deliver_all(backlog.iter().copied()).await;
     stack.discord.set_latency(latency);
     let before = stack.discord.requests().len();
     let started = Instant::now();
