@@ -88,6 +88,19 @@ async fn mark_unarchived(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Result
 }
 
 async fn unlock(ctx: &Context, repo: &Repo, pr: &PullRequest, thread: u64) -> Result<(), JobError> {
+    reopen(
+        ctx,
+        thread,
+        "unlocking the PR thread (needs Manage Threads)",
+    )
+    .await?;
+    let mut applied = pr_state::applied(ctx, repo, pr).await?;
+    (applied.archived, applied.locked) = (false, false);
+    pr_state::set_applied(ctx, repo, pr, &applied).await
+}
+
+/// Unarchives and unlocks a thread; `doing` names the step in errors.
+pub async fn reopen(ctx: &Context, thread: u64, doing: &str) -> Result<(), JobError> {
     let patch = ThreadPatch {
         archived: Some(false),
         locked: Some(false),
@@ -96,10 +109,7 @@ async fn unlock(ctx: &Context, repo: &Repo, pr: &PullRequest, thread: u64) -> Re
     ctx.discord
         .update_thread(thread, &patch)
         .await
-        .map_err(|e| JobError::discord("unlocking the PR thread (needs Manage Threads)", e))?;
-    let mut applied = pr_state::applied(ctx, repo, pr).await?;
-    (applied.archived, applied.locked) = (false, false);
-    pr_state::set_applied(ctx, repo, pr, &applied).await
+        .map_err(|e| JobError::discord(doing, e))
 }
 
 async fn forget_thread(

@@ -71,16 +71,8 @@ async fn sync(ctx: &Context, job: &ThreadSync) -> Result<(), JobError> {
     }
     if snap.closed {
         close(ctx, thread, &mut applied).await?;
-    } else if !snap.closed && (applied.archived || applied.locked) {
-        let patch = ThreadPatch {
-            archived: Some(false),
-            locked: Some(false),
-            ..Default::default()
-        };
-        ctx.discord
-            .update_thread(thread, &patch)
-            .await
-            .map_err(|e| JobError::discord("reopening the thread", e))?;
+    } else if applied.archived || applied.locked {
+        thread::reopen(ctx, thread, "reopening the thread").await?;
         (applied.archived, applied.locked) = (false, false);
     }
     pr_state::set_applied(ctx, repo, pr, &applied).await
