@@ -9,6 +9,7 @@ mod guard;
 pub mod jobs;
 pub mod messages;
 pub mod pr_state;
+mod pushback;
 pub mod runtime;
 mod schedule;
 mod shutdown;
@@ -19,12 +20,13 @@ pub use guard::Guards;
 pub use runtime::{run, Exit};
 pub use shutdown::{Phase, Shutdown};
 
-use crate::discord::Discord;
+use crate::discord::{Discord, Ticket};
 use crate::queue::Producer;
 use crate::settings::Common;
 use std::time::Duration;
 
 /// What every job's `perform` gets.
+#[derive(Clone)]
 pub struct Context {
     pub discord: Discord,
     pub guards: Guards,
@@ -35,4 +37,15 @@ pub struct Context {
     pub channel_id: u64,
     /// Discord allows two renames of a thread per this window.
     pub rename_window: Duration,
+}
+
+impl Context {
+    /// The context of one job: the same connections, with the job's own
+    /// view of the Discord budget (the ticket it was pushed back with).
+    pub fn for_job(&self, ticket: Option<Ticket>) -> Context {
+        Context {
+            discord: self.discord.for_job(ticket),
+            ..self.clone()
+        }
+    }
 }
