@@ -15,7 +15,10 @@ async fn process(namespace: &str) -> Budget {
     let redis = threadline::store::connect(&shared_redis_url())
         .await
         .expect("the test Redis answers");
-    let settings = BudgetSettings { global_per_sec: 50 };
+    let settings = BudgetSettings {
+        global_per_sec: 50,
+        in_flight: Duration::from_secs(10),
+    };
     Budget::new(redis, &format!("threadline:{namespace}:"), settings)
 }
 
@@ -184,7 +187,10 @@ async fn without_redis_nothing_is_permitted() {
     let budget = Budget::new(
         redis,
         "threadline:down:",
-        BudgetSettings { global_per_sec: 50 },
+        BudgetSettings {
+            global_per_sec: 50,
+            in_flight: Duration::from_secs(10),
+        },
     );
     redis_server.stop();
     match budget.acquire(&post(51), &Pass::default()).await {

@@ -3,7 +3,7 @@
 -- ARGV: 1 prefix, 2 route template, 3 major id, 4 seed limit, 5 seed window ms,
 --       6 held ticket's bucket, 7 held ticket id ('' for none), 8 defer after ms,
 --       9 bucket margin ms, 10 global limit per second, 11 global margin ms,
---       12 stale ms, 13 in-flight ms, 14 poll ms
+--       12 grace ms for a pushed-back ticket, 13 in-flight ms, 14 poll ms
 -- Returns {status, ms, bucket, ticket}:
 --   status 2: go; send in `ms` milliseconds (the slot is taken at that time)
 --   status 1: defer; the permit is about `ms` away, keep the ticket
@@ -46,19 +46,22 @@ if not ticket then
   ticket = string.format('%015d', n)
   redis.call('ZADD', q, n, ticket)
 end
-redis.call('HSET', seen, ticket, now)
+-- `seen` holds, per waiting ticket, when it is given up if not heard of
+-- again: soon for a holder that polls, later for a job pushed back.
+local poll, grace = tonumber(ARGV[14]), tonumber(ARGV[12])
+local function expect(ms) redis.call('HSET', seen, ticket, ms) end
+expect(now + poll + 2000)
 for _, k in ipairs({q, seen, bkey .. ':seq'}) do
   redis.call('PEXPIRE', k, 3600000)
 end
 
--- A waiting ticket whose holder has not been heard of for `stale` ms (a
--- crashed worker) must not block the bucket for ever.
-local stale = tonumber(ARGV[12])
+-- A waiting ticket whose holder is overdue (a crashed or stopped worker, a
+-- failed job) must not block the bucket for ever.
 while true do
   local head = redis.call('ZRANGE', q, 0, 0)[1]
   if head == ticket then break end
-  local last = tonumber(redis.call('HGET', seen, head) or '0')
-  if last + stale >= now then break end
+  local due = tonumber(redis.call('HGET', seen, head) or '0')
+  if due >= now then break end
   redis.call('ZREM', q, head)
   redis.call('HDEL', seen, head)
 end
@@ -94,11 +97,9 @@ if head ~= ticket then
   end
   est = est + math.floor((rank - replay) / limit) * window
   if est - now > defer_after then
-    redis.call('HSET', seen, ticket, est)
+    expect(est + grace)
     return {1, est - now, bkey, ticket}
   end
-  local poll = tonumber(ARGV[14])
-  redis.call('HSET', seen, ticket, now + poll)
   return {0, math.max(1, math.min(poll, est - now)), bkey, ticket}
 end
 
@@ -113,7 +114,7 @@ local y = lth_latest(g, glimit)
 if y then at = math.max(at, y + 1000 + tonumber(ARGV[11])) end
 
 if at - now > defer_after then
-  redis.call('HSET', seen, ticket, at)
+  expect(at + grace)
   return {1, at - now, bkey, ticket}
 end
 

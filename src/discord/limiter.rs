@@ -28,10 +28,9 @@ pub const DEFER_AFTER: Duration = Duration::from_secs(5);
 const BUCKET_MARGIN_MS: u64 = 150;
 /// The same for the global one-second window.
 const GLOBAL_MARGIN_MS: u64 = 40;
-/// A waiting ticket not heard of for this long is dropped (its worker died).
-const STALE_MS: u64 = 30_000;
-/// How long an unlearned route's single request may stay in flight.
-const INFLIGHT_MS: u64 = 15_000;
+/// A pushed-back job not back this long after its permit time loses its
+/// place (it failed, or was deleted), so that it cannot block its bucket.
+const GRACE_MS: u64 = 30_000;
 /// How often a ticket behind others asks again while it waits in its slot.
 const POLL_MS: u64 = 100;
 
@@ -52,8 +51,21 @@ impl Pass {
         Pass(Arc::new(Mutex::new(ticket)))
     }
 
+    fn peek(&self) -> Option<Ticket> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The ticket no request of this job used: the job no longer needs it.
     fn take(&self) -> Option<Ticket> {
         self.0.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+
+    /// Forgets the ticket once a request of its own bucket used it.
+    fn used(&self, ticket: &Ticket) {
+        let mut held = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if held.as_ref() == Some(ticket) {
+            *held = None;
+        }
     }
 }
 
@@ -69,6 +81,9 @@ pub struct Permit {
 pub struct BudgetSettings {
     /// Discord's global limit per bot; 50 unless Discord raised it.
     pub global_per_sec: u32,
+    /// How long one request may take (an unlearned route's single request
+    /// in flight is given up after this, should its worker die).
+    pub in_flight: Duration,
 }
 
 /// The budget, shared through Redis by every worker process.
@@ -96,11 +111,14 @@ impl Budget {
     /// Waits for a permit for `route` (at most [`DEFER_AFTER`] in all), or
     /// answers `Deferred` when it is further away.
     pub async fn acquire(&self, route: &Route, pass: &Pass) -> Result<Permit, DiscordError> {
-        let mut held = pass.take();
+        // The ticket a pushed-back job holds belongs to one bucket; a request
+        // to another bucket (say, an unlock before the post) leaves it be.
+        let mut held = pass.peek();
         let started = std::time::Instant::now();
         loop {
             let (status, ms, bucket, id) = self.ask(route, held.as_ref()).await?;
             let ticket = Ticket { bucket, id };
+            pass.used(&ticket);
             match status {
                 2 => {
                     tokio::time::sleep(Duration::from_millis(ms)).await;
@@ -139,8 +157,8 @@ impl Budget {
             .arg(BUCKET_MARGIN_MS)
             .arg(self.settings.global_per_sec)
             .arg(GLOBAL_MARGIN_MS)
-            .arg(STALE_MS)
-            .arg(INFLIGHT_MS)
+            .arg(GRACE_MS)
+            .arg(self.settings.in_flight.as_millis() as u64)
             .arg(POLL_MS);
         let mut redis = self.redis.clone();
         let (status, ms, bucket, id): (u8, i64, String, String) = invocation
@@ -148,6 +166,21 @@ impl Budget {
             .await
             .map_err(|e| DiscordError::Budget(e.to_string()))?;
         Ok((status, ms.max(0) as u64, bucket, id))
+    }
+
+    /// Gives up the place a job held but no longer needs (its effect was
+    /// done meanwhile), so that it does not hold up its bucket.
+    pub async fn release(&self, pass: &Pass) {
+        let Some(ticket) = pass.take() else { return };
+        let mut redis = self.redis.clone();
+        let released: Result<(), _> = redis::pipe()
+            .zrem(format!("{}:q", ticket.bucket), &ticket.id)
+            .hdel(format!("{}:seen", ticket.bucket), &ticket.id)
+            .query_async(&mut redis)
+            .await;
+        if let Err(e) = released {
+            log::warn!("could not release a Discord budget ticket (it expires): {e}");
+        }
     }
 
     /// Records what an answer said about the limits (status 0: no answer).

@@ -109,6 +109,14 @@ impl Discord {
         }
     }
 
+    /// Gives back the budget ticket this job came back with if none of its
+    /// requests used it (the effect was done meanwhile).
+    pub async fn release_unused(&self) {
+        if let Some(live) = &self.live {
+            live.budget.release(&self.pass).await;
+        }
+    }
+
     /// Posts a message that pings nobody; a repeat with the same nonce
     /// within Discord's nonce window returns the first message.
     pub async fn send_message(

@@ -14,9 +14,13 @@ pub enum JobError {
     Unauthorized,
     /// The worker's drain deadline passed while the job ran.
     Interrupted,
-    /// The Discord budget has no room until `retry_at_ms` (epoch ms): the
-    /// job is pushed back with Faktory `at`, holding its place (`ticket`).
-    Deferred { retry_at_ms: u64, ticket: Ticket },
+    /// Not now: the job is pushed back with Faktory `at` to come back at
+    /// `retry_at_ms` (epoch ms), holding its place in a Discord bucket's
+    /// queue when the budget is why (`ticket`).
+    Deferred {
+        retry_at_ms: u64,
+        ticket: Option<Ticket>,
+    },
 }
 
 impl JobError {
@@ -29,7 +33,7 @@ impl JobError {
                 ticket,
             } => JobError::Deferred {
                 retry_at_ms,
-                ticket,
+                ticket: Some(ticket),
             },
             e if e.is_permanent() => {
                 JobError::Permanent(anyhow::Error::new(e).context(doing.to_string()))
@@ -60,7 +64,7 @@ impl std::fmt::Display for JobError {
             JobError::Interrupted => f.write_str("interrupted by worker shutdown (will retry)"),
             JobError::Deferred { retry_at_ms, .. } => write!(
                 f,
-                "pushed back: Discord's rate limits leave room at {retry_at_ms} (epoch ms)"
+                "pushed back until {retry_at_ms} (epoch ms)"
             ),
         }
     }

@@ -4,6 +4,7 @@
 //! passed to every job; nothing is global. [`runtime`] owns fetching,
 //! draining on SIGTERM, reconnecting and the dead-set shortcut.
 
+pub(crate) mod claim;
 mod error;
 mod guard;
 pub mod jobs;

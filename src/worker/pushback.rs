@@ -27,7 +27,7 @@ pub async fn push_back(
     ctx: &Context,
     job: &faktory::Job,
     retry_at_ms: u64,
-    ticket: Ticket,
+    ticket: Option<Ticket>,
 ) -> Result<(), JobError> {
     let mut copy = faktory::Job::new(job.kind().to_string(), job.args().to_vec());
     copy.queue = job.queue.clone();
@@ -40,13 +40,19 @@ pub async fn push_back(
         .and_then(|v| v.as_u64())
         .unwrap_or(0);
     copy.custom.insert(PUSHED_BACK.into(), (times + 1).into());
-    let value = serde_json::to_value(&ticket)
-        .map_err(|e| JobError::Transient(anyhow::Error::new(e).context("encoding a ticket")))?;
-    copy.custom.insert(TICKET.into(), value);
-    let at_ms = retry_at_ms.saturating_sub(DEFER_AFTER.as_millis() as u64);
+    copy.custom.remove(TICKET);
+    if let Some(ticket) = ticket {
+        let value = serde_json::to_value(&ticket)
+            .map_err(|e| JobError::Transient(anyhow::Error::new(e).context("encoding a ticket")))?;
+        copy.custom.insert(TICKET.into(), value);
+    }
+    // Never in the past: a job due at once would bounce straight back.
+    let at_ms = retry_at_ms
+        .saturating_sub(DEFER_AFTER.as_millis() as u64)
+        .max(super::pr_state::now_ms() + 1000);
     copy.at = chrono::DateTime::from_timestamp_millis(at_ms as i64);
     log::info!(
-        "delivery={} job={} kind={} pushed back by the Discord budget: permit in {} ms, as job {}",
+        "delivery={} job={} kind={} pushed back: due in {} ms, as job {}",
         delivery_of(job),
         job.id().as_ref() as &str,
         job.kind(),

@@ -103,6 +103,7 @@ async fn context(settings: &WorkerSettings, shutdown: &Shutdown) -> anyhow::Resu
         &settings.common.key_prefix(),
         BudgetSettings {
             global_per_sec: settings.discord.global_per_sec,
+            in_flight: settings.discord.call_deadline,
         },
     );
     let discord = Discord::new(&settings.discord, budget)
@@ -221,7 +222,10 @@ async fn perform(
             retry_at_ms,
             ticket,
         }) => pushback::push_back(&shared.ctx, &job, retry_at_ms, ticket).await,
-        other => other,
+        other => {
+            ctx.discord.release_unused().await;
+            other
+        }
     };
     let outcome = match &result {
         Ok(()) => "done".to_string(),

@@ -177,6 +177,8 @@ pub struct WorkerConfig<'a> {
     pub rename_window_secs: u64,
     /// `None`: the shared Redis of the test run.
     pub redis_url: Option<&'a str>,
+    /// More environment for the worker (e.g. `DISCORD_GLOBAL_RATE_LIMIT`).
+    pub env: &'a [(&'a str, String)],
 }
 
 pub fn spawn_worker(cfg: &WorkerConfig<'_>) -> WorkerProcess {
@@ -202,6 +204,7 @@ pub fn spawn_worker(cfg: &WorkerConfig<'_>) -> WorkerProcess {
         .env("RUST_LOG", "info")
         .env_remove("DISCORD_DRY_RUN")
         .env_remove("WORKER_QUEUES")
+        .envs(cfg.env.iter().map(|(k, v)| (*k, v.as_str())))
         .stdout(Stdio::null())
         .stderr(file)
         .spawn()
