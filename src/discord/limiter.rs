@@ -51,7 +51,7 @@ impl Pass {
         Pass(Arc::new(Mutex::new(ticket)))
     }
 
-    fn peek(&self) -> Option<Ticket> {
+    pub fn peek(&self) -> Option<Ticket> {
         self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 

@@ -117,6 +117,11 @@ impl Discord {
         }
     }
 
+    /// The ticket this job came back with, if no request used it yet.
+    pub fn unused_ticket(&self) -> Option<Ticket> {
+        self.pass.peek()
+    }
+
     /// Posts a message that pings nobody; a repeat with the same nonce
     /// within Discord's nonce window returns the first message.
     pub async fn send_message(

@@ -8,6 +8,11 @@ use std::time::Duration;
 
 const RELEASE: &str =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end return 1";
+/// Takes the claim, or renews it when this job (chain) holds it already.
+const TAKE: &str = "local held = redis.call('GET', KEYS[1]) \
+    if held == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end \
+    if held then return 0 end \
+    redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1";
 
 /// A claim this job holds.
 pub struct Claim {
@@ -16,23 +21,39 @@ pub struct Claim {
 }
 
 impl Claim {
-    /// Takes the claim `name` for `ttl`, or `None` if another job holds it.
+    /// Takes the claim `name` for `ttl`, or `None` if another job holds
+    /// it. A job pushed back keeps its claims: its copy holds them again.
     pub async fn take(ctx: &Context, name: &str, ttl: Duration) -> Result<Option<Claim>, JobError> {
         let claim = Claim {
             key: ctx.guards.key(name),
-            token: token(),
+            token: ctx.origin.clone(),
         };
         let mut redis = ctx.guards.redis();
-        let taken: Option<String> = redis::cmd("SET")
-            .arg(&claim.key)
+        let taken: i64 = redis::Script::new(TAKE)
+            .key(&claim.key)
             .arg(&claim.token)
-            .arg("NX")
-            .arg("PX")
             .arg(ttl.as_millis() as u64)
-            .query_async(&mut redis)
+            .invoke_async(&mut redis)
             .await
             .map_err(|e| JobError::redis("taking a claim", e))?;
-        Ok(taken.map(|_| claim))
+        Ok((taken == 1).then_some(claim))
+    }
+
+    /// Keeps the claim for `ttl` more, for a job pushed back while holding it.
+    pub async fn keep(self, ctx: &Context, ttl: Duration) {
+        let mut redis = ctx.guards.redis();
+        let kept: Result<i64, _> = redis::Script::new(TAKE)
+            .key(&self.key)
+            .arg(&self.token)
+            .arg(ttl.as_millis() as u64)
+            .invoke_async(&mut redis)
+            .await;
+        if let Err(e) = kept {
+            log::warn!(
+                "claim {} not extended (another job may take it): {e}",
+                self.key
+            );
+        }
     }
 
     /// Releases the claim if this job still holds it.
@@ -47,11 +68,4 @@ impl Claim {
             log::warn!("claim {} not released (expires by itself): {e}", self.key);
         }
     }
-}
-
-/// Unique enough across processes and attempts.
-fn token() -> String {
-    use std::hash::{BuildHasher, RandomState};
-    let salt = RandomState::new().hash_one(std::time::SystemTime::now());
-    format!("{}:{salt:x}", std::process::id())
 }

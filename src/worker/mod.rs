@@ -38,14 +38,18 @@ pub struct Context {
     pub channel_id: u64,
     /// Discord allows two renames of a thread per this window.
     pub rename_window: Duration,
+    /// The job this context is for, the same across the copies a push-back
+    /// makes (empty outside a job): what its claims are held under.
+    pub origin: String,
 }
 
 impl Context {
     /// The context of one job: the same connections, with the job's own
     /// view of the Discord budget (the ticket it was pushed back with).
-    pub fn for_job(&self, ticket: Option<Ticket>) -> Context {
+    pub fn for_job(&self, origin: &str, ticket: Option<Ticket>) -> Context {
         Context {
             discord: self.discord.for_job(ticket),
+            origin: origin.to_string(),
             ..self.clone()
         }
     }

@@ -14,6 +14,15 @@ use crate::discord::Ticket;
 
 const TICKET: &str = "budget_ticket";
 const PUSHED_BACK: &str = "pushed_back";
+const ORIGIN: &str = "origin";
+
+/// The id of the first job of a chain of push-backs (its own jid if none).
+pub fn origin_of(job: &faktory::Job) -> String {
+    match job.custom.get(ORIGIN).and_then(|v| v.as_str()) {
+        Some(origin) => origin.to_string(),
+        None => (job.id().as_ref() as &str).to_string(),
+    }
+}
 
 /// The ticket a pushed-back job carries, if any.
 pub fn ticket_of(job: &faktory::Job) -> Option<Ticket> {
@@ -40,6 +49,7 @@ pub async fn push_back(
         .and_then(|v| v.as_u64())
         .unwrap_or(0);
     copy.custom.insert(PUSHED_BACK.into(), (times + 1).into());
+    copy.custom.insert(ORIGIN.into(), origin_of(job).into());
     copy.custom.remove(TICKET);
     if let Some(ticket) = ticket {
         let value = serde_json::to_value(&ticket)

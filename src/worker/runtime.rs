@@ -115,6 +115,7 @@ async fn context(settings: &WorkerSettings, shutdown: &Shutdown) -> anyhow::Resu
         common: settings.common.clone(),
         channel_id: settings.discord.channel_id,
         rename_window: settings.discord.rename_window,
+        origin: String::new(),
     })
 }
 
@@ -212,7 +213,9 @@ async fn perform(
     job: faktory::Job,
 ) -> Result<(), JobError> {
     let started = Instant::now();
-    let ctx = shared.ctx.for_job(pushback::ticket_of(&job));
+    let ctx = shared
+        .ctx
+        .for_job(&pushback::origin_of(&job), pushback::ticket_of(&job));
     let result = tokio::select! {
         r = jobs::perform(&ctx, &job) => r,
         _ = shared.shutdown.reached(Phase::Abort) => Err(JobError::Interrupted),
@@ -221,7 +224,11 @@ async fn perform(
         Err(JobError::Deferred {
             retry_at_ms,
             ticket,
-        }) => pushback::push_back(&shared.ctx, &job, retry_at_ms, ticket).await,
+        }) => {
+            // A job pushed back for another reason keeps its place.
+            let ticket = ticket.or_else(|| ctx.discord.unused_ticket());
+            pushback::push_back(&shared.ctx, &job, retry_at_ms, ticket).await
+        }
         other => {
             ctx.discord.release_unused().await;
             other

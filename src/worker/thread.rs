@@ -168,9 +168,24 @@ pub async fn ensure_thread(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Resu
             ticket: None,
         });
     };
-    let created = create(ctx, repo, pr, &starter_key).await;
-    claim.release(ctx).await;
-    ctx.guards.record(&thread_key, created?, None).await
+    match create(ctx, repo, pr, &starter_key).await {
+        // Pushed back by the budget: the copy of this job keeps the claim.
+        Err(JobError::Deferred {
+            retry_at_ms,
+            ticket,
+        }) => {
+            let wait = retry_at_ms.saturating_sub(pr_state::now_ms());
+            claim.keep(ctx, Duration::from_millis(wait) + CLAIM).await;
+            Err(JobError::Deferred {
+                retry_at_ms,
+                ticket,
+            })
+        }
+        created => {
+            claim.release(ctx).await;
+            ctx.guards.record(&thread_key, created?, None).await
+        }
+    }
 }
 
 /// Posts the intro and starts the thread from it; returns the thread id.
