@@ -400,28 +400,3 @@ async fn raw_http_gets_json_401_and_404_without_content_encoding() {
     );
     assert_eq!(fake.requests()[2].body, serde_json::Value::Null);
 }
-
-#[tokio::test(flavor = "multi_thread")]
-async fn with_limits_twilight_learns_the_bucket_from_a_429_and_waits() {
-    use support::fake_discord::Limits;
-    let fake = FakeDiscord::start();
-    fake.set_limits(Some(Limits::discord()));
-    let http = client(&fake);
-    let channel_id = fake.add_text_channel();
-
-    for i in 0..7 {
-        post(&http, channel_id, &format!("m{i}")).await.unwrap();
-    }
-    let contents: Vec<String> = fake
-        .messages(channel_id)
-        .into_iter()
-        .map(|m| m.content)
-        .collect();
-    let expected: Vec<String> = (0..7).map(|i| format!("m{i}")).collect();
-    assert_eq!(contents, expected, "each posted once, in order");
-    let limited = fake.rate_limited();
-    // twilight reads bucket headers only off a 429, so it hits the limit
-    // once, then waits out the reset instead of retrying at once.
-    assert!((1..=2).contains(&limited.user), "{limited:?}");
-    assert_eq!(limited.global, 0);
-}
