@@ -94,6 +94,7 @@ pub struct Budget {
     settings: BudgetSettings,
     acquire: Arc<redis::Script>,
     learn: Arc<redis::Script>,
+    check: Arc<redis::Script>,
 }
 
 impl Budget {
@@ -105,6 +106,7 @@ impl Budget {
             settings,
             acquire: Arc::new(redis::Script::new(include_str!("acquire.lua"))),
             learn: Arc::new(redis::Script::new(include_str!("learn.lua"))),
+            check: Arc::new(redis::Script::new(include_str!("check.lua"))),
         }
     }
 
@@ -121,7 +123,10 @@ impl Budget {
             pass.used(&ticket);
             match status {
                 2 => {
-                    tokio::time::sleep(Duration::from_millis(ms)).await;
+                    if ms > 0 {
+                        tokio::time::sleep(Duration::from_millis(ms)).await;
+                        self.still_open(&ticket.bucket).await?;
+                    }
                     return Ok(Permit {
                         bucket: ticket.bucket,
                         waited: started.elapsed(),
@@ -134,6 +139,30 @@ impl Budget {
                     tokio::time::sleep(Duration::from_millis(ms)).await;
                 }
             }
+        }
+    }
+
+    /// After sleeping on a permit: waits out a pause that a 429 started
+    /// meanwhile (or pushes the job back when it is long).
+    async fn still_open(&self, bucket: &str) -> Result<(), DiscordError> {
+        let mut redis = self.redis.clone();
+        let paused: i64 = self
+            .check
+            .prepare_invoke()
+            .arg(&self.prefix)
+            .arg(bucket)
+            .invoke_async(&mut redis)
+            .await
+            .map_err(|e| DiscordError::Budget(e.to_string()))?;
+        match u64::try_from(paused) {
+            Ok(ms) if ms > DEFER_AFTER.as_millis() as u64 => Err(DiscordError::Budget(format!(
+                "Discord paused requests for {ms} ms after a 429"
+            ))),
+            Ok(ms) if ms > 0 => {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                Ok(())
+            }
+            _ => Ok(()),
         }
     }
 
