@@ -87,7 +87,10 @@ async fn handle(
         }
         Routed::Enqueue { action, job } => {
             trace.action = Some(action);
-            let intake = state.intaker.accept(&delivery_key, *job).await;
+            // Boxed: only a verified delivery pays for the queueing future,
+            // and the one every connection holds while its body arrives
+            // stays small.
+            let intake = Box::pin(state.intaker.accept(&delivery_key, *job)).await;
             match intake.map_err(WebhookError::Unavailable)? {
                 Intake::Queued => Ok((HttpResponse::Accepted().body("queued"), "queued")),
                 Intake::Duplicate => Ok((HttpResponse::Accepted().body("duplicate"), "duplicate")),
