@@ -95,6 +95,49 @@ pub struct WebSettings {
     pub reserve_for: Duration,
     /// Forward comments and reviews written by bots (`FORWARD_BOT_EVENTS=1`).
     pub forward_bots: bool,
+    /// What a request may cost before its signature is verified.
+    pub door: DoorSettings,
+}
+
+/// Bounds on what `web` spends on requests it has not verified yet.
+#[derive(Debug, Clone)]
+pub struct DoorSettings {
+    /// Bytes of request bodies held at once by the process (`WEB_MAX_INFLIGHT_BODY_MB`).
+    pub max_inflight_body: usize,
+    /// A body must be complete this long after its headers (`WEB_BODY_TIMEOUT_SECS`).
+    pub body_timeout: Duration,
+    /// Connections open at once in the process (`WEB_MAX_CONNECTIONS`).
+    pub max_connections: usize,
+}
+
+impl Default for DoorSettings {
+    fn default() -> Self {
+        DoorSettings {
+            max_inflight_body: 64 << 20,
+            // GitHub's own delivery timeout.
+            body_timeout: Duration::from_secs(10),
+            max_connections: 4096,
+        }
+    }
+}
+
+impl DoorSettings {
+    fn from_env() -> anyhow::Result<Self> {
+        let d = DoorSettings::default();
+        let mb: usize = parse_var("WEB_MAX_INFLIGHT_BODY_MB", d.max_inflight_body >> 20)?;
+        let secs = parse_var("WEB_BODY_TIMEOUT_SECS", d.body_timeout.as_secs())?;
+        let max_connections = parse_var("WEB_MAX_CONNECTIONS", d.max_connections)?;
+        if mb == 0 || secs == 0 || max_connections == 0 {
+            bail!("WEB_MAX_INFLIGHT_BODY_MB, WEB_BODY_TIMEOUT_SECS and WEB_MAX_CONNECTIONS must be at least 1");
+        }
+        Ok(DoorSettings {
+            max_inflight_body: mb
+                .checked_mul(1 << 20)
+                .context("WEB_MAX_INFLIGHT_BODY_MB is too large")?,
+            body_timeout: Duration::from_secs(secs),
+            max_connections,
+        })
+    }
 }
 
 impl WebSettings {
@@ -109,6 +152,7 @@ impl WebSettings {
             webhook_secret: Secret(secret),
             reserve_for: Duration::from_secs(parse_var("JOB_RESERVE_FOR_SECS", 600)?),
             forward_bots: var_or("FORWARD_BOT_EVENTS", "0") == "1",
+            door: DoorSettings::from_env()?,
         })
     }
 }

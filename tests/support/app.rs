@@ -7,7 +7,7 @@ use super::servers::{shared_faktory_url, shared_redis_url, unique_namespace};
 use hmac::{Hmac, Mac};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use threadline::settings::{Common, FaktoryAddr, Secret, WebSettings};
+use threadline::settings::{Common, DoorSettings, FaktoryAddr, Secret, WebSettings};
 use threadline::web::Application;
 
 pub struct TestApp {
@@ -30,6 +30,15 @@ pub async fn spawn_app_with(faktory_url: &str) -> TestApp {
 
 /// A `web` whose Faktory and Redis are the given ones.
 pub async fn spawn_app_on(faktory_url: &str, redis_url: &str) -> TestApp {
+    spawn_app_full(faktory_url, redis_url, DoorSettings::default()).await
+}
+
+/// A `web` on the shared servers with the door's bounds given.
+pub async fn spawn_app_with_door(door: DoorSettings) -> TestApp {
+    spawn_app_full(&shared_faktory_url(), &shared_redis_url(), door).await
+}
+
+async fn spawn_app_full(faktory_url: &str, redis_url: &str, door: DoorSettings) -> TestApp {
     let namespace = unique_namespace();
     let secret = format!("secret-{namespace}");
     let settings = WebSettings {
@@ -42,6 +51,7 @@ pub async fn spawn_app_on(faktory_url: &str, redis_url: &str) -> TestApp {
         webhook_secret: Secret(secret.clone()),
         reserve_for: Duration::from_secs(60),
         forward_bots: false,
+        door,
     };
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();

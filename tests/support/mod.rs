@@ -2,5 +2,6 @@
 pub mod app;
 pub mod fake_discord;
 pub mod history;
+pub mod raw;
 pub mod servers;
 pub mod stack;
