@@ -2,5 +2,6 @@
 pub mod app;
 pub mod fake_discord;
 pub mod history;
+pub mod proxy;
 pub mod servers;
 pub mod stack;
