@@ -1,10 +1,15 @@
 # Shared by bin/dev and bin/test: free ports and waiting for servers.
 # shellcheck shell=bash
 
+# Ports come from below the kernel's ephemeral range, which outgoing
+# connections draw their local ports from: a free port picked inside it can
+# be taken by any client socket before the server binds it (EADDRINUSE).
 free_port() {
-  local port
+  local port low
+  low="$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)"
+  [ "$low" -gt 20000 ] || low=60000
   while :; do
-    port=$((20000 + RANDOM % 40000))
+    port=$((20000 + RANDOM % (low - 20000)))
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
   done
 }
