@@ -24,4 +24,18 @@ wait_for_port() { # port seconds name
   return 1
 }
 
+# Waits until the server we started (pid) says in its log that it is ready:
+# an open port alone may be someone else's, if ours could not bind it.
+wait_for_log() { # pid log-file text seconds name
+  local i
+  for ((i = 0; i < $4 * 10; i++)); do
+    kill -0 "$1" 2>/dev/null || { echo "$5 exited before it was ready:" >&2; cat "$2" >&2; return 1; }
+    grep -qF -- "$3" "$2" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "$5 was not ready within $4 s:" >&2
+  cat "$2" >&2
+  return 1
+}
+
 faktory_bin() { echo "$(go env GOPATH 2>/dev/null || echo "$HOME/go")/bin/faktory"; }

@@ -1,6 +1,6 @@
-//! `web`'s Faktory connections when the network drops them: a pooled
-//! connection closed while idle must cost one more try on a fresh
-//! connection, never a 503.
+//! `web`'s Faktory connections: a pooled connection closed while idle
+//! costs one more try on a fresh connection, never a 503; and a test's
+//! Faktory is one that answers, never a port someone else took.
 
 mod support;
 
@@ -38,4 +38,26 @@ async fn a_delivery_after_a_proxy_dropped_the_pooled_connection_is_queued() {
         .collect();
     deliveries.sort();
     assert_eq!(deliveries, ["idle-1", "idle-2"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_faktory_whose_port_was_taken_starts_elsewhere_and_answers() {
+    // Another server took the port between its pick and Faktory's bind
+    // (another test's web or fake Discord, from bind(0)): it accepts
+    // connections but never says HI.
+    let squatter = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = squatter.local_addr().unwrap().port();
+    let faktory = FaktoryServer::start_trying(None, Some(taken));
+    assert_ne!(faktory.port, taken, "Faktory could not have bound it");
+
+    let app = spawn_app_with(&faktory.url()).await;
+    let res = app
+        .deliver(
+            "pull_request",
+            "squatted",
+            &fixture("pull_request/opened.json"),
+        )
+        .await;
+    assert_eq!(res.status(), 202);
+    assert_eq!(app.queued().await, 1);
 }

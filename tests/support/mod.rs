@@ -2,6 +2,7 @@
 pub mod app;
 pub mod fake_discord;
 pub mod history;
+pub mod ports;
 pub mod proxy;
 pub mod servers;
 pub mod stack;
