@@ -39,7 +39,8 @@ async fn worker_drains_a_backlog() {
         .collect();
     let mut warmup = stack.worker_sized("test-token", 5, 600, concurrency);
     stack.deliver_all(&setup.events).await;
-    stack.quiesce().await;
+    // 50 intros in one parent channel take 50 s at Discord's 5 per 5 s.
+    stack.quiesce_within(Duration::from_secs(300)).await;
     // Stopped, not killed: Faktory keeps a killed worker's pending FETCHes
     // blocked for up to 2 s and hands them the next jobs pushed, which then
     // wait out their reservation (60 s here) plus retry backoff. That is

@@ -33,7 +33,7 @@ async fn ask(budget: &Budget, route: &Route, pass: &Pass) -> Result<Duration, (S
     match budget.acquire(route, pass).await {
         Ok(permit) => {
             budget
-                .learn(route, &permit, 200, &RateHeaders::default())
+                .learn(route, &permit, Duration::ZERO, 200, &RateHeaders::default())
                 .await;
             Ok(permit.waited)
         }
@@ -59,7 +59,7 @@ async fn two_processes_never_take_more_than_the_bucket_holds() {
         reset_after_ms: Some(5000),
         ..Default::default()
     };
-    a.learn(&route, &first, 200, &headers).await;
+    a.learn(&route, &first, Duration::ZERO, 200, &headers).await;
 
     let asks = (0..20).map(|i| {
         let budget = if i % 2 == 0 { a.clone() } else { b.clone() };
@@ -132,7 +132,8 @@ async fn learned_limits_reach_every_process() {
         reset_after_ms: Some(5000),
         ..Default::default()
     };
-    a.learn(&post(45), &permit, 200, &smaller).await;
+    a.learn(&post(45), &permit, Duration::ZERO, 200, &smaller)
+        .await;
     // A thread b has never posted to: the learned 2 per 5 s apply, not the seed's 5.
     ask(&b, &post(46), &Pass::default()).await.unwrap();
     ask(&b, &post(46), &Pass::default()).await.unwrap();
@@ -150,7 +151,8 @@ async fn a_global_429_pauses_every_process() {
         global: true,
         ..Default::default()
     };
-    a.learn(&post(47), &permit, 429, &limited).await;
+    a.learn(&post(47), &permit, Duration::ZERO, 429, &limited)
+        .await;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -169,7 +171,8 @@ async fn a_route_429_pauses_only_its_bucket() {
         scope: Some("user".into()),
         ..Default::default()
     };
-    a.learn(&post(49), &permit, 429, &limited).await;
+    a.learn(&post(49), &permit, Duration::ZERO, 429, &limited)
+        .await;
     assert!(ask(&b, &post(49), &Pass::default()).await.is_err());
     ask(&b, &post(50), &Pass::default()).await.unwrap();
 }

@@ -4,8 +4,9 @@
 --       6 held ticket's bucket, 7 held ticket id ('' for none), 8 defer after ms,
 --       9 bucket margin ms, 10 global limit per second, 11 global margin ms,
 --       12 grace ms for a pushed-back ticket, 13 in-flight ms, 14 poll ms
--- Returns {status, ms, bucket, ticket}:
---   status 2: go; send in `ms` milliseconds (the slot is taken at that time)
+-- Returns {status, ms, bucket, ticket[, grant]}:
+--   status 2: go; send in `ms` milliseconds (the slot is taken at that time;
+--             `grant` names it in the bucket's log, for learn.lua)
 --   status 1: defer; the permit is about `ms` away, keep the ticket
 --   status 0: not your turn yet; call again in `ms`
 --
@@ -98,14 +99,14 @@ if head ~= ticket then
   est = est + math.floor((rank - replay) / limit) * window
   if est - now > defer_after then
     expect(est + grace)
-    return {1, est - now, bkey, ticket}
+    return {1, est - now, bkey, ticket, ''}
   end
-  return {0, math.max(1, math.min(poll, est - now)), bkey, ticket}
+  return {0, math.max(1, math.min(poll, est - now)), bkey, ticket, ''}
 end
 
 -- Until Discord has told us this route's bucket, one request at a time.
 if not hash and tonumber(redis.call('HGET', bkey, 'inflight_until') or '0') > now then
-  return {0, 20, bkey, ticket}
+  return {0, 20, bkey, ticket, ''}
 end
 
 local g, glimit = p .. 'global:log', tonumber(ARGV[10])
@@ -115,7 +116,7 @@ if y then at = math.max(at, y + 1000 + tonumber(ARGV[11])) end
 
 if at - now > defer_after then
   expect(at + grace)
-  return {1, at - now, bkey, ticket}
+  return {1, at - now, bkey, ticket, ''}
 end
 
 redis.call('ZADD', log, at, family .. '#' .. ticket)
@@ -130,4 +131,4 @@ redis.call('ZREMRANGEBYSCORE', g, '-inf', now - 5000)
 redis.call('PEXPIRE', log, 3600000)
 redis.call('PEXPIRE', bkey, 3600000)
 redis.call('PEXPIRE', g, 60000)
-return {2, at - now, bkey, ticket}
+return {2, at - now, bkey, ticket, family .. '#' .. ticket}

@@ -3,7 +3,9 @@
 -- ARGV: 1 prefix, 2 route template, 3 major id, 4 bucket the permit came from,
 --       5 status (0: no answer), 6 bucket hash ('' if absent), 7 limit,
 --       8 remaining (-1 if absent), 9 reset-after ms (-1 if absent),
---       10 retry-after ms (-1 if absent), 11 scope, 12 margin ms
+--       10 retry-after ms (-1 if absent), 11 scope, 12 margin ms,
+--       13 grant (the permit's member of the bucket log), 14 ticket,
+--       15 how many ms after its slot the request actually left
 -- Every answer, 2xx included, may carry X-RateLimit-* headers: the bucket's
 -- hash (learned once per route template, shared by every process), its
 -- limit and window, and when it resets once it is used up. A 429 pauses the
@@ -18,6 +20,18 @@ local reset_after, retry_after = tonumber(ARGV[9]), tonumber(ARGV[10])
 local scope, margin = ARGV[11], tonumber(ARGV[12])
 
 redis.call('HDEL', used, 'inflight_until')
+
+-- A request that left late (a busy host) moves its slot to when it really
+-- left, so that later grants keep their distance from it.
+local late = tonumber(ARGV[15])
+if late > 0 then
+  local function shift(key, member)
+    local at = redis.call('ZSCORE', key, member)
+    if at then redis.call('ZADD', key, 'XX', tonumber(at) + late, member) end
+  end
+  shift(used .. ':log', ARGV[13])
+  shift(p .. 'global:log', used .. '#' .. ARGV[14])
+end
 
 local function block(key, until_ms)
   local old = tonumber(redis.call('HGET', key, 'blocked_until') or '0')

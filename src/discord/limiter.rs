@@ -27,7 +27,7 @@ pub const DEFER_AFTER: Duration = Duration::from_secs(5);
 /// Sent this much after a bucket's window, for clock and network jitter.
 const BUCKET_MARGIN_MS: u64 = 150;
 /// The same for the global one-second window.
-const GLOBAL_MARGIN_MS: u64 = 40;
+const GLOBAL_MARGIN_MS: u64 = 60;
 /// A pushed-back job not back this long after its permit time loses its
 /// place (it failed, or was deleted), so that it cannot block its bucket.
 const GRACE_MS: u64 = 30_000;
@@ -69,11 +69,23 @@ impl Pass {
     }
 }
 
-/// A permit that was granted: which bucket, for learning from the answer.
+/// A permit that was granted: which slot of which bucket, for learning
+/// from the answer.
 pub struct Permit {
     bucket: String,
+    ticket: String,
+    grant: String,
+    /// When the slot is: the request should leave then.
+    slot: std::time::Instant,
     /// How long the caller waited for it, for logs and metrics.
     pub waited: Duration,
+}
+
+impl Permit {
+    /// How late the request leaves, now, compared with its slot.
+    pub fn lateness(&self) -> Duration {
+        self.slot.elapsed()
+    }
 }
 
 /// The budget's settings.
@@ -118,17 +130,21 @@ impl Budget {
         let mut held = pass.peek();
         let started = std::time::Instant::now();
         loop {
-            let (status, ms, bucket, id) = self.ask(route, held.as_ref()).await?;
+            let (status, ms, bucket, id, grant) = self.ask(route, held.as_ref()).await?;
             let ticket = Ticket { bucket, id };
             pass.used(&ticket);
             match status {
                 2 => {
+                    let slot = std::time::Instant::now() + Duration::from_millis(ms);
                     if ms > 0 {
                         tokio::time::sleep(Duration::from_millis(ms)).await;
                         self.still_open(&ticket.bucket).await?;
                     }
                     return Ok(Permit {
                         bucket: ticket.bucket,
+                        ticket: ticket.id,
+                        grant,
+                        slot,
                         waited: started.elapsed(),
                     });
                 }
@@ -170,7 +186,7 @@ impl Budget {
         &self,
         route: &Route,
         held: Option<&Ticket>,
-    ) -> Result<(u8, u64, String, String), DiscordError> {
+    ) -> Result<(u8, u64, String, String, String), DiscordError> {
         let seed = route.seed();
         let (held_bucket, held_id) = held.map_or(("", ""), |t| (&t.bucket, &t.id));
         let mut invocation = self.acquire.prepare_invoke();
@@ -190,11 +206,13 @@ impl Budget {
             .arg(self.settings.in_flight.as_millis() as u64)
             .arg(POLL_MS);
         let mut redis = self.redis.clone();
-        let (status, ms, bucket, id): (u8, i64, String, String) = invocation
-            .invoke_async(&mut redis)
-            .await
-            .map_err(|e| DiscordError::Budget(e.to_string()))?;
-        Ok((status, ms.max(0) as u64, bucket, id))
+        let answer: (u8, i64, String, String, String) =
+            invocation
+                .invoke_async(&mut redis)
+                .await
+                .map_err(|e| DiscordError::Budget(e.to_string()))?;
+        let (status, ms, bucket, id, grant) = answer;
+        Ok((status, ms.max(0) as u64, bucket, id, grant))
     }
 
     /// Gives up the place a job held but no longer needs (its effect was
@@ -214,7 +232,15 @@ impl Budget {
 
     /// Records what an answer said about the limits (status 0: no answer).
     /// A failure here is logged: the request was already sent.
-    pub async fn learn(&self, route: &Route, permit: &Permit, status: u16, limits: &RateHeaders) {
+    /// `late` is how long after its slot the request left.
+    pub async fn learn(
+        &self,
+        route: &Route,
+        permit: &Permit,
+        late: Duration,
+        status: u16,
+        limits: &RateHeaders,
+    ) {
         let opt = |v: Option<u64>| v.map_or(-1, |v| v as i64);
         let mut invocation = self.learn.prepare_invoke();
         invocation
@@ -229,7 +255,10 @@ impl Budget {
             .arg(opt(limits.reset_after_ms))
             .arg(opt(limits.retry_after_ms))
             .arg(limits.scope.as_deref().unwrap_or(""))
-            .arg(BUCKET_MARGIN_MS);
+            .arg(BUCKET_MARGIN_MS)
+            .arg(&permit.grant)
+            .arg(&permit.ticket)
+            .arg(late.as_millis() as u64);
         let mut redis = self.redis.clone();
         if let Err(e) = invocation.invoke_async::<i64>(&mut redis).await {
             log::warn!("could not record Discord's rate-limit headers: {e}");

@@ -214,18 +214,18 @@ impl Discord {
         let route = Route::of(request.method().name(), request.path());
         for _ in 0..MAX_RATE_LIMITED {
             let permit = live.budget.acquire(&route, &self.pass).await?;
+            let late = permit.lateness();
             let sent = within(live.deadline, live.transport.send(&request)).await;
             let answer = match sent {
                 Ok(answer) => answer,
                 Err(e) => {
-                    live.budget
-                        .learn(&route, &permit, 0, &Default::default())
-                        .await;
+                    let none = Default::default();
+                    live.budget.learn(&route, &permit, late, 0, &none).await;
                     return Err(e);
                 }
             };
             live.budget
-                .learn(&route, &permit, answer.status, &answer.limits)
+                .learn(&route, &permit, late, answer.status, &answer.limits)
                 .await;
             match answer.status {
                 200..=299 => return Ok(answer.body),
