@@ -95,6 +95,49 @@ pub struct WebSettings {
     pub reserve_for: Duration,
     /// Forward comments and reviews written by bots (`FORWARD_BOT_EVENTS=1`).
     pub forward_bots: bool,
+    /// What a request may cost before its signature is verified.
+    pub door: DoorSettings,
+}
+
+/// Bounds on what `web` spends on requests it has not verified yet.
+#[derive(Debug, Clone)]
+pub struct DoorSettings {
+    /// Bytes of request bodies held at once by the process (`WEB_MAX_INFLIGHT_BODY_MB`).
+    pub max_inflight_body: usize,
+    /// A body must be complete this long after its headers (`WEB_BODY_TIMEOUT_SECS`).
+    pub body_timeout: Duration,
+    /// Connections open at once in the process (`WEB_MAX_CONNECTIONS`).
+    pub max_connections: usize,
+}
+
+impl Default for DoorSettings {
+    fn default() -> Self {
+        DoorSettings {
+            max_inflight_body: 64 << 20,
+            // GitHub's own delivery timeout.
+            body_timeout: Duration::from_secs(10),
+            max_connections: 4096,
+        }
+    }
+}
+
+impl DoorSettings {
+    fn from_env() -> anyhow::Result<Self> {
+        let d = DoorSettings::default();
+        let mb: usize = parse_var("WEB_MAX_INFLIGHT_BODY_MB", d.max_inflight_body >> 20)?;
+        let secs = parse_var("WEB_BODY_TIMEOUT_SECS", d.body_timeout.as_secs())?;
+        let max_connections = parse_var("WEB_MAX_CONNECTIONS", d.max_connections)?;
+        if mb == 0 || secs == 0 || max_connections == 0 {
+            bail!("WEB_MAX_INFLIGHT_BODY_MB, WEB_BODY_TIMEOUT_SECS and WEB_MAX_CONNECTIONS must be at least 1");
+        }
+        Ok(DoorSettings {
+            max_inflight_body: mb
+                .checked_mul(1 << 20)
+                .context("WEB_MAX_INFLIGHT_BODY_MB is too large")?,
+            body_timeout: Duration::from_secs(secs),
+            max_connections,
+        })
+    }
 }
 
 impl WebSettings {
@@ -109,6 +152,7 @@ impl WebSettings {
             webhook_secret: Secret(secret),
             reserve_for: Duration::from_secs(parse_var("JOB_RESERVE_FOR_SECS", 600)?),
             forward_bots: var_or("FORWARD_BOT_EVENTS", "0") == "1",
+            door: DoorSettings::from_env()?,
         })
     }
 }
@@ -135,6 +179,9 @@ pub struct DiscordSettings {
     pub call_deadline: Duration,
     /// Discord allows two renames of a channel per this window.
     pub rename_window: Duration,
+    /// Discord's global limit for this bot, requests per second (50 unless
+    /// Discord raised it for the bot).
+    pub global_per_sec: u32,
 }
 
 impl WorkerSettings {
@@ -201,6 +248,7 @@ impl DiscordSettings {
             api_url: var_or("DISCORD_API_URL", "https://discord.com"),
             call_deadline: Duration::from_secs(parse_var("DISCORD_CALL_DEADLINE_SECS", 20)?),
             rename_window: Duration::from_secs(parse_var("DISCORD_RENAME_WINDOW_SECS", 600)?),
+            global_per_sec: parse_var("DISCORD_GLOBAL_RATE_LIMIT", 50)?.max(1),
         })
     }
 }

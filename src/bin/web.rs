@@ -13,6 +13,7 @@ async fn main() -> anyhow::Result<()> {
             std::process::exit(2);
         }
     };
+    threadline::web::return_large_buffers_to_the_os();
     let app = Application::build(settings)?;
     log::info!("web listening on 0.0.0.0:{}", app.port());
     app.run_until_stopped().await?;

@@ -3,14 +3,20 @@
 //! [`Application`] takes an already-bound listener (tests bind port 0) and
 //! serves `POST /webhooks/github`, `GET /healthz` and `GET /readyz`. It
 //! never talks to Discord; a delivery's whole cost is a Redis check and a
-//! Faktory PUSH.
+//! Faktory PUSH. What a request costs before it is verified is bounded by
+//! `door` (connections, deadlines), `budget` (body bytes held at once) and
+//! `body` (reading under both, verifying as bytes arrive).
 
+mod body;
+mod budget;
+mod door;
 mod error;
 mod intake;
 mod receive;
 pub mod route;
 pub mod signature;
 
+pub use door::return_large_buffers_to_the_os;
 pub use error::WebhookError;
 pub use intake::Intake;
 
@@ -18,6 +24,7 @@ use crate::queue::Producer;
 use crate::settings::{Secret, WebSettings};
 use actix_web::{dev::Server, web, App, HttpResponse, HttpServer};
 use std::net::TcpListener;
+use std::time::Duration;
 
 /// GitHub's own cap on payloads.
 pub const MAX_BODY: usize = 25 * 1024 * 1024;
@@ -27,6 +34,9 @@ pub struct State {
     secret: Secret,
     intaker: intake::Intaker,
     plan: route::JobPlan,
+    /// Body bytes held at once, across all workers.
+    budget: budget::Budget,
+    body_timeout: Duration,
 }
 
 pub struct Application {
@@ -57,11 +67,14 @@ impl Application {
                 reserve_for: settings.reserve_for,
                 forward_bots: settings.forward_bots,
             },
+            budget: budget::Budget::new(settings.door.max_inflight_body),
+            body_timeout: settings.door.body_timeout,
         });
+        let limits = door::ServerLimits::new(&settings.door);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
-                .app_data(web::PayloadConfig::new(MAX_BODY))
+                .wrap_fn(door::hold_unread_body)
                 .route("/webhooks/github", web::post().to(receive::receive))
                 .route(
                     "/healthz",
@@ -69,6 +82,11 @@ impl Application {
                 )
                 .route("/readyz", web::get().to(readyz))
         })
+        .workers(limits.workers)
+        .max_connections(limits.connections_per_worker)
+        .client_request_timeout(limits.header_timeout)
+        .keep_alive(limits.keep_alive)
+        .client_disconnect_timeout(limits.linger)
         .listen(listener)?
         .run();
         Ok(Application { server, port })

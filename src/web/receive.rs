@@ -1,9 +1,12 @@
-//! `POST /webhooks/github`: size, then signature, then headers and JSON,
-//! then route and queue. One log line per delivery, whatever the outcome.
+//! `POST /webhooks/github`: what can be refused from the headers first
+//! (declared size, then the signature header's form), then the body read
+//! within the in-flight budget and the body deadline and verified as it
+//! arrives, then headers and JSON, then route and queue. One log line per
+//! delivery, whatever the outcome.
 
 use super::route::{route, Routed};
-use super::{signature, Intake, State, WebhookError};
-use actix_web::http::header::HeaderMap;
+use super::{body, door, signature, Intake, State, WebhookError, MAX_BODY};
+use actix_web::http::header::{self, HeaderMap};
 use actix_web::{web, HttpRequest, HttpResponse};
 use std::time::Instant;
 use threadline_jobs::Delivery;
@@ -18,12 +21,12 @@ struct Trace {
 
 pub async fn receive(
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
     state: web::Data<State>,
 ) -> Result<HttpResponse, WebhookError> {
     let started = Instant::now();
     let mut trace = Trace::default();
-    let result = handle(&req, &body, &state, &mut trace).await;
+    let result = handle(&req, payload, &state, &mut trace).await;
     let outcome = match &result {
         Ok((_, outcome)) => (*outcome).to_string(),
         Err(e) => e.to_string(),
@@ -41,15 +44,21 @@ pub async fn receive(
 
 async fn handle(
     req: &HttpRequest,
-    body: &[u8],
+    mut payload: web::Payload,
     state: &State,
     trace: &mut Trace,
 ) -> Result<(HttpResponse, &'static str), WebhookError> {
+    let deadline = tokio::time::Instant::now() + state.body_timeout;
     let headers = req.headers();
+    let declared = declared_length(headers)?;
     let sig =
         single_header(headers, "x-hub-signature-256").map_err(|_| WebhookError::Unauthorized)?;
-    signature::verify(state.secret.expose().as_bytes(), sig, body)
+    let verifier = signature::Verifier::new(state.secret.expose().as_bytes(), sig)
         .map_err(|_| WebhookError::Unauthorized)?;
+    let body = body::admit(&state.budget, declared)?
+        .read(&mut payload, verifier, deadline)
+        .await?;
+    door::mark_verified(req);
 
     let event = required_header(headers, "x-github-event")?;
     let delivery = Delivery {
@@ -62,10 +71,15 @@ async fn handle(
     };
     trace.event = Some(event.clone());
     trace.delivery = Some(delivery.id.clone());
-    let json = json_body(headers, body)?;
     let delivery_key = delivery.key();
+    let routed = {
+        let json = json_body(headers, &body)?;
+        route(&event, delivery, &json, &state.plan).map_err(WebhookError::BadRequest)?
+    };
+    // The job carries what it needs: the body goes back to the budget now.
+    drop(body);
 
-    match route(&event, delivery, &json, &state.plan).map_err(WebhookError::BadRequest)? {
+    match routed {
         Routed::Ping => Ok((HttpResponse::Ok().body("pong"), "pong")),
         Routed::Ignored { action } => {
             trace.action = action;
@@ -73,12 +87,38 @@ async fn handle(
         }
         Routed::Enqueue { action, job } => {
             trace.action = Some(action);
-            let intake = state.intaker.accept(&delivery_key, *job).await;
+            // Boxed: only a verified delivery pays for the queueing future,
+            // and the one every connection holds while its body arrives
+            // stays small.
+            let intake = Box::pin(state.intaker.accept(&delivery_key, *job)).await;
             match intake.map_err(WebhookError::Unavailable)? {
                 Intake::Queued => Ok((HttpResponse::Accepted().body("queued"), "queued")),
                 Intake::Duplicate => Ok((HttpResponse::Accepted().body("duplicate"), "duplicate")),
             }
         }
+    }
+}
+
+/// The declared `Content-Length` (actix has checked its form); `None` for
+/// a chunked body. Over GitHub's cap is refused before anything is read.
+fn declared_length(headers: &HeaderMap) -> Result<Option<usize>, WebhookError> {
+    let chunked = headers
+        .get(header::TRANSFER_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|te| te.to_ascii_lowercase().contains("chunked"));
+    let declared = match headers.get(header::CONTENT_LENGTH) {
+        _ if chunked => None,
+        None => Some(0),
+        Some(v) => Some(
+            v.to_str()
+                .ok()
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX)),
+        ),
+    };
+    match declared {
+        Some(n) if n > MAX_BODY => Err(WebhookError::TooLarge),
+        other => Ok(other),
     }
 }
 

@@ -16,15 +16,39 @@ pub enum Refusal {
 
 /// Checks `header` (e.g. `sha256=757107…`) against `body` signed with `secret`.
 pub fn verify(secret: &[u8], header: Option<&[u8]>, body: &[u8]) -> Result<(), Refusal> {
-    let header = header.ok_or(Refusal::Missing)?;
-    let hex_sig = header.strip_prefix(b"sha256=").ok_or(Refusal::Malformed)?;
-    if hex_sig.len() != 64 {
-        return Err(Refusal::Malformed);
+    let mut verifier = Verifier::new(secret, header)?;
+    verifier.update(body);
+    verifier.finish()
+}
+
+/// A signature check fed chunk by chunk, so that a body is verified the
+/// moment its last byte lands. Building one checks the header's form, so a
+/// missing or malformed header is refused before any body is read.
+pub struct Verifier {
+    mac: Hmac<Sha256>,
+    expected: [u8; 32],
+}
+
+impl Verifier {
+    pub fn new(secret: &[u8], header: Option<&[u8]>) -> Result<Self, Refusal> {
+        let header = header.ok_or(Refusal::Missing)?;
+        let hex_sig = header.strip_prefix(b"sha256=").ok_or(Refusal::Malformed)?;
+        let mut expected = [0u8; 32];
+        hex::decode_to_slice(hex_sig, &mut expected).map_err(|_| Refusal::Malformed)?;
+        let mac = Hmac::<Sha256>::new_from_slice(secret).map_err(|_| Refusal::Mismatch)?;
+        Ok(Verifier { mac, expected })
     }
-    let sig = hex::decode(hex_sig).map_err(|_| Refusal::Malformed)?;
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret).map_err(|_| Refusal::Mismatch)?;
-    mac.update(body);
-    mac.verify_slice(&sig).map_err(|_| Refusal::Mismatch)
+
+    pub fn update(&mut self, chunk: &[u8]) {
+        self.mac.update(chunk);
+    }
+
+    /// Compares in constant time.
+    pub fn finish(self) -> Result<(), Refusal> {
+        self.mac
+            .verify_slice(&self.expected)
+            .map_err(|_| Refusal::Mismatch)
+    }
 }
 
 #[cfg(test)]
@@ -60,5 +84,17 @@ mod tests {
         let mut upper = GOOD.to_vec();
         upper[7] = b'z';
         assert_eq!(verify(SECRET, Some(&upper), body), Err(Refusal::Malformed));
+    }
+
+    #[test]
+    fn chunked_feeding_matches_one_shot() {
+        let mut v = Verifier::new(SECRET, Some(GOOD)).unwrap();
+        for chunk in b"Hello, World!".chunks(3) {
+            v.update(chunk);
+        }
+        assert_eq!(v.finish(), Ok(()));
+        let mut v = Verifier::new(SECRET, Some(GOOD)).unwrap();
+        v.update(b"Hello, World");
+        assert_eq!(v.finish(), Err(Refusal::Mismatch));
     }
 }

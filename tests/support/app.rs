@@ -7,7 +7,7 @@ use super::servers::{shared_faktory_url, shared_redis_url, unique_namespace};
 use hmac::{Hmac, Mac};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use threadline::settings::{Common, FaktoryAddr, Secret, WebSettings};
+use threadline::settings::{Common, DoorSettings, FaktoryAddr, Secret, WebSettings};
 use threadline::web::Application;
 
 pub struct TestApp {
@@ -30,6 +30,15 @@ pub async fn spawn_app_with(faktory_url: &str) -> TestApp {
 
 /// A `web` whose Faktory and Redis are the given ones.
 pub async fn spawn_app_on(faktory_url: &str, redis_url: &str) -> TestApp {
+    spawn_app_full(faktory_url, redis_url, DoorSettings::default()).await
+}
+
+/// A `web` on the shared servers with the door's bounds given.
+pub async fn spawn_app_with_door(door: DoorSettings) -> TestApp {
+    spawn_app_full(&shared_faktory_url(), &shared_redis_url(), door).await
+}
+
+async fn spawn_app_full(faktory_url: &str, redis_url: &str, door: DoorSettings) -> TestApp {
     let namespace = unique_namespace();
     let secret = format!("secret-{namespace}");
     let settings = WebSettings {
@@ -42,6 +51,7 @@ pub async fn spawn_app_on(faktory_url: &str, redis_url: &str) -> TestApp {
         webhook_secret: Secret(secret.clone()),
         reserve_for: Duration::from_secs(60),
         forward_bots: false,
+        door,
     };
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -101,25 +111,27 @@ impl TestApp {
             .expect("web answers")
     }
 
-    /// The physical queue of Threadline's events under this app's namespace.
-    pub fn events_queue(&self) -> String {
-        format!("{}-{}", self.namespace, threadline_jobs::QUEUE_EVENTS)
+    /// The physical queues of Threadline under this app's namespace.
+    pub fn queues(&self) -> Vec<String> {
+        threadline_jobs::ALL_QUEUES
+            .iter()
+            .map(|q| format!("{}-{q}", self.namespace))
+            .collect()
     }
 
-    /// How many jobs wait in this app's events queue.
+    /// How many jobs wait in this app's queues.
     pub async fn queued(&self) -> u64 {
         let mut client = faktory::Client::connect_to(&self.faktory_url)
             .await
             .expect("Faktory");
         let info = client.current_info().await.expect("Faktory INFO");
-        info.data
-            .queues
-            .get(&self.events_queue())
-            .copied()
-            .unwrap_or(0)
+        self.queues()
+            .iter()
+            .filter_map(|q| info.data.queues.get(q))
+            .sum()
     }
 
-    /// Fetches (and ACKs) every waiting job of this app's events queue.
+    /// Fetches (and ACKs) every waiting job of this app's queues.
     pub async fn take_jobs(&self) -> Vec<faktory::Job> {
         let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let mut builder = faktory::Worker::builder::<std::io::Error>();
@@ -134,9 +146,9 @@ impl TestApp {
             .connect_to(&self.faktory_url)
             .await
             .expect("Faktory");
-        let queue = [self.events_queue()];
+        let queues = self.queues();
         while self.queued().await > 0 {
-            worker.run_one(0, &queue).await.expect("fetch");
+            worker.run_one(0, &queues).await.expect("fetch");
         }
         let jobs = seen.lock().unwrap().drain(..).collect();
         jobs
@@ -175,6 +187,8 @@ pub struct WorkerConfig<'a> {
     pub rename_window_secs: u64,
     /// `None`: the shared Redis of the test run.
     pub redis_url: Option<&'a str>,
+    /// More environment for the worker (e.g. `DISCORD_GLOBAL_RATE_LIMIT`).
+    pub env: &'a [(&'a str, String)],
 }
 
 pub fn spawn_worker(cfg: &WorkerConfig<'_>) -> WorkerProcess {
@@ -200,6 +214,7 @@ pub fn spawn_worker(cfg: &WorkerConfig<'_>) -> WorkerProcess {
         .env("RUST_LOG", "info")
         .env_remove("DISCORD_DRY_RUN")
         .env_remove("WORKER_QUEUES")
+        .envs(cfg.env.iter().map(|(k, v)| (*k, v.as_str())))
         .stdout(Stdio::null())
         .stderr(file)
         .spawn()
@@ -240,7 +255,10 @@ impl Drop for WorkerProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = std::fs::remove_file(&self.log);
+        // THREADLINE_KEEP_LOGS=1 keeps worker logs for a failing test.
+        if std::env::var_os("THREADLINE_KEEP_LOGS").is_none() {
+            let _ = std::fs::remove_file(&self.log);
+        }
     }
 }
 

@@ -4,5 +4,6 @@ pub mod fake_discord;
 pub mod history;
 pub mod ports;
 pub mod proxy;
+pub mod raw;
 pub mod servers;
 pub mod stack;

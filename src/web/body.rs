@@ -1,0 +1,172 @@
+//! Reading a delivery's body within the door's bounds, verifying it as it
+//! arrives.
+//!
+//! A body is admitted only if its declared length fits the in-flight
+//! budget (else 503 before a byte is read); a chunked body grows its share
+//! as it arrives (503 when that overflows, 413 past GitHub's cap). Each
+//! chunk is fed to the HMAC and copied into one buffer sized up front, so
+//! no intermediate copy outlives its chunk, and the whole body must land
+//! before the body deadline (else 408). What is returned is held, with its
+//! share of the budget, only until the caller drops it.
+
+use super::budget::{Budget, Permit};
+use super::signature::Verifier;
+use super::{WebhookError, MAX_BODY};
+use actix_web::web;
+use futures_core::Stream;
+use std::pin::Pin;
+use tokio::time::Instant;
+
+/// A chunked body's first share of the budget; it doubles from there.
+const FIRST_SHARE: usize = 64 * 1024;
+
+/// The smallest buffer; it doubles as bytes arrive, up to the share.
+const FIRST_BUFFER: usize = 16 * 1024;
+
+/// A verified body and the share of the budget it holds.
+pub struct HeldBody<'a> {
+    bytes: Vec<u8>,
+    _permit: Permit<'a>,
+}
+
+impl std::ops::Deref for HeldBody<'_> {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+/// A body that has been admitted but not read yet.
+pub struct Admitted<'a> {
+    bytes: Vec<u8>,
+    permit: Permit<'a>,
+}
+
+/// Takes the declared length from the budget, or refuses with 503.
+/// `declared` is `None` for a chunked body.
+pub fn admit(budget: &Budget, declared: Option<usize>) -> Result<Admitted<'_>, WebhookError> {
+    let wanted = declared.unwrap_or(0);
+    if wanted > MAX_BODY {
+        return Err(WebhookError::TooLarge);
+    }
+    let permit = budget.try_take(wanted).ok_or(WebhookError::Busy)?;
+    Ok(Admitted {
+        bytes: Vec::new(),
+        permit,
+    })
+}
+
+impl<'a> Admitted<'a> {
+    /// Reads the body to its end before `deadline`, then checks the signature.
+    pub async fn read(
+        mut self,
+        payload: &mut web::Payload,
+        mut verifier: Verifier,
+        deadline: Instant,
+    ) -> Result<HeldBody<'a>, WebhookError> {
+        let reading = async {
+            while let Some(chunk) = next_chunk(payload).await {
+                let chunk = chunk.map_err(|e| {
+                    WebhookError::BadRequest(format!("request body incomplete: {e}"))
+                })?;
+                self.append(&chunk)?;
+                verifier.update(&chunk);
+            }
+            Ok::<_, WebhookError>(())
+        };
+        tokio::time::timeout_at(deadline, reading)
+            .await
+            .map_err(|_| WebhookError::TooSlow)??;
+        verifier.finish().map_err(|_| WebhookError::Unauthorized)?;
+        Ok(HeldBody {
+            bytes: self.bytes,
+            _permit: self.permit,
+        })
+    }
+
+    /// Copies a chunk in. The share grows only for a body longer than
+    /// declared, which is a chunked one; the buffer follows the bytes that
+    /// arrived, within the share, so a slow body costs memory for what it
+    /// sent, not for what it declared.
+    fn append(&mut self, chunk: &[u8]) -> Result<(), WebhookError> {
+        let needed = self.bytes.len() + chunk.len();
+        if needed > MAX_BODY {
+            return Err(WebhookError::TooLarge);
+        }
+        let share = self.permit.bytes();
+        if needed > share {
+            let grown = needed.max(share * 2).clamp(FIRST_SHARE, MAX_BODY);
+            if !self.permit.grow(grown - share) {
+                return Err(WebhookError::Busy);
+            }
+        }
+        if needed > self.bytes.capacity() {
+            let buffer = needed
+                .max(self.bytes.capacity() * 2)
+                .max(FIRST_BUFFER)
+                .min(self.permit.bytes());
+            self.bytes.reserve_exact(buffer - self.bytes.len());
+        }
+        self.bytes.extend_from_slice(chunk);
+        Ok(())
+    }
+}
+
+async fn next_chunk(
+    payload: &mut web::Payload,
+) -> Option<Result<web::Bytes, actix_web::error::PayloadError>> {
+    std::future::poll_fn(|cx| Pin::new(&mut *payload).poll_next(cx)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn declared_bodies_take_their_length_and_over_the_cap_is_413() {
+        let budget = Budget::new(10 << 20);
+        let a = admit(&budget, Some(6 << 20)).unwrap();
+        assert_eq!(budget.taken(), 6 << 20);
+        assert!(matches!(
+            admit(&budget, Some(5 << 20)),
+            Err(WebhookError::Busy)
+        ));
+        assert!(matches!(
+            admit(&budget, Some(MAX_BODY + 1)),
+            Err(WebhookError::TooLarge)
+        ));
+        drop(a);
+        assert_eq!(budget.taken(), 0);
+    }
+
+    #[test]
+    fn the_buffer_follows_the_bytes_received_within_the_share() {
+        let budget = Budget::new(1 << 20);
+        let mut body = admit(&budget, Some(100_000)).unwrap();
+        assert_eq!(body.bytes.capacity(), 0);
+        body.append(&[1; 10]).unwrap();
+        assert_eq!(body.bytes.capacity(), FIRST_BUFFER);
+        body.append(&[2; 60_000]).unwrap();
+        body.append(&[3; 39_990]).unwrap();
+        assert_eq!(body.bytes.capacity(), 100_000);
+        assert_eq!(budget.taken(), 100_000);
+    }
+
+    #[test]
+    fn a_chunked_body_grows_its_share_until_it_overflows() {
+        let budget = Budget::new(200 * 1024);
+        let mut body = admit(&budget, None).unwrap();
+        body.append(&[1; 1000]).unwrap();
+        assert_eq!(budget.taken(), FIRST_SHARE);
+        body.append(&[2; 100 * 1024]).unwrap();
+        assert_eq!(budget.taken(), 2 * FIRST_SHARE);
+        assert!(matches!(
+            body.append(&[3; 100 * 1024]),
+            Err(WebhookError::Busy)
+        ));
+        assert_eq!(body.bytes.len(), 1000 + 100 * 1024);
+        drop(body);
+        assert_eq!(budget.taken(), 0);
+    }
+}

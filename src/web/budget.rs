@@ -1,0 +1,100 @@
+//! The process-wide budget of request-body bytes held at once.
+//!
+//! Every body `web` reads is held in memory until its signature is checked,
+//! so the bytes of all bodies being read are what an unauthenticated flood
+//! can make `web` spend. A body takes a [`Permit`] for its declared
+//! `Content-Length` before a byte of it is read (a chunked body grows its
+//! permit as it arrives); a request whose permit does not fit is refused,
+//! and the bytes go back to the budget when the permit is dropped. The
+//! budget lives in the server's shared state, so all workers draw on it.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub struct Budget {
+    limit: usize,
+    taken: AtomicUsize,
+}
+
+/// Bytes of the budget held by one body; given back on drop.
+pub struct Permit<'a> {
+    budget: &'a Budget,
+    bytes: usize,
+}
+
+impl Budget {
+    pub fn new(limit: usize) -> Self {
+        Budget {
+            limit,
+            taken: AtomicUsize::new(0),
+        }
+    }
+
+    /// Takes `bytes` if they fit what is left, or nothing.
+    pub fn try_take(&self, bytes: usize) -> Option<Permit<'_>> {
+        // Lazily: a Permit built for nothing would give back on drop.
+        self.take_more(bytes).then(|| Permit {
+            budget: self,
+            bytes,
+        })
+    }
+
+    /// Bytes held right now, by all bodies.
+    #[cfg(test)]
+    pub fn taken(&self) -> usize {
+        self.taken.load(Ordering::Relaxed)
+    }
+
+    fn take_more(&self, bytes: usize) -> bool {
+        self.taken
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |taken| {
+                taken
+                    .checked_add(bytes)
+                    .filter(|&total| total <= self.limit)
+            })
+            .is_ok()
+    }
+}
+
+impl Permit<'_> {
+    /// Grows the permit by `bytes`; false (and unchanged) if they do not fit.
+    pub fn grow(&mut self, bytes: usize) -> bool {
+        let grown = self.budget.take_more(bytes);
+        if grown {
+            self.bytes += bytes;
+        }
+        grown
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        self.budget.taken.fetch_sub(self.bytes, Ordering::AcqRel);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permits_fit_the_limit_and_give_back_on_drop() {
+        let budget = Budget::new(8);
+        let a = budget.try_take(4).unwrap();
+        let mut b = budget.try_take(4).unwrap();
+        assert!(budget.try_take(1).is_none());
+        assert_eq!(budget.taken(), 8, "a refusal takes and gives back nothing");
+        assert!(!b.grow(1));
+        assert_eq!(b.bytes(), 4);
+        drop(a);
+        assert!(b.grow(3));
+        assert_eq!(budget.taken(), 7);
+        drop(b);
+        assert_eq!(budget.taken(), 0);
+        assert!(budget.try_take(9).is_none());
+        assert!(budget.try_take(usize::MAX).is_none());
+    }
+}

@@ -1,0 +1,140 @@
+//! The door: bounds on what any request costs `web` before it is verified.
+//!
+//! [`ServerLimits`] caps connections per process and times every phase
+//! actix times by itself: the headers of a connection's first request, an
+//! idle keep-alive, and the linger after an early answer. The
+//! [`hold_unread_body`] middleware covers the rest. It keeps each request's
+//! payload alive until its response is written: actix then closes a
+//! connection whose body was not read to its end (after lingering briefly,
+//! so the answer reaches the client) instead of draining a chunked body
+//! that may never end. And it closes every connection whose request was not
+//! a verified delivery, because actix times the headers of a connection's
+//! first request only: an unauthenticated client never gets a second one.
+
+use crate::settings::DoorSettings;
+use actix_web::body::{BodySize, BoxBody, MessageBody};
+use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse};
+use actix_web::error::PayloadError;
+use actix_web::http::ConnectionType;
+use actix_web::web::Bytes;
+use actix_web::{HttpMessage, HttpRequest};
+use futures_core::Stream;
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+/// How actix is configured to bound connections and their idle phases.
+pub struct ServerLimits {
+    pub workers: usize,
+    /// actix counts connections per worker.
+    pub connections_per_worker: usize,
+    /// A connection's first request head must arrive within this.
+    pub header_timeout: Duration,
+    /// An idle keep-alive connection is closed after this.
+    pub keep_alive: Duration,
+    /// After an early answer, unread bytes are discarded for at most this
+    /// long before the connection is closed.
+    pub linger: Duration,
+}
+
+impl ServerLimits {
+    pub fn new(door: &DoorSettings) -> Self {
+        // actix's own default worker count.
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+        ServerLimits {
+            workers,
+            connections_per_worker: door.max_connections.div_ceil(workers),
+            header_timeout: Duration::from_secs(5),
+            keep_alive: Duration::from_secs(5),
+            linger: Duration::from_secs(1),
+        }
+    }
+}
+
+/// Makes the allocator give large buffers back to the OS when freed.
+///
+/// A request body is one buffer of its declared length, up to 25 MiB.
+/// glibc serves the first such buffer with `mmap`, but once it is freed it
+/// raises its mmap threshold past that size and serves later ones from its
+/// per-thread heaps, where freed pages stay resident: measured under a
+/// flood of 25 MiB bodies, RSS reached twice the in-flight budget. Fixing
+/// the threshold at glibc's own starting value keeps every large body in a
+/// mapping of its own, unmapped when dropped. Call once, at start.
+pub fn return_large_buffers_to_the_os() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only tunes glibc's allocator; any thread may call it.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+    }
+}
+
+/// Marks a request whose signature checked out; only those keep their
+/// connection open.
+pub struct Verified;
+
+pub fn mark_verified(req: &HttpRequest) {
+    req.extensions_mut().insert(Verified);
+}
+
+/// The middleware (for `App::wrap_fn`); see the module's documentation.
+pub fn hold_unread_body<S, B>(
+    mut req: ServiceRequest,
+    srv: &S,
+) -> impl Future<Output = Result<ServiceResponse<Held>, actix_web::Error>>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody + 'static,
+{
+    let payload = Rc::new(RefCell::new(req.take_payload()));
+    req.set_payload(Payload::Stream {
+        payload: Box::pin(Shared(payload.clone())),
+    });
+    let response = srv.call(req);
+    async move {
+        let mut res = response.await?;
+        if !res.request().extensions().contains::<Verified>() {
+            res.response_mut()
+                .head_mut()
+                .set_connection_type(ConnectionType::Close);
+        }
+        Ok(res.map_body(|_, body| Held {
+            body: body.boxed(),
+            _payload: payload,
+        }))
+    }
+}
+
+/// The request payload, read through the handler's copy.
+struct Shared(Rc<RefCell<Payload>>);
+
+impl Stream for Shared {
+    type Item = Result<Bytes, PayloadError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        Pin::new(&mut *self.0.borrow_mut()).poll_next(cx)
+    }
+}
+
+/// A response body that keeps its request's payload alive while written.
+pub struct Held {
+    body: BoxBody,
+    _payload: Rc<RefCell<Payload>>,
+}
+
+impl MessageBody for Held {
+    type Error = <BoxBody as MessageBody>::Error;
+
+    fn size(&self) -> BodySize {
+        self.body.size()
+    }
+
+    fn poll_next(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Bytes, Self::Error>>> {
+        Pin::new(&mut self.get_mut().body).poll_next(cx)
+    }
+}
