@@ -263,16 +263,20 @@ async fn real_deliveries(url: String, plan: Arc<Plan>, rate: u64) -> String {
                 .body(body.to_vec())
                 .send()
                 .await;
-            let status = res.map_or(0, |r| r.status().as_u16());
-            (start.elapsed(), status)
+            let outcome = match res {
+                Ok(r) if r.status().is_success() => None,
+                Ok(r) => Some(r.status().as_u16().to_string()),
+                Err(e) => Some(client_error(&e)),
+            };
+            (start.elapsed(), outcome)
         });
     }
     let mut latencies = Vec::new();
-    let mut failed: BTreeMap<u16, u64> = BTreeMap::new();
-    while let Some(Ok((took, status))) = sent.join_next().await {
+    let mut failed: BTreeMap<String, u64> = BTreeMap::new();
+    while let Some(Ok((took, outcome))) = sent.join_next().await {
         latencies.push(took);
-        if !(200..300).contains(&status) {
-            *failed.entry(status).or_default() += 1;
+        if let Some(why) = outcome {
+            *failed.entry(why).or_default() += 1;
         }
     }
     latencies.sort();
@@ -289,4 +293,20 @@ async fn real_deliveries(url: String, plan: Arc<Plan>, rate: u64) -> String {
         pct(0.99),
         pct(1.0)
     )
+}
+
+/// A short name for why a request got no response.
+fn client_error(e: &reqwest::Error) -> String {
+    let mut source: &dyn std::error::Error = e;
+    while let Some(inner) = source.source() {
+        source = inner;
+    }
+    let kind = if e.is_timeout() {
+        "timeout"
+    } else if e.is_connect() {
+        "connect"
+    } else {
+        "no response"
+    };
+    format!("{kind}: {source}")
 }

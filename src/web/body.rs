@@ -141,6 +141,17 @@ mod tests {
     }
 
     #[test]
+    fn a_chunked_body_past_the_cap_is_413_even_with_budget_to_spare() {
+        let budget = Budget::new(64 << 20);
+        let mut body = admit(&budget, None).unwrap();
+        let piece = vec![0; 1 << 20];
+        for _ in 0..25 {
+            body.append(&piece).unwrap();
+        }
+        assert!(matches!(body.append(&[0]), Err(WebhookError::TooLarge)));
+    }
+
+    #[test]
     fn the_buffer_follows_the_bytes_received_within_the_share() {
         let budget = Budget::new(1 << 20);
         let mut body = admit(&budget, Some(100_000)).unwrap();
