@@ -44,8 +44,7 @@ struct Plan {
     body_timeout: Duration,
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let num = |i: usize| -> u64 {
         let v = args
@@ -77,28 +76,65 @@ async fn main() {
          ({trickle_len} bytes declared, 1 byte/s), real deliveries at {rate}/s, for {secs} s"
     );
     let (flood_tally, trickle_tally) = (Shared::default(), Shared::default());
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..flood {
-        let (plan, tally) = (plan.clone(), flood_tally.clone());
-        tasks.spawn(async move { flood_client(&plan, &tally).await });
-    }
-    for _ in 0..trickle {
-        let (plan, tally) = (plan.clone(), trickle_tally.clone());
-        tasks.spawn(async move { trickle_client(&plan, trickle_len as usize, &tally).await });
-    }
-    let real = tokio::spawn(real_deliveries(url, plan.clone(), rate));
-    let hard_stop = plan.end + plan.body_timeout + Duration::from_secs(30);
-    let drained = tokio::time::timeout_at(hard_stop.into(), async {
-        while tasks.join_next().await.is_some() {}
-    })
-    .await;
-    let real = real.await.unwrap_or_default();
+    // Each kind of client gets a thread and a runtime of its own, so the
+    // flood's writes cannot starve the trickle's timers or the real
+    // deliveries: what is measured is web, as far as shared cores allow.
+    let floods = on_own_thread(crowd(
+        flood,
+        plan.clone(),
+        flood_tally.clone(),
+        |p, t| async move { flood_client(&p, &t).await },
+    ));
+    let trickles = on_own_thread(crowd(
+        trickle,
+        plan.clone(),
+        trickle_tally.clone(),
+        move |p, t| async move { trickle_client(&p, trickle_len as usize, &t).await },
+    ));
+    let real = on_own_thread(real_deliveries(url, plan.clone(), rate));
+    let drained = [floods, trickles]
+        .into_iter()
+        .all(|t| t.join().unwrap_or(false));
+    let real = real.join().unwrap_or_default();
     report("flood", &flood_tally, plan.body_timeout);
     report("trickle", &trickle_tally, plan.body_timeout);
     println!("{real}");
-    if drained.is_err() {
+    if !drained {
         println!("hard stop: some hostile clients were still waiting for an answer");
     }
+}
+
+fn on_own_thread<F>(fut: F) -> std::thread::JoinHandle<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime")
+            .block_on(fut)
+    })
+}
+
+/// Runs `n` copies of `client`; false if some were still waiting at the
+/// hard stop.
+async fn crowd<C, F>(n: u64, plan: Arc<Plan>, tally: Shared, client: C) -> bool
+where
+    C: Fn(Arc<Plan>, Shared) -> F,
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..n {
+        tasks.spawn(client(plan.clone(), tally.clone()));
+    }
+    let hard_stop = plan.end + plan.body_timeout + Duration::from_secs(30);
+    tokio::time::timeout_at(hard_stop.into(), async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await
+    .is_ok()
 }
 
 fn report(name: &str, tally: &Shared, body_timeout: Duration) {
@@ -240,7 +276,12 @@ async fn real_deliveries(url: String, plan: Arc<Plan>, rate: u64) -> String {
         .expect("fixture"),
     );
     let sig = Arc::new(signature(&plan.secret, &body));
-    let http = reqwest::Client::new();
+    // Idle pooled connections are dropped before web's 5 s keep-alive
+    // closes them, so no request races a closing connection.
+    let http = reqwest::Client::builder()
+        .pool_idle_timeout(Duration::from_secs(2))
+        .build()
+        .expect("an HTTP client");
     let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / rate.max(1)));
     let mut sent = tokio::task::JoinSet::new();
     let mut n = 0u64;
@@ -263,16 +304,20 @@ async fn real_deliveries(url: String, plan: Arc<Plan>, rate: u64) -> String {
                 .body(body.to_vec())
                 .send()
                 .await;
-            let status = res.map_or(0, |r| r.status().as_u16());
-            (start.elapsed(), status)
+            let outcome = match res {
+                Ok(r) if r.status().is_success() => None,
+                Ok(r) => Some(r.status().as_u16().to_string()),
+                Err(e) => Some(client_error(&e)),
+            };
+            (start.elapsed(), outcome)
         });
     }
     let mut latencies = Vec::new();
-    let mut failed: BTreeMap<u16, u64> = BTreeMap::new();
-    while let Some(Ok((took, status))) = sent.join_next().await {
+    let mut failed: BTreeMap<String, u64> = BTreeMap::new();
+    while let Some(Ok((took, outcome))) = sent.join_next().await {
         latencies.push(took);
-        if !(200..300).contains(&status) {
-            *failed.entry(status).or_default() += 1;
+        if let Some(why) = outcome {
+            *failed.entry(why).or_default() += 1;
         }
     }
     latencies.sort();
@@ -289,4 +334,20 @@ async fn real_deliveries(url: String, plan: Arc<Plan>, rate: u64) -> String {
         pct(0.99),
         pct(1.0)
     )
+}
+
+/// A short name for why a request got no response.
+fn client_error(e: &reqwest::Error) -> String {
+    let mut source: &dyn std::error::Error = e;
+    while let Some(inner) = source.source() {
+        source = inner;
+    }
+    let kind = if e.is_timeout() {
+        "timeout"
+    } else if e.is_connect() {
+        "connect"
+    } else {
+        "no response"
+    };
+    format!("{kind}: {source}")
 }

@@ -116,7 +116,7 @@ impl Default for DoorSettings {
             max_inflight_body: 64 << 20,
             // GitHub's own delivery timeout.
             body_timeout: Duration::from_secs(10),
-            max_connections: 4096,
+            max_connections: 2048,
         }
     }
 }

@@ -129,6 +129,54 @@ async fn bodies_that_do_not_fit_the_budget_get_503_before_they_are_sent() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn slow_bodies_give_back_their_share_to_deliveries_that_arrive_at_once() {
+    let app = spawn_app_with_door(DoorSettings {
+        max_inflight_body: 8 << 20,
+        body_timeout: Duration::from_secs(120),
+        ..DoorSettings::default()
+    })
+    .await;
+    // Two slow clients declare 4 MB each, all the budget, and send a byte.
+    let mut slow = Vec::new();
+    for i in 0..2 {
+        let mut stream = connect(&app.address).await;
+        let delivery = format!("slow-{i}");
+        let headers = github_headers(&delivery, Some(4_000_000), made_up_signature());
+        stream
+            .write_all(&post_head("/webhooks/github", &headers))
+            .await
+            .unwrap();
+        stream.write_all(b"{").await.unwrap();
+        slow.push(stream);
+    }
+    // A 4 MB delivery that arrives at once fits as soon as they gave back
+    // what they do not hold; their body deadline is far away.
+    let body = opened_of_len(4_000_000);
+    let mut attempt = 0;
+    support::app::eventually(
+        Duration::from_secs(30),
+        "a 202 beside the slow bodies",
+        || {
+            attempt += 1;
+            let (app, body) = (&app, &body);
+            async move {
+                let res = app
+                    .deliver("pull_request", &format!("fast-{attempt}"), body)
+                    .await;
+                assert!(
+                    [202, 503].contains(&res.status().as_u16()),
+                    "{}",
+                    res.status()
+                );
+                res.status() == 202
+            }
+        },
+    )
+    .await;
+    drop(slow);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_trickled_body_gets_408_and_its_connection_is_closed() {
     let app = spawn_app_with_door(DoorSettings {
         body_timeout: Duration::from_secs(2),

@@ -4,10 +4,16 @@
 //! A body is admitted only if its declared length fits the in-flight
 //! budget (else 503 before a byte is read); a chunked body grows its share
 //! as it arrives (503 when that overflows, 413 past GitHub's cap). Each
-//! chunk is fed to the HMAC and copied into one buffer sized up front, so
-//! no intermediate copy outlives its chunk, and the whole body must land
-//! before the body deadline (else 408). What is returned is held, with its
-//! share of the budget, only until the caller drops it.
+//! chunk is fed to the HMAC and copied into one buffer that grows with the
+//! bytes received, never past the body's share, and the whole body must
+//! land before the body deadline (else 408). What is returned is held,
+//! with its share, only until the caller drops it.
+//!
+//! A share is a promise that the body will fit once it arrives; a body
+//! still arriving after [`PATIENCE`] gives back the part it does not hold
+//! and takes it again chunk by chunk, a 503 if that no longer fits. So
+//! slow clients, whatever length they declare, cannot keep the budget
+//! from the deliveries that arrive at once, as GitHub's do.
 
 use super::budget::{Budget, Permit};
 use super::signature::Verifier;
@@ -15,7 +21,11 @@ use super::{WebhookError, MAX_BODY};
 use actix_web::web;
 use futures_core::Stream;
 use std::pin::Pin;
+use std::time::Duration;
 use tokio::time::Instant;
+
+/// How long a body keeps the whole share it declared while it arrives.
+const PATIENCE: Duration = Duration::from_secs(1);
 
 /// A chunked body's first share of the budget; it doubles from there.
 const FIRST_SHARE: usize = 64 * 1024;
@@ -41,6 +51,8 @@ impl std::ops::Deref for HeldBody<'_> {
 pub struct Admitted<'a> {
     bytes: Vec<u8>,
     permit: Permit<'a>,
+    /// The most its share may grow to: the declared length, or the cap.
+    most: usize,
 }
 
 /// Takes the declared length from the budget, or refuses with 503.
@@ -54,6 +66,7 @@ pub fn admit(budget: &Budget, declared: Option<usize>) -> Result<Admitted<'_>, W
     Ok(Admitted {
         bytes: Vec::new(),
         permit,
+        most: declared.unwrap_or(MAX_BODY),
     })
 }
 
@@ -65,8 +78,20 @@ impl<'a> Admitted<'a> {
         mut verifier: Verifier,
         deadline: Instant,
     ) -> Result<HeldBody<'a>, WebhookError> {
+        let patience = tokio::time::sleep(PATIENCE);
+        tokio::pin!(patience);
+        let mut patient = true;
         let reading = async {
-            while let Some(chunk) = next_chunk(payload).await {
+            loop {
+                let chunk = tokio::select! {
+                    chunk = next_chunk(payload) => chunk,
+                    () = &mut patience, if patient => {
+                        patient = false;
+                        self.permit.shrink_to(self.bytes.capacity());
+                        continue;
+                    }
+                };
+                let Some(chunk) = chunk else { break };
                 let chunk = chunk.map_err(|e| {
                     WebhookError::BadRequest(format!("request body incomplete: {e}"))
                 })?;
@@ -85,8 +110,8 @@ impl<'a> Admitted<'a> {
         })
     }
 
-    /// Copies a chunk in. The share grows only for a body longer than
-    /// declared, which is a chunked one; the buffer follows the bytes that
+    /// Copies a chunk in. The share grows for a chunked body, or one that
+    /// gave back what it did not hold; the buffer follows the bytes that
     /// arrived, within the share, so a slow body costs memory for what it
     /// sent, not for what it declared.
     fn append(&mut self, chunk: &[u8]) -> Result<(), WebhookError> {
@@ -96,7 +121,9 @@ impl<'a> Admitted<'a> {
         }
         let share = self.permit.bytes();
         if needed > share {
-            let grown = needed.max(share * 2).clamp(FIRST_SHARE, MAX_BODY);
+            let grown = needed
+                .max(share * 2)
+                .clamp(FIRST_SHARE.min(self.most), self.most);
             if !self.permit.grow(grown - share) {
                 return Err(WebhookError::Busy);
             }
@@ -141,6 +168,17 @@ mod tests {
     }
 
     #[test]
+    fn a_chunked_body_past_the_cap_is_413_even_with_budget_to_spare() {
+        let budget = Budget::new(64 << 20);
+        let mut body = admit(&budget, None).unwrap();
+        let piece = vec![0; 1 << 20];
+        for _ in 0..25 {
+            body.append(&piece).unwrap();
+        }
+        assert!(matches!(body.append(&[0]), Err(WebhookError::TooLarge)));
+    }
+
+    #[test]
     fn the_buffer_follows_the_bytes_received_within_the_share() {
         let budget = Budget::new(1 << 20);
         let mut body = admit(&budget, Some(100_000)).unwrap();
@@ -150,6 +188,19 @@ mod tests {
         body.append(&[2; 60_000]).unwrap();
         body.append(&[3; 39_990]).unwrap();
         assert_eq!(body.bytes.capacity(), 100_000);
+        assert_eq!(budget.taken(), 100_000);
+    }
+
+    #[test]
+    fn a_body_that_gave_back_its_share_takes_it_again_up_to_its_length() {
+        let budget = Budget::new(1 << 20);
+        let mut body = admit(&budget, Some(100_000)).unwrap();
+        body.append(&[1; 10]).unwrap();
+        body.permit.shrink_to(body.bytes.capacity());
+        assert_eq!(budget.taken(), FIRST_BUFFER);
+        body.append(&[2; 60_000]).unwrap();
+        assert_eq!(budget.taken(), FIRST_SHARE);
+        body.append(&[3; 39_990]).unwrap();
         assert_eq!(budget.taken(), 100_000);
     }
 

@@ -65,6 +65,16 @@ impl Permit<'_> {
         grown
     }
 
+    /// Gives back all but `bytes` of the permit.
+    pub fn shrink_to(&mut self, bytes: usize) {
+        if bytes < self.bytes {
+            self.budget
+                .taken
+                .fetch_sub(self.bytes - bytes, Ordering::AcqRel);
+            self.bytes = bytes;
+        }
+    }
+
     pub fn bytes(&self) -> usize {
         self.bytes
     }
@@ -92,6 +102,10 @@ mod tests {
         drop(a);
         assert!(b.grow(3));
         assert_eq!(budget.taken(), 7);
+        b.shrink_to(2);
+        assert_eq!(budget.taken(), 2);
+        b.shrink_to(5);
+        assert_eq!(b.bytes(), 2, "shrinking never grows");
         drop(b);
         assert_eq!(budget.taken(), 0);
         assert!(budget.try_take(9).is_none());
