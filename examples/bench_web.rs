@@ -84,6 +84,7 @@ fn web_job(faktory_url: &str, namespace: &str) -> faktory::Job {
     let delivery = Delivery {
         id: delivery_id(1 << 32),
         hook_id: None,
+        seq: 0,
     };
     match route("pull_request", delivery, body(), &plan) {
         Ok(Routed::Enqueue { job, .. }) => *job,

@@ -31,6 +31,7 @@ mod tests {
             delivery: Delivery {
                 id: "d-1".into(),
                 hook_id: Some("7".into()),
+                seq: 3,
             },
             repo: Repo {
                 id: 42,
