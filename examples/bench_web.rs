@@ -87,7 +87,7 @@ fn web_job(faktory_url: &str, namespace: &str) -> faktory::Job {
         seq: 0,
     };
     match route("pull_request", delivery, body(), &plan) {
-        Ok(Routed::Enqueue { job, .. }) => *job,
+        Ok(Routed::Enqueue { job, .. }) => job.stamp(1).build(),
         other => panic!("the fixture did not route to a job: {other:?}"),
     }
 }

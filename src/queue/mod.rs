@@ -37,13 +37,101 @@ pub fn to_faktory<J: threadline_jobs::Job>(
     reserve_for: Duration,
 ) -> anyhow::Result<faktory::Job> {
     let env = threadline_jobs::encode(job).context("encoding job args")?;
-    let mut built = faktory::JobBuilder::new(env.kind)
-        .queue(queue_of(env.queue))
-        .args(env.args)
-        .reserve_for(reserve_for)
+    Ok(Unqueued::new(env, job.delivery(), queue_of, reserve_for).build())
+}
+
+/// A typed job encoded for Faktory, not built yet: `web` stamps it with
+/// its receive sequence number once Redis has given one.
+#[derive(Debug)]
+pub struct Unqueued {
+    env: threadline_jobs::Envelope,
+    delivery_id: String,
+    queue: String,
+    reserve_for: Duration,
+}
+
+impl Unqueued {
+    pub fn new(
+        env: threadline_jobs::Envelope,
+        delivery: &threadline_jobs::Delivery,
+        queue_of: impl Fn(&str) -> String,
+        reserve_for: Duration,
+    ) -> Self {
+        Unqueued {
+            queue: queue_of(env.queue),
+            env,
+            delivery_id: delivery.id.clone(),
+            reserve_for,
+        }
+    }
+
+    /// Sets `delivery.seq` in the args: every job kind carries its
+    /// delivery under that name (the `Job` trait's `delivery()`).
+    pub fn stamp(mut self, seq: u64) -> Self {
+        let delivery = self
+            .env
+            .args
+            .first_mut()
+            .and_then(|args| args.get_mut("delivery"))
+            .and_then(|d| d.as_object_mut());
+        if let Some(delivery) = delivery {
+            delivery.insert("seq".into(), seq.into());
+        }
+        self
+    }
+
+    pub fn build(self) -> faktory::Job {
+        let mut built = faktory::JobBuilder::new(self.env.kind)
+            .queue(self.queue)
+            .args(self.env.args)
+            .reserve_for(self.reserve_for)
+            .build();
+        built
+            .custom
+            .insert("delivery".into(), self.delivery_id.into());
+        built
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use threadline_jobs::{decode, Delivery, PrOpened, Repo};
+
+    fn sample() -> PrOpened {
+        let pr = serde_json::json!({
+            "number": 5, "title": "t", "html_url": "https://github.com/o/r/pull/5",
+            "author": "a", "base_ref": "main", "head_label": "a:x"
+        });
+        PrOpened {
+            delivery: Delivery {
+                id: "d-1".into(),
+                hook_id: None,
+                seq: 0,
+            },
+            repo: Repo {
+                id: 1,
+                full_name: "o/r".into(),
+            },
+            pr: serde_json::from_value(pr).expect("a PR with the required fields"),
+        }
+    }
+
+    #[test]
+    fn a_stamped_job_decodes_with_its_sequence_number() {
+        let job = sample();
+        let env = threadline_jobs::encode(&job).expect("encodes");
+        let built = Unqueued::new(
+            env,
+            &job.delivery,
+            |q| q.to_string(),
+            Duration::from_secs(60),
+        )
+        .stamp(41)
         .build();
-    built
-        .custom
-        .insert("delivery".into(), job.delivery().id.clone().into());
-    Ok(built)
+        let back: PrOpened = decode(built.args()).expect("decodes");
+        assert_eq!(back.delivery.seq, 41);
+        assert_eq!(back.pr, job.pr);
+        assert_eq!(built.custom["delivery"], serde_json::json!("d-1"));
+    }
 }

@@ -6,8 +6,12 @@
 //! PUSH finds no mark and is queued. Two copies racing past the check both
 //! push; the worker's guards make the second job a no-op. The mark is
 //! written off the response path, since it only saves work.
+//!
+//! Each queued job is stamped with a receive sequence number from a Redis
+//! counter, read in the same round trip as the mark: it orders events that
+//! GitHub stamped with the same second.
 
-use crate::queue::Producer;
+use crate::queue::{Producer, Unqueued};
 use crate::store::DELIVERY_TTL;
 use anyhow::Context as _;
 use redis::aio::ConnectionManager;
@@ -39,17 +43,19 @@ impl Intaker {
     }
 
     /// Queues `job` unless this delivery was queued before.
-    pub async fn accept(&self, delivery_key: &str, job: faktory::Job) -> anyhow::Result<Intake> {
+    pub async fn accept(&self, delivery_key: &str, job: Unqueued) -> anyhow::Result<Intake> {
         let mut redis = self.redis().await?;
         let key = format!("{}delivery:{delivery_key}", self.key_prefix);
-        let seen: bool = redis
+        let (seen, seq): (bool, u64) = redis::pipe()
             .exists(&key)
+            .incr(format!("{}receive_seq", self.key_prefix), 1)
+            .query_async(&mut redis)
             .await
             .context("checking the delivery in Redis")?;
         if seen {
             return Ok(Intake::Duplicate);
         }
-        self.producer.push(job).await?;
+        self.producer.push(job.stamp(seq).build()).await?;
         actix_web::rt::spawn(async move {
             let marked: redis::RedisResult<()> =
                 redis.set_ex(&key, 1, DELIVERY_TTL.as_secs()).await;

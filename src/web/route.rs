@@ -7,7 +7,7 @@
 //! bots are ignored unless `FORWARD_BOT_EVENTS=1`.
 
 use crate::github::{self, excerpt};
-use crate::queue::to_faktory;
+use crate::queue::Unqueued;
 use serde::de::IgnoredAny;
 use std::time::Duration;
 use threadline_jobs as jobs;
@@ -17,13 +17,8 @@ use threadline_jobs::Delivery;
 #[derive(Debug)]
 pub enum Routed {
     Ping,
-    Ignored {
-        action: Option<String>,
-    },
-    Enqueue {
-        action: String,
-        job: Box<faktory::Job>,
-    },
+    Ignored { action: Option<String> },
+    Enqueue { action: String, job: Box<Unqueued> },
 }
 
 /// How jobs are addressed, and which deliveries are wanted.
@@ -37,8 +32,13 @@ type Routing = Result<Routed, String>;
 
 impl JobPlan {
     fn build<J: jobs::Job>(&self, action: &str, job: &J) -> Routing {
-        let job = to_faktory(job, |q| self.common.queue(q), self.reserve_for)
-            .map_err(|e| format!("{e:#}"))?;
+        let env = jobs::encode(job).map_err(|e| format!("encoding job args: {e}"))?;
+        let job = Unqueued::new(
+            env,
+            job.delivery(),
+            |q| self.common.queue(q),
+            self.reserve_for,
+        );
         Ok(Routed::Enqueue {
             action: action.to_string(),
             job: Box::new(job),

@@ -1,7 +1,8 @@
 //! What Threadline knows about each PR, in Redis, under `pr:{repo}:{number}:`.
 //!
 //! - `snap`: the newest PR state seen (title, draft, closed), ordered by
-//!   GitHub's `updated_at` so that late deliveries cannot roll it back;
+//!   GitHub's `updated_at` so that late deliveries cannot roll it back, and
+//!   within one second (its resolution) by the order `web` received them;
 //! - `applied`: what the thread on Discord currently shows (name,
 //!   archived, locked), as far as Threadline's own calls went;
 //! - `renames`: when the thread was last renamed, for Discord's limit of
@@ -35,18 +36,29 @@ pub fn pr_key(repo: &Repo, pr: &PullRequest) -> String {
     format!("pr:{}:{}", repo.id, pr.number)
 }
 
-// Newer-wins update: fields of an event at least as new as the stored one
-// replace it; `draft` only from events that know it.
+// Newer-wins update: fields of an event at least as new as the stored one,
+// by (updated_at, receive seq), replace it; `draft` only from events that
+// know it. Equal on both is the same event again.
 const OBSERVE: &str = r#"
 local stored = redis.call('HGET', KEYS[1], 'updated_at')
 if stored and ARGV[1] < stored then return 0 end
-redis.call('HSET', KEYS[1], 'updated_at', ARGV[1], 'title', ARGV[2], 'closed', ARGV[3])
+if stored == ARGV[1] then
+  local seq = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
+  if tonumber(ARGV[5]) < seq then return 0 end
+end
+redis.call('HSET', KEYS[1], 'updated_at', ARGV[1], 'title', ARGV[2], 'closed', ARGV[3], 'seq', ARGV[5])
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'draft', ARGV[4]) end
 return 1
 "#;
 
-/// Records `pr` as seen; ignored when an newer state is already stored.
-pub async fn observe(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Result<(), JobError> {
+/// Records `pr` as seen in the delivery received `seq`-th; ignored when a
+/// newer state is already stored.
+pub async fn observe(
+    ctx: &Context,
+    seq: u64,
+    repo: &Repo,
+    pr: &PullRequest,
+) -> Result<(), JobError> {
     let key = ctx.guards.key(&format!("{}:snap", pr_key(repo, pr)));
     let draft = match (pr.from_issue, pr.draft) {
         (true, _) => "",
@@ -61,6 +73,7 @@ pub async fn observe(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Result<(),
         .arg(&pr.title)
         .arg(closed)
         .arg(draft)
+        .arg(seq)
         .invoke_async::<i64>(&mut redis)
         .await
         .map_err(|e| JobError::redis("recording the PR state", e))?;

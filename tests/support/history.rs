@@ -20,6 +20,10 @@ pub struct History {
     pub state: &'static str,
     pub merged: bool,
     seq: u32,
+    /// The second of the last event's `updated_at`.
+    second: u32,
+    /// The next event keeps the last event's second.
+    tie: bool,
     pub events: Vec<Event>,
 }
 
@@ -33,13 +37,29 @@ impl History {
             state: "open",
             merged: false,
             seq: 0,
+            second: 0,
+            tie: false,
             events: vec![],
         }
     }
 
     fn stamp(&mut self) -> String {
         self.seq += 1;
-        format!("2026-03-01T10:{:02}:{:02}Z", self.seq / 60, self.seq % 60)
+        if !std::mem::take(&mut self.tie) {
+            self.second += 1;
+        }
+        format!(
+            "2026-03-01T10:{:02}:{:02}Z",
+            self.second / 60,
+            self.second % 60
+        )
+    }
+
+    /// The next event has the same `updated_at` as the last one, as
+    /// GitHub's one-second timestamps often give.
+    pub fn same_second(&mut self) -> &mut Self {
+        self.tie = true;
+        self
     }
 
     fn pr(&mut self, v: &mut Value, at: &str) {

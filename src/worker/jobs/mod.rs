@@ -53,7 +53,7 @@ async fn announce(
     effect: &str,
     text: Option<String>,
 ) -> Result<(), JobError> {
-    pr_state::observe(ctx, repo, pr).await?;
+    pr_state::observe(ctx, delivery.seq, repo, pr).await?;
     match text {
         Some(text) => {
             let key = format!("delivery:{}:{effect}", delivery.key());

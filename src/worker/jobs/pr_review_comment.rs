@@ -19,7 +19,7 @@ return 1
 "#;
 
 pub async fn perform(ctx: &Context, job: PrReviewComment) -> Result<(), JobError> {
-    pr_state::observe(ctx, &job.repo, &job.pr).await?;
+    pr_state::observe(ctx, job.delivery.seq, &job.repo, &job.pr).await?;
     let review = format!("{}:review:{}", pr_key(&job.repo, &job.pr), job.review_id);
     let mut redis = ctx.guards.redis();
     redis::Script::new(STAGE)

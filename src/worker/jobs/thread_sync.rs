@@ -6,6 +6,10 @@
 //! whenever it runs. Locking needs Manage Threads and is skipped, with a
 //! warning, when Discord refuses it.
 //!
+//! A sync acts on the stored state only, never on the payload it was
+//! scheduled with: that is the first event of a burst, and on a tie in
+//! `updated_at` it would undo a newer event of the same second.
+//!
 //! Syncs of one PR run one at a time (a short Redis lock; a sync that
 //! finds it taken reschedules itself), so a slow sync holding an old view
 //! can never undo a newer one. A closed PR's thread is archived on every
@@ -33,7 +37,6 @@ pub async fn perform(ctx: &Context, job: ThreadSync) -> Result<(), JobError> {
 
 async fn sync(ctx: &Context, job: &ThreadSync) -> Result<(), JobError> {
     let (repo, pr) = (&job.repo, &job.pr);
-    pr_state::observe(ctx, repo, pr).await?;
     let thread = thread::ensure_thread(ctx, repo, pr).await?;
     let snap = pr_state::snapshot(ctx, repo, pr).await?;
     let mut applied = pr_state::applied(ctx, repo, pr).await?;
