@@ -7,46 +7,7 @@
 use anyhow::{bail, Context as _};
 use std::time::Duration;
 
-/// Where Faktory is and how to log in.
-#[derive(Clone)]
-pub struct FaktoryAddr {
-    /// `host:port`.
-    pub host_port: String,
-    /// Already percent-decoded.
-    pub password: Option<String>,
-}
-
-impl std::fmt::Debug for FaktoryAddr {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let pw = self.password.as_ref().map(|_| "***");
-        write!(f, "FaktoryAddr({}, password: {:?})", self.host_port, pw)
-    }
-}
-
-impl FaktoryAddr {
-    /// Parses `tcp://[:password@]host[:port]`, decoding the password.
-    pub fn parse(raw: &str) -> anyhow::Result<Self> {
-        let url = url::Url::parse(raw).context("FAKTORY_URL is not a URL")?;
-        if url.scheme() != "tcp" {
-            bail!("FAKTORY_URL must start with tcp:// (TLS is not supported)");
-        }
-        let host = url.host_str().context("FAKTORY_URL has no host")?;
-        let port = url.port().unwrap_or(7419);
-        let password = match url.password() {
-            None | Some("") => None,
-            Some(p) => Some(
-                percent_encoding::percent_decode_str(p)
-                    .decode_utf8()
-                    .context("FAKTORY_URL password is not UTF-8 once decoded")?
-                    .into_owned(),
-            ),
-        };
-        Ok(FaktoryAddr {
-            host_port: format!("{host}:{port}"),
-            password,
-        })
-    }
-}
+pub use crate::queue::FaktoryAddr;
 
 /// Settings shared by `web` and `worker`.
 #[derive(Debug, Clone)]
@@ -61,7 +22,11 @@ pub struct Common {
 impl Common {
     pub fn from_env() -> anyhow::Result<Self> {
         Ok(Common {
-            faktory: FaktoryAddr::parse(&var_or("FAKTORY_URL", "tcp://127.0.0.1:7419"))?,
+            faktory: FaktoryAddr::from_vars(|name| {
+                std::env::var(name).ok().filter(|v| !v.is_empty())
+            })?,
+            // redis://, or rediss:// (TLS) as hosted providers give it, with
+            // a user and password, and `#insecure` for self-signed certificates.
             redis_url: var_or("REDIS_URL", "redis://127.0.0.1:6379"),
             namespace: var_or("THREADLINE_NAMESPACE", ""),
         })
@@ -302,20 +267,6 @@ fn parse_var<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T> 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn faktory_password_is_percent_decoded() {
-        let a = FaktoryAddr::parse("tcp://:p%40ss%2Fw0rd@localhost:7000").unwrap();
-        assert_eq!(a.host_port, "localhost:7000");
-        assert_eq!(a.password.as_deref(), Some("p@ss/w0rd"));
-        assert!(!format!("{a:?}").contains("p@ss"));
-    }
-
-    #[test]
-    fn faktory_defaults_port_and_rejects_other_schemes() {
-        assert_eq!(FaktoryAddr::parse("tcp://h").unwrap().host_port, "h:7419");
-        assert!(FaktoryAddr::parse("tcp+tls://h:1").is_err());
-    }
 
     #[test]
     fn queues_split_and_trim() {

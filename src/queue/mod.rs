@@ -2,13 +2,15 @@
 //! cannot panic), turning a typed job into a Faktory job, and the pooled
 //! producer that `web` pushes through.
 
+mod addr;
 mod conn;
 mod producer;
+
+pub use addr::FaktoryAddr;
 
 pub use conn::SafeStream;
 pub use producer::Producer;
 
-use crate::settings::FaktoryAddr;
 use anyhow::Context as _;
 use std::time::Duration;
 

@@ -10,7 +10,7 @@
 //! proxy drops an idle connection.
 
 use super::connect_client;
-use crate::settings::FaktoryAddr;
+use super::FaktoryAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::runtime::{Handle, Runtime};

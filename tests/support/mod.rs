@@ -7,3 +7,4 @@ pub mod proxy;
 pub mod raw;
 pub mod servers;
 pub mod stack;
+pub mod tls_redis;

@@ -1,0 +1,46 @@
+//! Hosting conventions: Redis as hosted providers hand it out (`rediss://`
+//! with a user, a percent-encoded password and `#insecure` for a
+//! self-signed certificate), for both processes.
+
+mod support;
+
+use support::app::{fixture, spawn_app_on};
+use support::servers::shared_faktory_url;
+use support::tls_redis::TlsRedis;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn web_queues_and_remembers_through_a_tls_redis_with_a_user() {
+    let redis = TlsRedis::start();
+    let app = spawn_app_on(&shared_faktory_url(), &redis.url()).await;
+    let body = fixture("pull_request/opened.json");
+
+    let first = app.deliver("pull_request", "tls-1", &body).await;
+    assert_eq!(first.status(), 202);
+    assert_eq!(first.text().await.unwrap(), "queued");
+    assert_eq!(app.queued().await, 1, "the job is in Faktory");
+    support::app::eventually(
+        std::time::Duration::from_secs(5),
+        "the delivery remembered in the TLS Redis",
+        || async {
+            app.redis_keys()
+                .await
+                .iter()
+                .any(|k| k.contains("delivery:"))
+        },
+    )
+    .await;
+    let again = app.deliver("pull_request", "tls-1", &body).await;
+    assert_eq!(again.text().await.unwrap(), "duplicate");
+    assert_eq!(app.queued().await, 1, "a redelivery queues nothing more");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tls_redis_refuses_a_wrong_password_and_web_says_unavailable() {
+    let redis = TlsRedis::start();
+    let wrong = redis.url().replace("s3cret", "wrong");
+    let app = spawn_app_on(&shared_faktory_url(), &wrong).await;
+    let body = fixture("pull_request/opened.json");
+    let res = app.deliver("pull_request", "tls-2", &body).await;
+    assert_eq!(res.status(), 503, "no queueing without the delivery check");
+    assert_eq!(app.queued().await, 0);
+}
