@@ -1,6 +1,7 @@
 //! The Faktory Web UI's *Quiet*, clicked through the UI's own endpoint
 //! (`POST /busy`, form fields `wid` and `signal=quiet`): the worker stops
 //! fetching, stays up and keeps beating, also across a Faktory restart.
+//! *Stop* still drains.
 
 mod support;
 
@@ -84,8 +85,9 @@ async fn wid_on_busy(stack: &Stack) -> String {
     found.into_inner().remove(0)
 }
 
-/// Clicks *Quiet* on the row of `wid`, as the Busy page's form does.
-async fn click_quiet(stack: &Stack, wid: &str) {
+/// Clicks *Quiet* (`quiet`) or *Stop* (`terminate`) on the row of `wid`,
+/// as the Busy page's form does.
+async fn click(stack: &Stack, wid: &str, signal: &str) {
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -95,7 +97,7 @@ async fn click_quiet(stack: &Stack, wid: &str) {
     let req = http
         .post(format!("{}/busy", ui(stack)))
         .header("Origin", ui(stack))
-        .form(&[("wid", wid), ("signal", "quiet")]);
+        .form(&[("wid", wid), ("signal", signal)]);
     let res = authed(stack, req).send().await.expect("the Web UI answers");
     assert_eq!(
         res.status(),
@@ -184,7 +186,7 @@ async fn quiet_from_the_web_ui_stops_fetching_and_the_worker_stays_up() {
     stack.quiesce().await;
     assert_eq!(stack.discord.threads().len(), 1);
 
-    click_quiet(&stack, &wid).await;
+    click(&stack, &wid, "quiet").await;
     all_slots_quiet(&worker).await;
     let row = row_of(&busy_page(&stack).await, &wid).expect("the worker on /busy");
     assert!(shows_quiet(&row), "{row}");
@@ -204,7 +206,7 @@ async fn quiet_survives_a_faktory_restart() {
     let mut stack = stack_with(None).await;
     let mut worker = stack.worker_sized("test-token", 5, 600, SLOTS);
     let wid = wid_on_busy(&stack).await;
-    click_quiet(&stack, &wid).await;
+    click(&stack, &wid, "quiet").await;
     all_slots_quiet(&worker).await;
 
     // The restarted Faktory has no memory of the process: only the worker's
@@ -218,4 +220,16 @@ async fn quiet_survives_a_faktory_restart() {
     let queued = push_jobs_to_quiet(&stack, "after-restart", 2).await;
     nothing_fetched(&stack, &mut worker, queued).await;
     assert!(worker.logs().contains("heartbeat: lost Faktory"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stop_from_the_web_ui_still_drains_and_exits_zero() {
+    let stack = stack_with(None).await;
+    let mut worker = stack.worker_sized("test-token", 5, 600, SLOTS);
+    let wid = wid_on_busy(&stack).await;
+    click(&stack, &wid, "terminate").await;
+    assert!(worker.wait_exit(WAIT).success(), "{}", worker.logs());
+    assert!(worker
+        .logs()
+        .contains("Faktory asked this worker to stop (Web UI): draining"));
 }
