@@ -2,11 +2,13 @@
 //!
 //! A [`Context`] (Discord client, Redis guards, the parent channel) is
 //! passed to every job; nothing is global. [`runtime`] owns fetching,
-//! draining on SIGTERM, reconnecting and the dead-set shortcut.
+//! draining on SIGTERM, reconnecting and the dead-set shortcut;
+//! [`heartbeat`] sends BEAT and obeys the Web UI's *Quiet* and *Stop*.
 
 pub(crate) mod claim;
 mod error;
 mod guard;
+mod heartbeat;
 pub mod jobs;
 pub mod messages;
 pub mod pr_state;

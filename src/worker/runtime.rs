@@ -9,9 +9,11 @@
 //!
 //! Faktory reaps connections of a process that has not sent BEAT for a
 //! minute, and only the crate's own run loop sends BEAT. So all slots share
-//! one worker id, and a zero-slot crate `Worker` runs beside them purely to
-//! heartbeat for that id; a TERMINATE from the Web UI starts a drain.
+//! one worker id, and [`heartbeat`](super::heartbeat) beats for that id on a
+//! connection of its own. The Web UI's *Stop* starts a drain; its *Quiet*
+//! stops the slots fetching and leaves the process running.
 
+use super::heartbeat::{self, Heartbeat, Quiet};
 use super::{jobs, pushback, Context, Guards, JobError, Phase, Shutdown};
 use crate::discord::{Budget, BudgetSettings, Discord};
 use crate::queue::{connect_client, SafeStream};
@@ -39,20 +41,23 @@ pub async fn run(settings: WorkerSettings, shutdown: Shutdown) -> anyhow::Result
         .iter()
         .map(|q| settings.common.queue(q))
         .collect();
+    let wid = faktory::WorkerId::random();
     log::info!(
-        "worker fetching from {queues:?} with concurrency {}",
+        "worker {} fetching from {queues:?} with concurrency {}",
+        wid.as_ref() as &str,
         settings.concurrency
     );
-    let wid = faktory::WorkerId::random();
     let shared = Arc::new(Shared {
         ctx,
         shutdown: shutdown.clone(),
         settings,
         queues,
         wid,
+        hostname: heartbeat::hostname(),
+        quiet: Quiet::default(),
     });
     let (slots_done, heartbeat_stop) = tokio::sync::watch::channel(false);
-    let heartbeat = tokio::spawn(heartbeat_loop(shared.clone(), heartbeat_stop));
+    let heartbeat = tokio::spawn(heartbeat_of(&shared).run(heartbeat_stop));
     let mut slots = JoinSet::new();
     for id in 0..shared.settings.concurrency {
         slots.spawn(slot_loop(id, shared.clone()));
@@ -84,6 +89,16 @@ struct Shared {
     queues: Vec<String>,
     /// This process's Faktory identity, shared by every slot.
     wid: faktory::WorkerId,
+    hostname: String,
+    /// Set by the Web UI's *Quiet*: slots fetch no more.
+    quiet: Quiet,
+}
+
+impl Shared {
+    /// Slots fetch while running and not quiet.
+    fn fetching(&self) -> bool {
+        self.shutdown.phase() == Phase::Running && !self.quiet.is_set()
+    }
 }
 
 async fn context(settings: &WorkerSettings, shutdown: &Shutdown) -> anyhow::Result<Context> {
@@ -122,7 +137,7 @@ async fn context(settings: &WorkerSettings, shutdown: &Shutdown) -> anyhow::Resu
 async fn slot_loop(id: usize, shared: Arc<Shared>) {
     let doomed = Arc::new(Mutex::new(None::<faktory::JobId>));
     let mut backoff = Backoff::default();
-    while shared.shutdown.phase() == Phase::Running {
+    while shared.fetching() {
         let mut worker = match connect(&shared, &doomed).await {
             Ok(w) => w,
             Err(e) => {
@@ -132,7 +147,7 @@ async fn slot_loop(id: usize, shared: Arc<Shared>) {
             }
         };
         backoff = Backoff::default();
-        while shared.shutdown.phase() == Phase::Running {
+        while shared.fetching() {
             if let Err(e) = worker.run_one(0, &shared.queues).await {
                 log::warn!("slot {id}: lost Faktory ({e}); reconnecting");
                 break;
@@ -142,6 +157,12 @@ async fn slot_loop(id: usize, shared: Arc<Shared>) {
                 bury(&shared, &jid).await;
             }
         }
+    }
+    if shared.shutdown.phase() == Phase::Running {
+        // Quiet: the job this slot ran is done, its connection closed; the
+        // process stays up (and beating) until it is stopped.
+        log::info!("slot {id}: quiet, fetching no more");
+        shared.shutdown.reached(Phase::Draining).await;
     }
 }
 
@@ -168,43 +189,23 @@ async fn connect(
 fn worker_builder(shared: &Shared) -> faktory::WorkerBuilder<JobError> {
     faktory::Worker::builder::<JobError>()
         .wid(shared.wid.clone())
-        .labels(["threadline".to_string()])
+        .hostname(shared.hostname.clone())
+        .labels(labels())
 }
 
-/// Sends BEAT for this process until the slots are done (`stop`).
-async fn heartbeat_loop(shared: Arc<Shared>, stop: tokio::sync::watch::Receiver<bool>) {
-    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
-        let _ = rx.wait_for(|done| *done).await;
-    };
-    let mut backoff = Backoff::default();
-    loop {
-        let beating = async {
-            let addr = &shared.settings.common.faktory;
-            let stream = SafeStream::connect(&addr.host_port).await?;
-            let connecting = worker_builder(&shared)
-                .workers(0)
-                .with_graceful_shutdown(stopped(stop.clone()))
-                .connect_with(stream, addr.password.clone());
-            let mut beater =
-                tokio::time::timeout(crate::queue::CONNECT_TIMEOUT, connecting).await??;
-            anyhow::Ok(beater.run(&shared.queues).await?)
-        };
-        match beating.await {
-            Ok(details) if details.reason == faktory::StopReason::ServerInstruction => {
-                log::warn!("Faktory asked this worker to stop (Web UI): draining");
-                shared.shutdown.begin();
-                return;
-            }
-            Ok(_) => return,
-            Err(e) => {
-                log::warn!("heartbeat: lost Faktory ({e:#}); reconnecting");
-                tokio::select! {
-                    _ = backoff.wait(&shared.shutdown) => {}
-                    _ = stopped(stop.clone()) => return,
-                }
-            }
-        }
+fn heartbeat_of(shared: &Shared) -> Heartbeat {
+    Heartbeat {
+        addr: shared.settings.common.faktory.clone(),
+        wid: (shared.wid.as_ref() as &str).to_string(),
+        hostname: shared.hostname.clone(),
+        labels: labels(),
+        shutdown: shared.shutdown.clone(),
+        quiet: shared.quiet.clone(),
     }
+}
+
+fn labels() -> Vec<String> {
+    vec!["threadline".to_string()]
 }
 
 async fn perform(
