@@ -8,6 +8,7 @@
 
 pub mod discord;
 pub mod github;
+pub mod metrics;
 pub mod queue;
 pub mod settings;
 pub mod store;

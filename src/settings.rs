@@ -62,6 +62,30 @@ pub struct WebSettings {
     pub forward_bots: bool,
     /// What a request may cost before its signature is verified.
     pub door: DoorSettings,
+    pub metrics: MetricsSettings,
+}
+
+/// Who may read `GET /metrics`, and where the worker serves it.
+#[derive(Debug, Clone, Default)]
+pub struct MetricsSettings {
+    /// `METRICS_TOKEN`: when set, metrics need `Authorization: Bearer <token>`.
+    pub token: Option<Secret>,
+    /// `METRICS_PORT` (worker only): where to serve them; unset, nowhere.
+    pub port: Option<u16>,
+}
+
+impl MetricsSettings {
+    fn from_env() -> anyhow::Result<Self> {
+        let port = match var_or("METRICS_PORT", "").as_str() {
+            "" => None,
+            raw => Some(raw.parse().context("METRICS_PORT must be a port number")?),
+        };
+        let token = Some(var_or("METRICS_TOKEN", "")).filter(|t| !t.is_empty());
+        Ok(MetricsSettings {
+            token: token.map(Secret),
+            port,
+        })
+    }
 }
 
 /// Bounds on what `web` spends on requests it has not verified yet.
@@ -118,6 +142,7 @@ impl WebSettings {
             reserve_for: Duration::from_secs(parse_var("JOB_RESERVE_FOR_SECS", 600)?),
             forward_bots: var_or("FORWARD_BOT_EVENTS", "0") == "1",
             door: DoorSettings::from_env()?,
+            metrics: MetricsSettings::from_env()?,
         })
     }
 }
@@ -131,6 +156,7 @@ pub struct WorkerSettings {
     pub queues: Vec<String>,
     pub concurrency: usize,
     pub shutdown_timeout: Duration,
+    pub metrics: MetricsSettings,
 }
 
 /// How the worker reaches Discord.
@@ -184,6 +210,7 @@ impl WorkerSettings {
             queues,
             concurrency,
             shutdown_timeout: Duration::from_secs(parse_var("WORKER_SHUTDOWN_TIMEOUT_SECS", 25)?),
+            metrics: MetricsSettings::from_env()?,
         })
     }
 }

@@ -19,6 +19,7 @@ pub mod transport;
 pub use error::{DiscordError, THREAD_ALREADY_CREATED};
 pub use limiter::{Budget, BudgetSettings, Pass, Ticket};
 
+use crate::metrics::Metrics;
 use crate::settings::DiscordSettings;
 use route::Route;
 use std::sync::Arc;
@@ -37,6 +38,7 @@ const MAX_RATE_LIMITED: usize = 3;
 pub struct Discord {
     live: Option<Arc<Live>>,
     pass: Pass,
+    metrics: Option<Metrics>,
 }
 
 struct Live {
@@ -87,6 +89,7 @@ impl Discord {
         Ok(Discord {
             live: Some(Arc::new(live)),
             pass: Pass::default(),
+            metrics: None,
         })
     }
 
@@ -94,6 +97,15 @@ impl Discord {
         Discord {
             live: None,
             pass: Pass::default(),
+            metrics: None,
+        }
+    }
+
+    /// Counts every request and budget wait in `metrics`.
+    pub fn with_metrics(self, metrics: Metrics) -> Self {
+        Discord {
+            metrics: Some(metrics),
+            ..self
         }
     }
 
@@ -106,6 +118,7 @@ impl Discord {
         Discord {
             live: self.live.clone(),
             pass: Pass::new(ticket),
+            metrics: self.metrics.clone(),
         }
     }
 
@@ -213,9 +226,12 @@ impl Discord {
     async fn call(&self, live: &Live, request: Request) -> Result<Vec<u8>, DiscordError> {
         let route = Route::of(request.method().name(), request.path());
         for _ in 0..MAX_RATE_LIMITED {
+            let asked = std::time::Instant::now();
             let permit = live.budget.acquire(&route, &self.pass).await?;
+            let waited = asked.elapsed();
             let late = permit.lateness();
             let sent = within(live.deadline, live.transport.send(&request)).await;
+            self.meter(&route, waited, sent.as_ref().ok().map(|a| a.status));
             let answer = match sent {
                 Ok(answer) => answer,
                 Err(e) => {
@@ -241,6 +257,18 @@ impl Discord {
             "rate limited {MAX_RATE_LIMITED} times in a row on {}",
             route.template
         )))
+    }
+}
+
+impl Discord {
+    /// One request in the metrics: its wait for the budget and its status
+    /// (`error` when no answer came).
+    fn meter(&self, route: &Route, waited: Duration, status: Option<u16>) {
+        if let Some(metrics) = &self.metrics {
+            metrics.ratelimit_wait(waited.as_secs_f64());
+            let status = status.map_or_else(|| "error".to_string(), |s| s.to_string());
+            metrics.discord_request(&route.template, &status);
+        }
     }
 }
 

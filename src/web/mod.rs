@@ -1,7 +1,8 @@
 //! The `web` process: GitHub deliveries in, typed Faktory jobs out.
 //!
 //! [`Application`] takes an already-bound listener (tests bind port 0) and
-//! serves `POST /webhooks/github`, `GET /healthz` and `GET /readyz`. It
+//! serves `POST /webhooks/github`, `GET /healthz`, `GET /readyz` and
+//! `GET /metrics` (see [`crate::metrics`]). It
 //! never talks to Discord; a delivery's whole cost is a Redis check and a
 //! Faktory PUSH. What a request costs before it is verified is bounded by
 //! `door` (connections, deadlines), `budget` (body bytes held at once) and
@@ -20,6 +21,7 @@ pub use door::return_large_buffers_to_the_os;
 pub use error::WebhookError;
 pub use intake::Intake;
 
+use crate::metrics::{serve as metrics_endpoint, Metrics};
 use crate::queue::Producer;
 use crate::settings::{Secret, WebSettings};
 use actix_web::{dev::Server, web, App, HttpResponse, HttpServer};
@@ -37,6 +39,7 @@ pub struct State {
     /// Body bytes held at once, across all workers.
     budget: budget::Budget,
     body_timeout: Duration,
+    metrics: Metrics,
 }
 
 pub struct Application {
@@ -55,6 +58,11 @@ impl Application {
     pub fn with_listener(settings: WebSettings, listener: TcpListener) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
         let producer = Producer::start(settings.common.faktory.clone())?;
+        let metrics = Metrics::new()?;
+        let endpoint = web::Data::new(metrics_endpoint::Endpoint {
+            metrics: metrics.clone(),
+            token: settings.metrics.token.clone(),
+        });
         let state = web::Data::new(State {
             secret: settings.webhook_secret.clone(),
             intaker: intake::Intaker::new(
@@ -69,11 +77,13 @@ impl Application {
             },
             budget: budget::Budget::new(settings.door.max_inflight_body),
             body_timeout: settings.door.body_timeout,
+            metrics,
         });
         let limits = door::ServerLimits::new(&settings.door);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .app_data(endpoint.clone())
                 .wrap_fn(door::hold_unread_body)
                 .route("/webhooks/github", web::post().to(receive::receive))
                 .route(
@@ -81,6 +91,7 @@ impl Application {
                     web::get().to(|| async { HttpResponse::Ok().body("ok") }),
                 )
                 .route("/readyz", web::get().to(readyz))
+                .route("/metrics", web::get().to(metrics_endpoint::handle))
         })
         .workers(limits.workers)
         .max_connections(limits.connections_per_worker)

@@ -39,7 +39,28 @@ pub async fn receive(
         outcome,
         started.elapsed().as_micros()
     );
+    // The header of an unverified request too: the metric bounds it.
+    let event = req
+        .headers()
+        .get("x-github-event")
+        .and_then(|v| v.to_str().ok());
+    let seconds = started.elapsed().as_secs_f64();
+    state
+        .metrics
+        .delivery(event, metric_outcome(&result), seconds);
     result.map(|(response, _)| response)
+}
+
+/// The delivery's outcome as `threadline_deliveries_total` names it.
+fn metric_outcome(result: &Result<(HttpResponse, &'static str), WebhookError>) -> &'static str {
+    match result {
+        Ok((_, "pong")) => "ignored",
+        Ok((_, outcome)) => outcome,
+        Err(WebhookError::Unauthorized) => "unauthorized",
+        Err(WebhookError::BadRequest(_) | WebhookError::TooSlow) => "bad_request",
+        Err(WebhookError::TooLarge) => "too_large",
+        Err(WebhookError::Unavailable(_) | WebhookError::Busy) => "unavailable",
+    }
 }
 
 async fn handle(

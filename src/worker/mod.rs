@@ -11,6 +11,7 @@ mod guard;
 mod heartbeat;
 pub mod jobs;
 pub mod messages;
+mod meter;
 pub mod pr_state;
 mod pushback;
 pub mod runtime;
@@ -32,6 +33,7 @@ use std::time::Duration;
 #[derive(Clone)]
 pub struct Context {
     pub discord: Discord,
+    pub metrics: crate::metrics::Metrics,
     pub guards: Guards,
     /// For the jobs a worker schedules itself.
     pub producer: Producer,

@@ -14,8 +14,9 @@
 //! stops the slots fetching and leaves the process running.
 
 use super::heartbeat::{self, Heartbeat, Quiet};
-use super::{jobs, pushback, Context, Guards, JobError, Phase, Shutdown};
+use super::{jobs, meter, pushback, Context, Guards, JobError, Phase, Shutdown};
 use crate::discord::{Budget, BudgetSettings, Discord};
+use crate::metrics::{serve as metrics_endpoint, Metrics};
 use crate::queue::{connect_client, SafeStream};
 use crate::settings::WorkerSettings;
 use faktory::mutate::JobSet;
@@ -33,6 +34,14 @@ pub enum Exit {
 /// Runs until `shutdown` drains, or Discord rejects the token.
 pub async fn run(settings: WorkerSettings, shutdown: Shutdown) -> anyhow::Result<Exit> {
     let ctx = Arc::new(context(&settings, &shutdown).await?);
+    if let Some(port) = settings.metrics.port {
+        let endpoint = metrics_endpoint::Endpoint {
+            metrics: ctx.metrics.clone(),
+            token: settings.metrics.token.clone(),
+        };
+        metrics_endpoint::spawn(port, endpoint)?;
+        log::info!("metrics on port {port} (GET /metrics)");
+    }
     if ctx.discord.is_dry_run() {
         log::warn!("DISCORD DRY RUN: no Discord calls will be made; actions are only logged");
     }
@@ -121,10 +130,13 @@ async fn context(settings: &WorkerSettings, shutdown: &Shutdown) -> anyhow::Resu
             in_flight: settings.discord.call_deadline,
         },
     );
+    let metrics = Metrics::new()?;
     let discord = Discord::new(&settings.discord, budget)
-        .map_err(|e| anyhow::anyhow!("building the Discord client: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("building the Discord client: {e}"))?
+        .with_metrics(metrics.clone());
     Ok(Context {
         discord,
+        metrics,
         guards: Guards::new(redis, settings.common.key_prefix()),
         producer: crate::queue::Producer::start(settings.common.faktory.clone())?,
         common: settings.common.clone(),
@@ -214,6 +226,7 @@ async fn perform(
     job: faktory::Job,
 ) -> Result<(), JobError> {
     let started = Instant::now();
+    meter::fetched(&shared.ctx.metrics, &job);
     let ctx = shared
         .ctx
         .for_job(&pushback::origin_of(&job), pushback::ticket_of(&job));
@@ -221,6 +234,7 @@ async fn perform(
         r = jobs::perform(&ctx, &job) => r,
         _ = shared.shutdown.reached(Phase::Abort) => Err(JobError::Interrupted),
     };
+    let metered = meter::outcome(&result);
     let result = match result {
         Err(JobError::Deferred {
             retry_at_ms,
@@ -240,11 +254,14 @@ async fn perform(
         Err(e) => e.to_string(),
     };
     log::info!(
-        "job={} kind={} outcome={outcome:?} duration_ms={}",
+        "delivery={} job={} kind={} outcome={outcome:?} duration_ms={}",
+        meter::delivery_of(&job),
         job.id().as_ref() as &str,
         job.kind(),
         started.elapsed().as_millis()
     );
+    let seconds = started.elapsed().as_secs_f64();
+    shared.ctx.metrics.job(job.kind(), metered, seconds);
     match &result {
         Err(JobError::Unauthorized) => {
             log::error!("Discord rejected DISCORD_TOKEN (401): stopping; jobs stay queued");

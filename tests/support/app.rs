@@ -38,10 +38,28 @@ pub async fn spawn_app_with_door(door: DoorSettings) -> TestApp {
     spawn_app_full(&shared_faktory_url(), &shared_redis_url(), door).await
 }
 
+/// A `web` on the shared servers with its settings changed by `tweak`.
+pub async fn spawn_app_tweaked(tweak: impl FnOnce(&mut WebSettings)) -> TestApp {
+    let (faktory_url, redis_url) = (shared_faktory_url(), shared_redis_url());
+    spawn_app_from(&faktory_url, &redis_url, |s| {
+        s.door = DoorSettings::default();
+        tweak(s)
+    })
+    .await
+}
+
 async fn spawn_app_full(faktory_url: &str, redis_url: &str, door: DoorSettings) -> TestApp {
+    spawn_app_from(faktory_url, redis_url, |s| s.door = door).await
+}
+
+async fn spawn_app_from(
+    faktory_url: &str,
+    redis_url: &str,
+    tweak: impl FnOnce(&mut WebSettings),
+) -> TestApp {
     let namespace = unique_namespace();
     let secret = format!("secret-{namespace}");
-    let settings = WebSettings {
+    let mut settings = WebSettings {
         common: Common {
             faktory: FaktoryAddr::parse(faktory_url).unwrap(),
             redis_url: redis_url.to_string(),
@@ -51,8 +69,10 @@ async fn spawn_app_full(faktory_url: &str, redis_url: &str, door: DoorSettings) 
         webhook_secret: Secret(secret.clone()),
         reserve_for: Duration::from_secs(60),
         forward_bots: false,
-        door,
+        door: DoorSettings::default(),
+        metrics: Default::default(),
     };
+    tweak(&mut settings);
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {

@@ -1,0 +1,136 @@
+//! `GET /metrics` on `web` and on the worker's `METRICS_PORT`: Prometheus
+//! text that a Prometheus parser reads, counters that move as deliveries
+//! and jobs happen, bounded labels, and the bearer token.
+
+mod support;
+
+use prometheus_parse::{Sample, Scrape, Value};
+use support::app::{fixture, sign, spawn_app, spawn_app_tweaked};
+use support::history::History;
+use support::ports::free_port;
+use support::stack::Stack;
+use threadline::settings::Secret;
+
+fn parse(text: &str) -> Scrape {
+    let lines = text.lines().map(|l| Ok(l.to_string()));
+    Scrape::parse(lines).expect("Prometheus text format")
+}
+
+/// The value of the sample `name` whose labels include all of `labels`.
+fn value(scrape: &Scrape, name: &str, labels: &[(&str, &str)]) -> f64 {
+    let matching =
+        |s: &&Sample| s.metric == name && labels.iter().all(|(k, v)| s.labels.get(k) == Some(*v));
+    match scrape.samples.iter().find(matching).map(|s| &s.value) {
+        Some(Value::Counter(v) | Value::Gauge(v) | Value::Untyped(v)) => *v,
+        Some(Value::Histogram(buckets)) => buckets.last().map_or(0.0, |b| b.count),
+        Some(other) => panic!("{name}: unexpected {other:?}"),
+        None => 0.0,
+    }
+}
+
+async fn scrape(url: &str, token: Option<&str>) -> (u16, String) {
+    let mut req = reqwest::Client::new().get(url);
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    let res = req.send().await.expect("metrics endpoint reachable");
+    let status = res.status().as_u16();
+    (status, res.text().await.unwrap_or_default())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn web_counts_deliveries_by_event_and_outcome() {
+    let app = spawn_app().await;
+    let body = fixture("pull_request/opened.json");
+    assert_eq!(
+        app.deliver("pull_request", "m-1", &body).await.status(),
+        202
+    );
+    assert_eq!(
+        app.deliver("pull_request", "m-1", &body).await.status(),
+        202
+    );
+    let forged = app
+        .request("made-up-event", "m-2")
+        .header("X-Hub-Signature-256", sign("wrong secret", &body))
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 401);
+
+    let (status, text) = scrape(&format!("{}/metrics", app.address), None).await;
+    assert_eq!(status, 200);
+    let m = parse(&text);
+    let deliveries = "threadline_deliveries_total";
+    let queued = [("event", "pull_request"), ("outcome", "queued")];
+    assert_eq!(value(&m, deliveries, &queued), 1.0, "{text}");
+    let duplicate = [("event", "pull_request"), ("outcome", "duplicate")];
+    assert_eq!(value(&m, deliveries, &duplicate), 1.0);
+    let forged = [("event", "other"), ("outcome", "unauthorized")];
+    assert_eq!(
+        value(&m, deliveries, &forged),
+        1.0,
+        "unknown events are `other`"
+    );
+    assert!(!text.contains("made-up-event"), "labels stay bounded");
+    assert!(text.contains("# TYPE threadline_delivery_seconds histogram"));
+    assert_eq!(value(&m, "threadline_delivery_seconds_count", &[]), 3.0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_metrics_token_is_required_once_set() {
+    let app = spawn_app_tweaked(|s| s.metrics.token = Some(Secret("sc-r4pe".into()))).await;
+    let url = format!("{}/metrics", app.address);
+    assert_eq!(scrape(&url, None).await.0, 401);
+    assert_eq!(scrape(&url, Some("wrong")).await.0, 401);
+    let (status, text) = scrape(&url, Some("sc-r4pe")).await;
+    assert_eq!(status, 200);
+    parse(&text);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_worker_counts_jobs_discord_requests_and_waits() {
+    let stack = Stack::start().await;
+    let port = free_port();
+    let env = [
+        ("METRICS_PORT", port.to_string()),
+        ("METRICS_TOKEN", "w0rker".to_string()),
+    ];
+    let _worker = stack.worker_env("test-token", 5, 600, 2, &env);
+    let mut story = History::new(801, 3, "Metered");
+    story.opened().comment("alice", "counted");
+    stack.deliver_all(&story.events).await;
+    stack.quiesce().await;
+
+    let url = format!("http://127.0.0.1:{port}/metrics");
+    assert_eq!(scrape(&url, None).await.0, 401);
+    let (status, text) = scrape(&url, Some("w0rker")).await;
+    assert_eq!(status, 200, "{text}");
+    let m = parse(&text);
+    let jobs = "threadline_jobs_total";
+    assert_eq!(
+        value(&m, jobs, &[("kind", "pr.opened"), ("outcome", "done")]),
+        1.0,
+        "{text}"
+    );
+    assert_eq!(
+        value(&m, jobs, &[("kind", "pr.commented"), ("outcome", "done")]),
+        1.0
+    );
+    let posts = [("route", "POST /channels/:id/messages"), ("status", "200")];
+    assert!(
+        value(&m, "threadline_discord_requests_total", &posts) >= 2.0,
+        "{text}"
+    );
+    assert!(value(&m, "threadline_discord_ratelimit_wait_seconds_count", &[]) >= 3.0);
+    assert!(
+        value(&m, "threadline_queue_latency_seconds_count", &[]) >= 2.0,
+        "{text}"
+    );
+    assert!(value(&m, "threadline_job_seconds_count", &[("kind", "pr.opened")]) >= 1.0);
+    assert!(
+        !text.contains("/channels/1"),
+        "routes are templates, never ids"
+    );
+}
