@@ -5,12 +5,15 @@
 //! draining on SIGTERM, reconnecting and the dead-set shortcut.
 
 pub(crate) mod claim;
+pub mod comments;
 mod error;
+pub mod follow;
 mod guard;
 pub mod jobs;
 pub mod messages;
 pub mod pr_state;
 mod pushback;
+pub mod review_batches;
 pub mod runtime;
 mod schedule;
 mod shutdown;
