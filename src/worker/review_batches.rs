@@ -11,11 +11,9 @@
 //! changes (`v`) and the count the message shows (`shown`); the flush and
 //! the changes of one batch take turns.
 //!
-//! Each line comment also has a record of its versions
-//! (`pr:{repo}:{number}:review_comment:{id}`, see [`super::comments`]):
-//! only a newer version changes the entry, and a comment edited or
-//! deleted before it was staged is staged as its newest version, or not
-//! at all.
+//! Each line comment has a record of its versions (see [`super::comments`]):
+//! only a newer version changes its entry, and a comment changed before it
+//! was staged is staged as its newest version, or not at all.
 
 use super::claim::exclusively;
 use super::comments::{offer_lua, Version};
@@ -244,9 +242,11 @@ impl Review {
         batch: &Batch,
         message: u64,
     ) -> Result<(), JobError> {
-        let wanted = match batch.entries.is_empty() {
-            true => Wanted::Gone,
-            false => Wanted::Text(batch.render(place)),
+        let empty = batch.entries.is_empty();
+        let wanted = if empty {
+            Wanted::Gone
+        } else {
+            Wanted::Text(batch.render(place))
         };
         match follow::show(ctx, place, message, &wanted).await? {
             Outcome::Shown => batch.set(ctx, "shown", batch.v).await,
