@@ -98,9 +98,14 @@ pub struct Issue {
 
 #[derive(Debug, Deserialize)]
 pub struct Comment {
+    /// Required by edits and deletions, which name the comment by it.
+    #[serde(default)]
+    pub id: Option<u64>,
     pub body: Option<String>,
     pub html_url: String,
     pub user: User,
+    #[serde(default)]
+    pub updated_at: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -125,6 +130,8 @@ pub struct ReviewComment {
     pub body: Option<String>,
     pub html_url: String,
     pub user: User,
+    #[serde(default)]
+    pub updated_at: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

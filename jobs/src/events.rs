@@ -91,6 +91,13 @@ pub struct PrCommented {
     pub author: String,
     pub body: Excerpt,
     pub html_url: String,
+    /// GitHub's comment id, which its edits and deletion name; 0 in jobs
+    /// from a `web` older than the field (such comments do not follow).
+    #[serde(default)]
+    pub comment_id: u64,
+    /// The comment's `updated_at`, ordering it against its edits.
+    #[serde(default)]
+    pub updated_at: String,
 }
 job_kind!(PrCommented, "pr.commented", QUEUE_MESSAGES);
 
@@ -129,6 +136,9 @@ pub struct PrReviewComment {
     pub diff_tail: String,
     pub body: Excerpt,
     pub html_url: String,
+    /// The comment's `updated_at`, ordering it against its edits.
+    #[serde(default)]
+    pub updated_at: String,
 }
 job_kind!(PrReviewComment, "pr.review_comment", QUEUE_MESSAGES);
 

@@ -14,10 +14,12 @@
 //!   `worker`;
 //! - a change of meaning gets a new kind name (`pr.opened.v2`), never an edit.
 
+mod comment_changes;
 mod common;
 mod events;
 mod pr_opened;
 
+pub use comment_changes::{PrCommentChanged, PrReviewCommentChanged};
 pub use common::{Delivery, Excerpt, PullRequest, Repo};
 pub use events::{
     PrCommented, PrDraftChanged, PrPushed, PrRetitled, PrReviewComment, PrReviewRequest,
@@ -31,7 +33,7 @@ use serde::{de::DeserializeOwned, Serialize};
 /// state changes, and the sync that settles them.
 pub const QUEUE_THREADS: &str = "threadline-threads";
 /// Messages into a thread: comments, reviews, review requests, pushes,
-/// line comments and their flush.
+/// line comments and their flush, and comment edits and deletions.
 pub const QUEUE_MESSAGES: &str = "threadline-messages";
 /// Timed work (reminders, releases); no kind uses it yet.
 pub const QUEUE_SCHEDULED: &str = "threadline-scheduled";
@@ -57,6 +59,8 @@ pub const ALL_KINDS: &[&str] = &[
     PrReviewComment::KIND,
     ReviewCommentsFlush::KIND,
     ThreadSync::KIND,
+    PrCommentChanged::KIND,
+    PrReviewCommentChanged::KIND,
 ];
 
 /// A job kind: its name, its queue and its typed args.

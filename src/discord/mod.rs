@@ -11,6 +11,7 @@
 //! logged instead of sent, and answers with an id derived from its input,
 //! so retries in dry-run behave like retries against Discord.
 
+pub mod edit;
 mod error;
 pub mod limiter;
 pub mod route;

@@ -4,7 +4,10 @@
 //! Unknown events and actions are ignored with a 2xx, since GitHub adds
 //! new ones over time; a handled action with a payload that lacks what the
 //! job needs is a 400 naming the missing part. Comments and reviews by
-//! bots are ignored unless `FORWARD_BOT_EVENTS=1`.
+//! bots are ignored unless `FORWARD_BOT_EVENTS=1`. Comments, with their
+//! edits and deletions, are routed in [`comments`].
+
+mod comments;
 
 use crate::github::{self, excerpt};
 use crate::queue::Unqueued;
@@ -57,9 +60,9 @@ pub fn route(event: &str, delivery: Delivery, json: &[u8], plan: &JobPlan) -> Ro
     match event {
         "ping" => valid_json(json).map(|_| Routed::Ping),
         "pull_request" => pull_request(delivery, parse(json)?, plan),
-        "issue_comment" => issue_comment(delivery, parse(json)?, plan),
+        "issue_comment" => comments::issue_comment(delivery, parse(json)?, plan),
         "pull_request_review" => review(delivery, parse(json)?, plan),
-        "pull_request_review_comment" => review_comment(delivery, parse(json)?, plan),
+        "pull_request_review_comment" => comments::review_comment(delivery, parse(json)?, plan),
         _ => valid_json(json).map(|_| Routed::Ignored { action: None }),
     }
 }
@@ -183,34 +186,6 @@ fn pull_request(delivery: Delivery, e: github::PullRequestEvent, plan: &JobPlan)
     }
 }
 
-fn issue_comment(delivery: Delivery, e: github::IssueCommentEvent, plan: &JobPlan) -> Routing {
-    if e.action != "created" {
-        return ignored(&e.action);
-    }
-    let issue = e.issue.as_ref().ok_or("payload has no issue")?;
-    if issue.pull_request.is_none() {
-        return ignored("created on an issue");
-    }
-    let comment = e.comment.as_ref().ok_or("payload has no comment")?;
-    if comment.user.is_bot() && !plan.forward_bots {
-        return ignored("created by a bot");
-    }
-    let repo = e
-        .repository
-        .as_ref()
-        .ok_or("payload has no repository")?
-        .to_job();
-    let job = jobs::PrCommented {
-        delivery,
-        repo,
-        pr: issue.to_job(),
-        author: comment.user.login.clone(),
-        body: excerpt(comment.body.as_deref()),
-        html_url: comment.html_url.clone(),
-    };
-    plan.build(&e.action, &job)
-}
-
 fn review(delivery: Delivery, e: github::ReviewEvent, plan: &JobPlan) -> Routing {
     if e.action != "submitted" && e.action != "dismissed" {
         return ignored(&e.action);
@@ -246,47 +221,6 @@ fn review(delivery: Delivery, e: github::ReviewEvent, plan: &JobPlan) -> Routing
         html_url: review.html_url.clone(),
     };
     plan.build(&e.action, &job)
-}
-
-fn review_comment(delivery: Delivery, e: github::ReviewCommentEvent, plan: &JobPlan) -> Routing {
-    if e.action != "created" {
-        return ignored(&e.action);
-    }
-    let comment = e.comment.as_ref().ok_or("payload has no comment")?;
-    if comment.user.is_bot() && !plan.forward_bots {
-        return ignored("by a bot");
-    }
-    let pr = e
-        .pull_request
-        .as_ref()
-        .ok_or("payload has no pull_request")?;
-    let repo = e
-        .repository
-        .as_ref()
-        .ok_or("payload has no repository")?
-        .to_job();
-    let job = jobs::PrReviewComment {
-        delivery,
-        repo,
-        pr: pr.to_job(),
-        // A lone line comment still belongs to a review; its own id keeps it apart otherwise.
-        review_id: comment.pull_request_review_id.unwrap_or(comment.id),
-        comment_id: comment.id,
-        author: comment.user.login.clone(),
-        path: comment.path.clone(),
-        line: comment.line.or(comment.original_line),
-        diff_tail: diff_tail(comment.diff_hunk.as_deref().unwrap_or("")),
-        body: excerpt(comment.body.as_deref()),
-        html_url: comment.html_url.clone(),
-    };
-    plan.build(&e.action, &job)
-}
-
-/// The last three lines of a diff hunk: the lines the comment is about.
-fn diff_tail(hunk: &str) -> String {
-    let lines: Vec<&str> = hunk.lines().filter(|l| !l.starts_with("@@")).collect();
-    let tail = &lines[lines.len().saturating_sub(3)..];
-    crate::text::truncate_chars(&tail.join("\n"), 300).0
 }
 
 fn short(sha: &str) -> &str {

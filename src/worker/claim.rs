@@ -69,3 +69,23 @@ impl Claim {
         }
     }
 }
+
+/// Runs `work` holding claim `name`. A job that finds the claim taken
+/// comes back in a couple of seconds (pushed back) instead of waiting in
+/// its slot; `work` must therefore read what it needs once it runs.
+pub async fn exclusively<T>(
+    ctx: &Context,
+    name: &str,
+    ttl: Duration,
+    work: impl std::future::Future<Output = Result<T, JobError>>,
+) -> Result<T, JobError> {
+    let Some(claim) = Claim::take(ctx, name, ttl).await? else {
+        return Err(JobError::Deferred {
+            retry_at_ms: super::pr_state::now_ms() + 2000,
+            ticket: None,
+        });
+    };
+    let result = work.await;
+    claim.release(ctx).await;
+    result
+}

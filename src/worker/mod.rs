@@ -6,7 +6,9 @@
 //! [`heartbeat`] sends BEAT and obeys the Web UI's *Quiet* and *Stop*.
 
 pub(crate) mod claim;
+pub mod comments;
 mod error;
+pub mod follow;
 mod guard;
 mod heartbeat;
 pub mod jobs;
@@ -14,6 +16,7 @@ pub mod messages;
 mod meter;
 pub mod pr_state;
 mod pushback;
+pub mod review_batches;
 pub mod runtime;
 mod schedule;
 mod shutdown;

@@ -24,6 +24,8 @@ pub struct History {
     second: u32,
     /// The next event keeps the last event's second.
     tie: bool,
+    /// Comments created by `comment`, for their ids.
+    comments: u64,
     pub events: Vec<Event>,
 }
 
@@ -39,6 +41,7 @@ impl History {
             seq: 0,
             second: 0,
             tie: false,
+            comments: 0,
             events: vec![],
         }
     }
@@ -88,6 +91,9 @@ impl History {
             issue["state"] = json!(self.state);
             issue["updated_at"] = json!(at);
             issue["html_url"] = json!(format!("https://github.com/o/r/pull/{}", self.number));
+        }
+        if v.get("comment").is_some() {
+            v["comment"]["updated_at"] = json!(at);
         }
         edit(&mut v);
         let delivery = format!("{}-{}-{}", self.repo_id, self.number, self.seq);
@@ -163,9 +169,43 @@ impl History {
         self
     }
 
+    /// A new comment, with an id of its own (see `last_comment_id`).
     pub fn comment(&mut self, login: &str, body: &str) -> &mut Self {
+        self.comments += 1;
+        let id = self.repo_id * 1_000_000 + self.number * 1_000 + self.comments;
+        self.comment_event("created", id, login, body)
+    }
+
+    /// The id of the comment `comment` created last.
+    pub fn last_comment_id(&self) -> u64 {
+        self.repo_id * 1_000_000 + self.number * 1_000 + self.comments
+    }
+
+    /// Comment `id` was edited to say `body`.
+    pub fn comment_edited(&mut self, id: u64, login: &str, body: &str) -> &mut Self {
+        self.comment_event("edited", id, login, body)
+    }
+
+    /// Comment `id` was deleted.
+    pub fn comment_deleted(&mut self, id: u64, login: &str) -> &mut Self {
+        self.comment_event("deleted", id, login, "(deleted)")
+    }
+
+    /// Sets the `updated_at` of the last event's comment (GitHub keeps the
+    /// last edit's on a deletion, and two edits may share a second).
+    pub fn at(&mut self, updated_at: &str) -> &mut Self {
+        let last = self.events.last_mut().expect("an event to change");
+        let mut v: Value = serde_json::from_slice(&last.body).unwrap();
+        v["comment"]["updated_at"] = json!(updated_at);
+        last.body = serde_json::to_vec(&v).unwrap();
+        self
+    }
+
+    fn comment_event(&mut self, action: &str, id: u64, login: &str, body: &str) -> &mut Self {
+        let template = format!("issue_comment/{action}.json");
         let (login, body) = (login.to_string(), body.to_string());
-        self.push("issue_comment", "issue_comment/created.json", |v| {
+        self.push("issue_comment", &template, |v| {
+            v["comment"]["id"] = json!(id);
             v["comment"]["body"] = json!(body);
             v["comment"]["user"]["login"] = json!(login);
             if login.ends_with("[bot]") {
@@ -202,10 +242,33 @@ impl History {
     }
 
     pub fn line_comment(&mut self, review_id: u64, comment_id: u64, body: &str) -> &mut Self {
+        self.line_comment_event("created", review_id, comment_id, body)
+    }
+
+    pub fn line_comment_edited(
+        &mut self,
+        review_id: u64,
+        comment_id: u64,
+        body: &str,
+    ) -> &mut Self {
+        self.line_comment_event("edited", review_id, comment_id, body)
+    }
+
+    pub fn line_comment_deleted(&mut self, review_id: u64, comment_id: u64) -> &mut Self {
+        self.line_comment_event("deleted", review_id, comment_id, "(deleted)")
+    }
+
+    fn line_comment_event(
+        &mut self,
+        action: &str,
+        review_id: u64,
+        comment_id: u64,
+        body: &str,
+    ) -> &mut Self {
         let body = body.to_string();
         self.push(
             "pull_request_review_comment",
-            "pull_request_review_comment/created.json",
+            &format!("pull_request_review_comment/{action}.json"),
             |v| {
                 v["comment"]["pull_request_review_id"] = json!(review_id);
                 v["comment"]["id"] = json!(comment_id);

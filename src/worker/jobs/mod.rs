@@ -1,12 +1,14 @@
 //! One module per job kind, each with the same surface: `perform(ctx, args)`.
 //! [`perform`] decodes a Faktory job into its typed args and dispatches.
 
+mod pr_comment_changed;
 mod pr_commented;
 mod pr_draft_changed;
 mod pr_opened;
 mod pr_pushed;
 mod pr_retitled;
 mod pr_review_comment;
+mod pr_review_comment_changed;
 mod pr_review_request;
 mod pr_reviewed;
 mod pr_state_changed;
@@ -30,6 +32,10 @@ pub async fn perform(ctx: &Context, job: &faktory::Job) -> Result<(), JobError> 
         jobs::PrReviewComment::KIND => pr_review_comment::perform(ctx, args(job)?).await,
         jobs::ReviewCommentsFlush::KIND => review_comments_flush::perform(ctx, args(job)?).await,
         jobs::ThreadSync::KIND => thread_sync::perform(ctx, args(job)?).await,
+        jobs::PrCommentChanged::KIND => pr_comment_changed::perform(ctx, args(job)?).await,
+        jobs::PrReviewCommentChanged::KIND => {
+            pr_review_comment_changed::perform(ctx, args(job)?).await
+        }
         other => Err(JobError::Permanent(anyhow::anyhow!(
             "no handler for job kind {other:?}"
         ))),

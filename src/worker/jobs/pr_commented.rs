@@ -1,17 +1,33 @@
-//! `pr.commented`: a short message in the PR's thread.
+//! `pr.commented`: the comment as a message in the PR's thread, posted
+//! once per comment, showing its newest version (an edit that arrived
+//! first), or nothing if it was deleted first (see [`crate::worker::comments`]).
 
-use crate::worker::{messages, Context, JobError};
+use crate::worker::comments::{IssueComment, Version};
+use crate::worker::follow::Place;
+use crate::worker::{messages, pr_state, schedule, Context, JobError};
 use threadline_jobs::PrCommented;
 
 pub async fn perform(ctx: &Context, job: PrCommented) -> Result<(), JobError> {
     let text = messages::commented(&job);
-    super::announce(
-        ctx,
-        &job.delivery,
-        &job.repo,
-        &job.pr,
-        "commented",
-        Some(text),
-    )
-    .await
+    if job.comment_id == 0 {
+        // From a `web` older than edits: once per delivery, as it was.
+        let (delivery, repo, pr) = (&job.delivery, &job.repo, &job.pr);
+        return super::announce(ctx, delivery, repo, pr, "commented", Some(text)).await;
+    }
+    let place = Place {
+        delivery: &job.delivery,
+        repo: &job.repo,
+        pr: &job.pr,
+    };
+    pr_state::observe(ctx, job.delivery.seq, &job.repo, &job.pr).await?;
+    let version = Version {
+        updated_at: &job.updated_at,
+        seq: job.delivery.seq,
+        deleted: false,
+        text: &text,
+    };
+    IssueComment::new(place, job.comment_id)
+        .create(ctx, place, &version)
+        .await?;
+    schedule::sync_soon(ctx, &job.delivery, &job.repo, &job.pr).await
 }

@@ -12,6 +12,8 @@ pub(super) enum Endpoint {
     StartThread(u64, u64),
     UpdateChannel(u64),
     GetChannel(u64),
+    EditMessage(u64, u64),
+    DeleteMessage(u64, u64),
 }
 
 impl Endpoint {
@@ -26,6 +28,12 @@ impl Endpoint {
             }
             ("PATCH", ["channels", c]) => Ok(Endpoint::UpdateChannel(snowflake(c)?)),
             ("GET", ["channels", c]) => Ok(Endpoint::GetChannel(snowflake(c)?)),
+            ("PATCH", ["channels", c, "messages", m]) => {
+                Ok(Endpoint::EditMessage(snowflake(c)?, snowflake(m)?))
+            }
+            ("DELETE", ["channels", c, "messages", m]) => {
+                Ok(Endpoint::DeleteMessage(snowflake(c)?, snowflake(m)?))
+            }
             _ => Err(not_found()),
         }
     }
@@ -36,6 +44,8 @@ impl Endpoint {
             Endpoint::StartThread(..) => Route::StartThreadFromMessage,
             Endpoint::UpdateChannel(_) => Route::UpdateChannel,
             Endpoint::GetChannel(_) => Route::GetChannel,
+            Endpoint::EditMessage(..) => Route::EditMessage,
+            Endpoint::DeleteMessage(..) => Route::DeleteMessage,
         }
     }
 }

@@ -3,7 +3,7 @@
 //! so it works under any caller runtime. twilight-http reaches it through
 //! `ClientBuilder::proxy(fake.proxy_addr(), true)`. It implements the few routes
 //! Threadline uses (create message, start thread from message, update channel,
-//! get channel) with Discord's validation, error codes and rename window,
+//! get channel, edit and delete message) with Discord's validation, error codes and rename window,
 //! records every request, and can inject faults such as lost replies and rate
 //! limits. A rate-limits mode (`set_limits`, off by default) adds Discord's
 //! global limit and per-route buckets, with their headers on every response.
@@ -12,6 +12,7 @@
 //! state, the limiter and one module per group of routes.
 
 mod channels;
+mod edits;
 mod endpoint;
 mod fields;
 mod handle;

@@ -58,6 +58,16 @@ impl Reply {
         }
     }
 
+    /// 204: done, nothing to say (e.g. a deleted message).
+    pub(super) fn no_content() -> Reply {
+        Reply {
+            status: 204,
+            body: Value::Null,
+            bucket: None,
+            refusal: None,
+        }
+    }
+
     pub(super) fn error(status: u16, code: u64, message: &str) -> Reply {
         let body = json!({ "code": code, "message": message });
         Reply {
@@ -120,6 +130,9 @@ impl Reply {
         let now = Instant::now();
         if let Some(bucket) = self.bucket {
             add_bucket_headers(&mut builder, &bucket, now);
+        }
+        if self.status == 204 {
+            return builder.finish();
         }
         let mut body = self.body;
         if let Some(refusal) = self.refusal {

@@ -5,6 +5,7 @@
 //! with every other request, does the work under the lock, and answers.
 
 use super::channels::{get_channel, start_thread, update_channel};
+use super::edits::{delete_message, edit_message};
 use super::endpoint::{BucketKind, Endpoint};
 use super::messages::create_message;
 use super::reply::{error_message, BucketState, Reply};
@@ -221,6 +222,8 @@ fn execute(st: &mut State, endpoint: Endpoint, body: &Value) -> Reply {
         }
         Endpoint::UpdateChannel(id) => update_channel(st, id, body),
         Endpoint::GetChannel(id) => get_channel(st, id),
+        Endpoint::EditMessage(c, m) => edit_message(st, c, m, body),
+        Endpoint::DeleteMessage(c, m) => delete_message(st, c, m),
     };
     result.unwrap_or_else(|reply| reply)
 }

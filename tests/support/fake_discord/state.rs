@@ -27,6 +27,8 @@ pub(super) struct State {
     next_id: u64,
     pub channels: BTreeMap<u64, Channel>,
     pub messages: Vec<MessageEntry>,
+    /// Messages deleted through the API, for tests to read back.
+    pub deleted: Vec<StoredMessage>,
     pub faults: VecDeque<Fault>,
     pub requests: Vec<Recorded>,
     /// Requests forgotten by `clear_requests`, so that indexes stay valid.
@@ -43,6 +45,7 @@ impl State {
             next_id: FIRST_ID,
             channels: BTreeMap::new(),
             messages: Vec::new(),
+            deleted: Vec::new(),
             faults: VecDeque::new(),
             requests: Vec::new(),
             cleared: 0,

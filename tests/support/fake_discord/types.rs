@@ -46,6 +46,8 @@ pub enum Route {
     StartThreadFromMessage,
     UpdateChannel,
     GetChannel,
+    EditMessage,
+    DeleteMessage,
     Any,
 }
 

@@ -1,0 +1,91 @@
+//! Changing what Threadline already posted: a message is edited (its
+//! comment was edited on GitHub) or deleted (its comment was deleted), and
+//! a thread's lock is read before an archived thread is reopened for such a
+//! change. A bot edits and deletes its own messages without Manage
+//! Messages; that permission is only needed for other users' messages.
+//!
+//! Like every call, these go through the shared budget: Discord gives
+//! message edits and deletes buckets of their own (see [`super::route`]).
+
+use super::{id, invalid, Discord, DiscordError};
+use twilight_http::request::TryIntoRequest;
+use twilight_model::channel::message::AllowedMentions;
+
+/// Discord's "Unknown Message": deleted meanwhile, or not in that channel.
+pub const UNKNOWN_MESSAGE: u64 = 10008;
+/// Discord's "Unknown Channel": the thread itself is gone.
+pub const UNKNOWN_CHANNEL: u64 = 10003;
+/// Discord's "Thread is archived": its messages cannot change until the
+/// thread is unarchived.
+pub const THREAD_ARCHIVED: u64 = 50083;
+/// Discord's "Thread is locked".
+pub const THREAD_LOCKED: u64 = 160005;
+
+/// The part of a channel that says whether a thread is locked.
+#[derive(serde::Deserialize)]
+struct ThreadChannel {
+    #[serde(default)]
+    thread_metadata: Option<ThreadMetadata>,
+}
+
+#[derive(serde::Deserialize)]
+struct ThreadMetadata {
+    #[serde(default)]
+    locked: bool,
+}
+
+impl Discord {
+    /// Replaces the content of a message the bot posted; it pings nobody,
+    /// like the message it replaces.
+    pub async fn edit_message(
+        &self,
+        channel: u64,
+        message: u64,
+        content: &str,
+    ) -> Result<(), DiscordError> {
+        let Some(live) = &self.live else {
+            log::info!("DRY RUN: edit message {message} in channel {channel}:\n{content}");
+            return Ok(());
+        };
+        let nobody = AllowedMentions::default();
+        let request = live
+            .builder
+            .update_message(id(channel)?, id(message)?)
+            .content(Some(content))
+            .allowed_mentions(Some(&nobody))
+            .try_into_request()
+            .map_err(invalid)?;
+        self.call(live, request).await.map(|_| ())
+    }
+
+    /// Deletes a message the bot posted (Discord answers 204).
+    pub async fn delete_message(&self, channel: u64, message: u64) -> Result<(), DiscordError> {
+        let Some(live) = &self.live else {
+            log::info!("DRY RUN: delete message {message} in channel {channel}");
+            return Ok(());
+        };
+        let request = live
+            .builder
+            .delete_message(id(channel)?, id(message)?)
+            .try_into_request()
+            .map_err(invalid)?;
+        self.call(live, request).await.map(|_| ())
+    }
+
+    /// Whether a thread is locked (a moderator's lock included, which
+    /// Threadline's own records cannot know about).
+    pub async fn thread_locked(&self, thread: u64) -> Result<bool, DiscordError> {
+        let Some(live) = &self.live else {
+            return Ok(false);
+        };
+        let request = live
+            .builder
+            .channel(id(thread)?)
+            .try_into_request()
+            .map_err(invalid)?;
+        let body = self.call(live, request).await?;
+        let channel: ThreadChannel = serde_json::from_slice(&body)
+            .map_err(|e| DiscordError::Transport(format!("unreadable channel: {e}")))?;
+        Ok(channel.thread_metadata.is_some_and(|m| m.locked))
+    }
+}
