@@ -56,6 +56,9 @@ pub struct Common {
     /// Prefixes queue names and Redis keys; empty in production, per-test
     /// in tests so that tests sharing one Faktory and Redis never meet.
     pub namespace: String,
+    /// `reserve_for` of every job pushed, by `web` and by the worker's own
+    /// scheduling (`JOB_RESERVE_FOR_SECS`).
+    pub reserve_for: Duration,
 }
 
 impl Common {
@@ -64,6 +67,7 @@ impl Common {
             faktory: FaktoryAddr::parse(&var_or("FAKTORY_URL", "tcp://127.0.0.1:7419"))?,
             redis_url: var_or("REDIS_URL", "redis://127.0.0.1:6379"),
             namespace: var_or("THREADLINE_NAMESPACE", ""),
+            reserve_for: Duration::from_secs(parse_var("JOB_RESERVE_FOR_SECS", 600)?),
         })
     }
 
@@ -146,11 +150,12 @@ impl WebSettings {
         if secret.is_empty() {
             bail!("GITHUB_WEBHOOK_SECRET is not set: web refuses to accept unsigned webhooks");
         }
+        let common = Common::from_env()?;
         Ok(WebSettings {
-            common: Common::from_env()?,
+            reserve_for: common.reserve_for,
+            common,
             port: parse_var("PORT", 3000)?,
             webhook_secret: Secret(secret),
-            reserve_for: Duration::from_secs(parse_var("JOB_RESERVE_FOR_SECS", 600)?),
             forward_bots: var_or("FORWARD_BOT_EVENTS", "0") == "1",
             door: DoorSettings::from_env()?,
         })
