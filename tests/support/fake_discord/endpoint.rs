@@ -2,6 +2,7 @@
 //! parsed), and the rate-limit bucket it falls in. Buckets are classified
 //! from the raw method and path, so that unknown routes are limited too.
 
+use super::history::Page;
 use super::reply::Reply;
 use super::types::Route;
 
@@ -12,11 +13,13 @@ pub(super) enum Endpoint {
     StartThread(u64, u64),
     UpdateChannel(u64),
     GetChannel(u64),
+    ListMessages(u64, Page),
+    CurrentUser,
 }
 
 impl Endpoint {
     /// `Err` carries the reply for paths that are unknown or have a bad id.
-    pub(super) fn parse(method: &str, path: &str) -> Result<Endpoint, Reply> {
+    pub(super) fn parse(method: &str, path: &str, query: &str) -> Result<Endpoint, Reply> {
         let not_found = || Reply::error(404, 0, "404: Not Found");
         let segments = api_segments(path).ok_or_else(not_found)?;
         match (method, segments.as_slice()) {
@@ -26,6 +29,10 @@ impl Endpoint {
             }
             ("PATCH", ["channels", c]) => Ok(Endpoint::UpdateChannel(snowflake(c)?)),
             ("GET", ["channels", c]) => Ok(Endpoint::GetChannel(snowflake(c)?)),
+            ("GET", ["channels", c, "messages"]) => {
+                Ok(Endpoint::ListMessages(snowflake(c)?, Page::parse(query)?))
+            }
+            ("GET", ["users", "@me"]) => Ok(Endpoint::CurrentUser),
             _ => Err(not_found()),
         }
     }
@@ -36,6 +43,8 @@ impl Endpoint {
             Endpoint::StartThread(..) => Route::StartThreadFromMessage,
             Endpoint::UpdateChannel(_) => Route::UpdateChannel,
             Endpoint::GetChannel(_) => Route::GetChannel,
+            Endpoint::ListMessages(..) => Route::ListMessages,
+            Endpoint::CurrentUser => Route::GetCurrentUser,
         }
     }
 }

@@ -6,6 +6,7 @@
 
 use super::channels::{get_channel, start_thread, update_channel};
 use super::endpoint::{BucketKind, Endpoint};
+use super::history::{current_user, list_messages};
 use super::messages::create_message;
 use super::reply::{error_message, BucketState, Reply};
 use super::state::{lock, Shared, State};
@@ -53,6 +54,7 @@ pub(super) fn serve(listener: TcpListener, state: Shared, tx: mpsc::Sender<Serve
 struct Incoming {
     method: String,
     path: String,
+    query: String,
     body: Value,
     authorization: Option<String>,
 }
@@ -65,6 +67,7 @@ async fn handle(
     let incoming = Incoming {
         method: req.method().to_string(),
         path: req.path().to_owned(),
+        query: req.query_string().to_owned(),
         body: serde_json::from_slice(&body).unwrap_or(Value::Null),
         authorization: req
             .headers()
@@ -138,6 +141,7 @@ fn recorded(incoming: &Incoming, at: Instant) -> Recorded {
     Recorded {
         method: incoming.method.clone(),
         path: incoming.path.clone(),
+        query: incoming.query.clone(),
         body: incoming.body.clone(),
         authorization: incoming.authorization.clone(),
         status: 0,
@@ -159,7 +163,7 @@ fn plan(st: &mut State, incoming: &Incoming, now: Instant) -> Plan {
     if let Err(refused) = st.limiter.check(key, now) {
         return Plan::Answer(refused);
     }
-    let endpoint = match Endpoint::parse(&incoming.method, &incoming.path) {
+    let endpoint = match Endpoint::parse(&incoming.method, &incoming.path, &incoming.query) {
         Ok(endpoint) => endpoint,
         Err(mut reply) => {
             reply.bucket = st.limiter.take(key, now);
@@ -221,6 +225,8 @@ fn execute(st: &mut State, endpoint: Endpoint, body: &Value) -> Reply {
         }
         Endpoint::UpdateChannel(id) => update_channel(st, id, body),
         Endpoint::GetChannel(id) => get_channel(st, id),
+        Endpoint::ListMessages(id, page) => list_messages(st, id, page),
+        Endpoint::CurrentUser => current_user(),
     };
     result.unwrap_or_else(|reply| reply)
 }

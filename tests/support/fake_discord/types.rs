@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 pub struct Recorded {
     pub method: String,
     pub path: String,
+    /// The query string, without `?` (empty when none).
+    pub query: String,
     pub body: Value,
     pub authorization: Option<String>,
     pub status: u16,
@@ -46,6 +48,8 @@ pub enum Route {
     StartThreadFromMessage,
     UpdateChannel,
     GetChannel,
+    ListMessages,
+    GetCurrentUser,
     Any,
 }
 
