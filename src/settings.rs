@@ -184,6 +184,10 @@ pub struct DiscordSettings {
     pub call_deadline: Duration,
     /// Discord allows two renames of a channel per this window.
     pub rename_window: Duration,
+    /// A repeat with the same nonce is relied on to return the first
+    /// message this long; an effect first tried longer ago is looked for in
+    /// the channel before it is posted (`DISCORD_NONCE_WINDOW_SECS`).
+    pub nonce_window: Duration,
     /// Discord's global limit for this bot, requests per second (50 unless
     /// Discord raised it for the bot).
     pub global_per_sec: u32,
@@ -253,6 +257,9 @@ impl DiscordSettings {
             api_url: var_or("DISCORD_API_URL", "https://discord.com"),
             call_deadline: Duration::from_secs(parse_var("DISCORD_CALL_DEADLINE_SECS", 20)?),
             rename_window: Duration::from_secs(parse_var("DISCORD_RENAME_WINDOW_SECS", 600)?),
+            // Discord keeps a nonce "a few minutes"; a minute stays well
+            // inside that even with a post that lands 25 s after the check.
+            nonce_window: Duration::from_secs(parse_var("DISCORD_NONCE_WINDOW_SECS", 60)?),
             global_per_sec: parse_var("DISCORD_GLOBAL_RATE_LIMIT", 50)?.max(1),
         })
     }
