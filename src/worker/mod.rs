@@ -7,8 +7,12 @@
 pub(crate) mod claim;
 mod error;
 mod guard;
+mod intent;
+mod intro;
 pub mod jobs;
+mod lookup;
 pub mod messages;
+mod post;
 pub mod pr_state;
 mod pushback;
 pub mod runtime;

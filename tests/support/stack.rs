@@ -70,7 +70,7 @@ impl Stack {
         self.worker_env(token, 5, 600, concurrency, &env)
     }
 
-    fn worker_env(
+    pub fn worker_env(
         &self,
         token: &str,
         drain_secs: u64,

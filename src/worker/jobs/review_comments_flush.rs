@@ -49,7 +49,7 @@ pub async fn perform(ctx: &Context, job: ReviewCommentsFlush) -> Result<(), JobE
             let mut sorted: Vec<(u64, String)> = entries.into_iter().collect();
             sorted.sort();
             let texts: Vec<String> = sorted.into_iter().map(|(_, t)| t).collect();
-            let text = messages::review_comments(&texts, &job.pr.html_url);
+            let text = messages::review_comments(&texts, &job.pr.html_url, job.review_id, n);
             thread::post_in_thread(
                 ctx,
                 &job.repo,
