@@ -15,6 +15,8 @@ use super::{intent::Intent, Context, JobError};
 use crate::discord::DiscordError;
 use crate::store::EFFECT_TTL;
 
+const UNKNOWN_CHANNEL: u64 = 10003;
+
 /// One message effect: its guard key, and how its message is recognised.
 #[derive(Debug, Clone)]
 pub struct Effect<'a> {
@@ -72,7 +74,9 @@ pub async fn post_raw(
                 return Ok(Ok(ctx.guards.record(key, id, Some(EFFECT_TTL)).await?));
             }
             Ok(None) => {}
-            Err(e) => return Ok(Err(e)),
+            // A deleted thread is the caller's to handle, as when posting.
+            Err(e) if e.code() == Some(UNKNOWN_CHANNEL) => return Ok(Err(e)),
+            Err(e) => return Err(JobError::discord(&reading(channel), e)),
         }
     }
     // The channel is part of the nonce: a retry into a recreated thread
@@ -82,6 +86,14 @@ pub async fn post_raw(
         Ok(id) => Ok(Ok(ctx.guards.record(key, id, Some(EFFECT_TTL)).await?)),
         Err(e) => Ok(Err(e)),
     }
+}
+
+/// What a lookup was doing, for the message of a job it failed.
+fn reading(channel: u64) -> String {
+    format!(
+        "reading channel {channel} for a message an earlier attempt may have posted \
+         (needs Read Message History)"
+    )
 }
 
 /// The short reference that makes a message without a GitHub URL of its

@@ -2,9 +2,10 @@
 //! test writes the intent ("first tried ten minutes ago") and puts in the
 //! channel what a dead worker and other people would have left there.
 
-use crate::support::fake_discord::Author;
+use crate::support::app::eventually;
+use crate::support::fake_discord::{Author, Fault, FaultKind, Route};
 use crate::support::history::History;
-use crate::support::stack::Stack;
+use crate::support::stack::{Stack, WAIT};
 use crate::{posts_to, reads_of, worker};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use threadline::worker::messages;
@@ -199,4 +200,30 @@ async fn a_new_generation_never_takes_the_deleted_threads_intro() {
         .await
         .unwrap();
     assert_eq!(generation, Some(1));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_read_message_history_the_job_is_dead_and_says_why() {
+    let stack = Stack::start().await;
+    tried_long_ago(&stack, "pr:8105:7:starter").await;
+    stack.discord.inject(Fault {
+        route: Route::ListMessages,
+        kind: FaultKind::ApiError(403, 50001),
+        times: 1,
+    });
+    let mut story = History::new(8105, 7, "No history for us");
+    story.opened();
+    let _worker = worker(&stack);
+    stack.deliver_all(&story.events).await;
+    eventually(WAIT, "the job is dead", || async {
+        stack.faktory.set_jobs("dead").await.len() == 1
+    })
+    .await;
+    let dead = stack.faktory.set_jobs("dead").await;
+    let message = dead[0]["failure"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("50001") && message.contains("Read Message History"),
+        "{message}"
+    );
+    assert_eq!(posts_to(&stack, stack.channel), 0, "nothing posted blindly");
 }

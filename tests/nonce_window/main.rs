@@ -6,8 +6,9 @@
 //!   worker when their 60-s reservation expires.
 //! - `lookup`: the same path without the wait, an intent written by the
 //!   test: paging past 100 messages, look-alike messages that are not the
-//!   effect's, the thread found again through its intro, and a new
-//!   generation's intro never mistaken for the deleted thread's.
+//!   effect's, the thread found again through its intro, a new
+//!   generation's intro never mistaken for the deleted thread's, and a
+//!   lookup refused (no Read Message History) failing loudly.
 //! - `fake_history`: the fake's `GET /channels/{id}/messages` and
 //!   `GET /users/@me` against Discord's rules and twilight's models.
 
