@@ -77,6 +77,7 @@ fn web_job(faktory_url: &str, namespace: &str) -> faktory::Job {
             faktory: FaktoryAddr::parse(faktory_url).unwrap(),
             redis_url: String::new(),
             namespace: namespace.to_string(),
+            reserve_for: Duration::from_secs(600),
         },
         reserve_for: Duration::from_secs(600),
         forward_bots: false,

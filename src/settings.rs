@@ -17,6 +17,9 @@ pub struct Common {
     /// Prefixes queue names and Redis keys; empty in production, per-test
     /// in tests so that tests sharing one Faktory and Redis never meet.
     pub namespace: String,
+    /// `reserve_for` of every job pushed, by `web` and by the worker's own
+    /// scheduling (`JOB_RESERVE_FOR_SECS`).
+    pub reserve_for: Duration,
 }
 
 impl Common {
@@ -29,6 +32,7 @@ impl Common {
             // a user and password, and `#insecure` for self-signed certificates.
             redis_url: var_or("REDIS_URL", "redis://127.0.0.1:6379"),
             namespace: var_or("THREADLINE_NAMESPACE", ""),
+            reserve_for: Duration::from_secs(parse_var("JOB_RESERVE_FOR_SECS", 600)?),
         })
     }
 
@@ -135,11 +139,12 @@ impl WebSettings {
         if secret.is_empty() {
             bail!("GITHUB_WEBHOOK_SECRET is not set: web refuses to accept unsigned webhooks");
         }
+        let common = Common::from_env()?;
         Ok(WebSettings {
-            common: Common::from_env()?,
+            reserve_for: common.reserve_for,
+            common,
             port: parse_var("PORT", 3000)?,
             webhook_secret: Secret(secret),
-            reserve_for: Duration::from_secs(parse_var("JOB_RESERVE_FOR_SECS", 600)?),
             forward_bots: var_or("FORWARD_BOT_EVENTS", "0") == "1",
             door: DoorSettings::from_env()?,
             metrics: MetricsSettings::from_env()?,
@@ -170,6 +175,10 @@ pub struct DiscordSettings {
     pub call_deadline: Duration,
     /// Discord allows two renames of a channel per this window.
     pub rename_window: Duration,
+    /// A repeat with the same nonce is relied on to return the first
+    /// message this long; an effect first tried longer ago is looked for in
+    /// the channel before it is posted (`DISCORD_NONCE_WINDOW_SECS`).
+    pub nonce_window: Duration,
     /// Discord's global limit for this bot, requests per second (50 unless
     /// Discord raised it for the bot).
     pub global_per_sec: u32,
@@ -240,6 +249,9 @@ impl DiscordSettings {
             api_url: var_or("DISCORD_API_URL", "https://discord.com"),
             call_deadline: Duration::from_secs(parse_var("DISCORD_CALL_DEADLINE_SECS", 20)?),
             rename_window: Duration::from_secs(parse_var("DISCORD_RENAME_WINDOW_SECS", 600)?),
+            // Discord keeps a nonce "a few minutes"; a minute stays well
+            // inside that even with a post that lands 25 s after the check.
+            nonce_window: Duration::from_secs(parse_var("DISCORD_NONCE_WINDOW_SECS", 60)?),
             global_per_sec: parse_var("DISCORD_GLOBAL_RATE_LIMIT", 50)?.max(1),
         })
     }

@@ -24,6 +24,7 @@ fuzz_target!(|data: &[u8]| {
             faktory: FaktoryAddr { host_port: "127.0.0.1:7419".into(), password: None },
             redis_url: String::new(),
             namespace: String::new(),
+            reserve_for: Duration::from_secs(600),
         },
         reserve_for: Duration::from_secs(600),
         forward_bots: selector & 0x80 != 0,

@@ -13,11 +13,13 @@
 
 pub mod edit;
 mod error;
+mod history;
 pub mod limiter;
 pub mod route;
 pub mod transport;
 
 pub use error::{DiscordError, THREAD_ALREADY_CREATED};
+pub use history::{Listed, PAGE_MAX};
 pub use limiter::{Budget, BudgetSettings, Pass, Ticket};
 
 use crate::metrics::Metrics;
@@ -32,6 +34,8 @@ use twilight_model::id::Id;
 
 /// How many 429s in a row one call accepts before it fails (and retries later).
 const MAX_RATE_LIMITED: usize = 3;
+/// How long a nonce is relied on when the settings do not say (dry runs).
+const NONCE_WINDOW: Duration = Duration::from_secs(60);
 
 /// The Discord client of a worker; [`Discord::for_job`] gives each job its
 /// own view, carrying the budget ticket it came back with.
@@ -40,6 +44,7 @@ pub struct Discord {
     live: Option<Arc<Live>>,
     pass: Pass,
     metrics: Option<Metrics>,
+    nonce_window: Duration,
 }
 
 struct Live {
@@ -48,6 +53,8 @@ struct Live {
     transport: Transport,
     budget: Budget,
     deadline: Duration,
+    /// The bot's own user id, once asked ([`history`]).
+    me: tokio::sync::OnceCell<u64>,
 }
 
 #[derive(serde::Serialize)]
@@ -86,11 +93,13 @@ impl Discord {
             transport: Transport::new(&settings.api_url, token.expose(), attempt)?,
             budget,
             deadline: settings.call_deadline,
+            me: tokio::sync::OnceCell::new(),
         };
         Ok(Discord {
             live: Some(Arc::new(live)),
             pass: Pass::default(),
             metrics: None,
+            nonce_window: settings.nonce_window,
         })
     }
 
@@ -99,6 +108,7 @@ impl Discord {
             live: None,
             pass: Pass::default(),
             metrics: None,
+            nonce_window: NONCE_WINDOW,
         }
     }
 
@@ -120,7 +130,14 @@ impl Discord {
             live: self.live.clone(),
             pass: Pass::new(ticket),
             metrics: self.metrics.clone(),
+            nonce_window: self.nonce_window,
         }
+    }
+
+    /// How long a repeat with the same nonce is relied on to return the
+    /// first message (`DISCORD_NONCE_WINDOW_SECS`, below Discord's own).
+    pub fn nonce_window(&self) -> Duration {
+        self.nonce_window
     }
 
     /// Gives back the budget ticket this job came back with if none of its

@@ -85,6 +85,11 @@ mod tests {
         assert_eq!((t.major, t.seed().limit), (9, 10));
         let d = Route::of("DELETE", "channels/9/messages/77");
         assert_eq!(d.seed(), seed(5, 1_000));
+        // Reading a channel back is a bucket of its own, apart from posting.
+        let g = Route::of("GET", "channels/9/messages?after=5&limit=100");
+        assert_eq!(g.template, "GET /channels/{id}/messages");
+        assert_eq!((g.major, g.seed()), (9, seed(50, 1_000)));
+        assert_ne!(g.template, r.template);
         let u = Route::of("GET", "users/@me");
         assert_eq!((u.major, u.seed()), (0, seed(50, 1_000)));
         assert_eq!(

@@ -108,12 +108,20 @@ pub fn review_comment_entry(job: &PrReviewComment) -> String {
     )
 }
 
-/// All line comments of one review in one message.
-pub fn review_comments(entries: &[String], pr_url: &str) -> String {
-    let head = match entries.len() {
-        1 => "🔍 1 review comment".to_string(),
-        n => format!("🔍 {n} review comments"),
+/// All line comments of one review in one message: batch `part` of
+/// review `review_id`, which the first line names (a link to the review),
+/// so that it is unique to the batch.
+pub fn review_comments(entries: &[String], pr_url: &str, review_id: u64, part: u64) -> String {
+    let count = match entries.len() {
+        1 => "1 review comment".to_string(),
+        n => format!("{n} review comments"),
     };
+    let part = if part > 1 {
+        format!(" (part {part})")
+    } else {
+        String::new()
+    };
+    let head = format!("🔍 {count} on <{pr_url}#pullrequestreview-{review_id}>{part}");
     let more = format!("\n… more on <{pr_url}/files>");
     let mut text = head;
     for entry in entries {
@@ -125,4 +133,28 @@ pub fn review_comments(entries: &[String], pr_url: &str) -> String {
         text.push_str(entry);
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_batch_of_line_comments_has_a_first_line_of_its_own() {
+        let url = "https://github.com/o/r/pull/9";
+        let first = review_comments(&["a".into()], url, 77, 1);
+        let second = review_comments(&["a".into()], url, 77, 2);
+        let other = review_comments(&["a".into()], url, 78, 1);
+        let head = |s: &str| s.lines().next().unwrap_or_default().to_string();
+        assert_eq!(
+            head(&first),
+            "🔍 1 review comment on <https://github.com/o/r/pull/9#pullrequestreview-77>"
+        );
+        assert!(head(&second).ends_with("(part 2)"));
+        assert_ne!(head(&first), head(&other));
+        let many: Vec<String> = (0..50)
+            .map(|i| format!("{i}: {}", "x".repeat(90)))
+            .collect();
+        assert!(review_comments(&many, url, 77, 3).chars().count() <= MESSAGE_MAX);
+    }
 }

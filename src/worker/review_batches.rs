@@ -93,13 +93,19 @@ pub struct Review {
     key: String,
     /// `pr:{repo}:{number}`.
     pr: String,
+    /// GitHub's review id, which the message links to.
+    id: u64,
 }
 
 impl Review {
     pub fn new(place: Place<'_>, review_id: u64) -> Self {
         let pr = pr_key(place.repo, place.pr);
         let key = format!("{pr}:review:{review_id}");
-        Review { key, pr }
+        Review {
+            key,
+            pr,
+            id: review_id,
+        }
     }
 
     /// The Redis key (namespaced) of `part` of this review.
@@ -225,7 +231,7 @@ impl Review {
         // An earlier attempt may have posted older entries without
         // recording it; Discord's nonce then hands back that message.
         batch.set(ctx, "tried", batch.v).await?;
-        let text = batch.render(place);
+        let text = batch.render(place, self.id);
         thread::post_in_thread(ctx, place.repo, place.pr, guard, &text).await?;
         match (batch.tried, ctx.guards.get(guard).await?) {
             (Some(tried), Some(message)) if tried != batch.v => {
@@ -246,7 +252,7 @@ impl Review {
         let wanted = if empty {
             Wanted::Gone
         } else {
-            Wanted::Text(batch.render(place))
+            Wanted::Text(batch.render(place, self.id))
         };
         match follow::show(ctx, place, message, &wanted).await? {
             Outcome::Shown => batch.set(ctx, "shown", batch.v).await,
@@ -257,6 +263,8 @@ impl Review {
 
 /// One batch as read in one step: its entries and its change counts.
 struct Batch {
+    /// The batch's number within its review (its message's part).
+    n: u64,
     state_key: String,
     entries: Vec<(u64, String)>,
     v: u64,
@@ -279,6 +287,7 @@ impl Batch {
         let mut entries: Vec<(u64, String)> = entries.into_iter().collect();
         entries.sort();
         Ok(Batch {
+            n,
             state_key,
             entries,
             v: state.get("v").copied().unwrap_or(0),
@@ -287,9 +296,9 @@ impl Batch {
         })
     }
 
-    fn render(&self, place: Place<'_>) -> String {
+    fn render(&self, place: Place<'_>, review_id: u64) -> String {
         let texts: Vec<String> = self.entries.iter().map(|(_, t)| t.clone()).collect();
-        messages::review_comments(&texts, &place.pr.html_url)
+        messages::review_comments(&texts, &place.pr.html_url, review_id, self.n)
     }
 
     async fn set(&self, ctx: &Context, field: &str, v: u64) -> Result<(), JobError> {

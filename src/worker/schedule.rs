@@ -1,5 +1,7 @@
 //! Jobs the worker queues itself: thread syncs and review-comment flushes,
 //! scheduled a little later with Faktory's `at` so that bursts coalesce.
+//! They are reserved for `JOB_RESERVE_FOR_SECS`, like the jobs `web` pushes,
+//! so that one setting says how late a job of a dead worker comes back.
 
 use super::pr_state::{now_ms, pr_key};
 use super::{Context, JobError};
@@ -11,12 +13,12 @@ use threadline_jobs::{Delivery, Job, PullRequest, Repo, ThreadSync};
 pub const SYNC_DELAY: Duration = Duration::from_secs(2);
 /// How long line comments of one review are collected before posting.
 pub const FLUSH_DELAY: Duration = Duration::from_secs(4);
-const RESERVE_FOR: Duration = Duration::from_secs(600);
 
 /// Pushes `job` to run `delay` from now.
 pub async fn push_later<J: Job>(ctx: &Context, job: &J, delay: Duration) -> Result<(), JobError> {
+    let reserve_for = ctx.common.reserve_for;
     let mut built =
-        to_faktory(job, |q| ctx.common.queue(q), RESERVE_FOR).map_err(JobError::Permanent)?;
+        to_faktory(job, |q| ctx.common.queue(q), reserve_for).map_err(JobError::Permanent)?;
     let at = chrono_at(delay);
     built.at = Some(at);
     ctx.producer

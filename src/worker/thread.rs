@@ -8,12 +8,19 @@
 //! mapping `pr:{repo id}:{number}:thread` in Redis is where every later
 //! event finds it. Threads are never looked up by name. A thread deleted
 //! on Discord is forgotten and created anew under a new generation.
+//!
+//! Messages go through [`super::post`], which keeps them to one per effect
+//! beyond Discord's nonce window too: an intro ([`super::intro`]) posted by
+//! a worker that died before recording it is found again in the parent
+//! channel, and the thread is started from it, which Discord answers with
+//! "already created" if that worker got that far.
 
 use super::claim::Claim;
+use super::intro::post_intro;
+use super::post::{self, Effect};
 use super::pr_state::{self, pr_key, Applied};
 use super::{Context, JobError};
-use crate::discord::{DiscordError, ThreadPatch, THREAD_ALREADY_CREATED};
-use crate::store::EFFECT_TTL;
+use crate::discord::{ThreadPatch, THREAD_ALREADY_CREATED};
 use crate::text;
 use redis::AsyncCommands;
 use std::time::Duration;
@@ -24,38 +31,6 @@ const UNKNOWN_CHANNEL: u64 = 10003;
 const CLAIM: Duration = Duration::from_secs(30);
 const THREAD_LOCKED: u64 = 160005;
 
-/// Posts `content` to `channel` unless effect `key` already happened;
-/// returns the message id either way.
-pub async fn post_once(
-    ctx: &Context,
-    key: &str,
-    channel: u64,
-    content: &str,
-) -> Result<u64, JobError> {
-    post_raw(ctx, key, channel, content)
-        .await?
-        .map_err(|e| JobError::discord(&format!("posting to channel {channel}"), e))
-}
-
-/// Like [`post_once`], with Discord's answer left for the caller to sort.
-async fn post_raw(
-    ctx: &Context,
-    key: &str,
-    channel: u64,
-    content: &str,
-) -> Result<Result<u64, DiscordError>, JobError> {
-    if let Some(id) = ctx.guards.get(key).await? {
-        return Ok(Ok(id));
-    }
-    // The channel is part of the nonce: a retry into a recreated thread
-    // must not get back the message Discord kept for the deleted one.
-    let nonce = ctx.guards.nonce(&format!("{key}@{channel}"));
-    match ctx.discord.send_message(channel, content, &nonce).await {
-        Ok(id) => Ok(Ok(ctx.guards.record(key, id, Some(EFFECT_TTL)).await?)),
-        Err(e) => Ok(Err(e)),
-    }
-}
-
 /// Posts `content` into the PR's thread once per `key`: creates the thread
 /// if needed, unlocks it if locked, recreates it if it was deleted.
 pub async fn post_in_thread(
@@ -65,9 +40,10 @@ pub async fn post_in_thread(
     key: &str,
     content: &str,
 ) -> Result<(), JobError> {
+    let effect = Effect::new(key, content);
     for _ in 0..3 {
         let thread = ensure_thread(ctx, repo, pr).await?;
-        match post_raw(ctx, key, thread, content).await? {
+        match post::post_raw(ctx, &effect, thread, content).await? {
             Ok(_) => return mark_unarchived(ctx, repo, pr).await,
             Err(e) if e.code() == Some(THREAD_LOCKED) => unlock(ctx, repo, pr, thread).await?,
             Err(e) if e.code() == Some(UNKNOWN_CHANNEL) => {
@@ -155,10 +131,6 @@ pub async fn ensure_thread(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Resu
         .get(ctx.guards.key(&format!("{key}:gen")))
         .await
         .map_err(|e| JobError::redis("reading the thread generation", e))?;
-    let starter_key = match generation {
-        None | Some(0) => format!("{key}:starter"),
-        Some(g) => format!("{key}:starter:{g}"),
-    };
     // One job at a time creates the thread; the others come back shortly
     // and find it, instead of each spending a request of the parent
     // channel's small budget on the same (nonce-deduplicated) intro.
@@ -168,7 +140,7 @@ pub async fn ensure_thread(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Resu
             ticket: None,
         });
     };
-    match create(ctx, repo, pr, &starter_key).await {
+    match create(ctx, repo, pr, generation.unwrap_or(0)).await {
         // Pushed back by the budget: the copy of this job keeps the claim.
         Err(JobError::Deferred {
             retry_at_ms,
@@ -193,11 +165,11 @@ async fn create(
     ctx: &Context,
     repo: &Repo,
     pr: &PullRequest,
-    starter_key: &str,
+    generation: u64,
 ) -> Result<u64, JobError> {
     let parent = ctx.channel_id;
     let snap = pr_state::snapshot(ctx, repo, pr).await?;
-    let starter = post_once(ctx, starter_key, parent, &intro(repo, pr)).await?;
+    let starter = post_intro(ctx, repo, pr, generation).await?;
     let name = text::thread_name(pr.number, &snap.title, snap.draft);
     let thread = match ctx.discord.start_thread(parent, starter, &name).await {
         Ok(id) => {
@@ -215,65 +187,4 @@ async fn create(
         Err(e) => return Err(JobError::discord("starting the PR thread", e)),
     };
     Ok(thread)
-}
-
-/// The starter message: who, where, the link and a clean excerpt.
-pub fn intro(repo: &Repo, pr: &PullRequest) -> String {
-    let title = text::defuse(&text::one_line(&pr.title));
-    let branches = if pr.base_ref.is_empty() {
-        String::new()
-    } else {
-        format!(
-            " · `{}` ← `{}`",
-            text::one_line(&pr.base_ref),
-            text::one_line(&pr.head_label)
-        )
-    };
-    let head = format!(
-        "**{repo}#{number}**: {title}\nopened by **{author}**{branches}{draft}\n<{url}>",
-        repo = repo.full_name,
-        number = pr.number,
-        author = text::defuse(&pr.author),
-        draft = if pr.draft { " · draft" } else { "" },
-        url = pr.html_url,
-    );
-    let (head, _) = text::truncate_chars(&head, text::MESSAGE_MAX);
-    text::with_excerpt(&head, &pr.body_excerpt, pr.body_truncated, &pr.html_url)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn pr(body: &str) -> PullRequest {
-        PullRequest {
-            number: 9,
-            title: "Ping @everyone".into(),
-            html_url: "https://github.com/o/r/pull/9".into(),
-            author: "octocat".into(),
-            base_ref: "main".into(),
-            head_label: "octocat:x".into(),
-            draft: false,
-            body_excerpt: body.into(),
-            body_truncated: false,
-            state: "open".into(),
-            merged: false,
-            updated_at: String::new(),
-            from_issue: false,
-        }
-    }
-
-    #[test]
-    fn intro_fits_and_defuses() {
-        let repo = Repo {
-            id: 1,
-            full_name: "o/r".into(),
-        };
-        let long = "@here line\n".repeat(500);
-        let intro = intro(&repo, &pr(&long));
-        assert!(intro.chars().count() <= text::MESSAGE_MAX);
-        assert!(!intro.contains("@everyone") && !intro.contains("@here"));
-        assert!(intro.contains("full text"));
-        assert!(intro.contains("`main` ← `octocat:x`"));
-    }
 }

@@ -60,6 +60,7 @@ pub async fn push_with_seq(stack: &Stack, event: &Event, seq: u64) {
             faktory: FaktoryAddr::parse(&stack.faktory.url()).unwrap(),
             redis_url: stack.app.redis_url.clone(),
             namespace: stack.app.namespace.clone(),
+            reserve_for: std::time::Duration::from_secs(60),
         },
         reserve_for: std::time::Duration::from_secs(60),
         forward_bots: false,

@@ -64,6 +64,7 @@ async fn spawn_app_from(
             faktory: FaktoryAddr::parse(faktory_url).unwrap(),
             redis_url: redis_url.to_string(),
             namespace: namespace.clone(),
+            reserve_for: Duration::from_secs(60),
         },
         port: 0,
         webhook_secret: Secret(secret.clone()),

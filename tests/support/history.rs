@@ -1,6 +1,7 @@
 //! A PR's history as signed-ready GitHub deliveries, built from the real
 //! fixtures with the PR number, repository, state and `updated_at` set so
-//! that the events form one consistent story.
+//! that the events form one consistent story. Comments and reviews get ids
+//! and URLs of their own, as on GitHub.
 
 use super::app::fixture;
 use serde_json::{json, Value};
@@ -169,6 +170,14 @@ impl History {
         self
     }
 
+    /// A GitHub id unique to the next event of this history, and the URL
+    /// GitHub would give the comment or review with that id.
+    fn next_object(&self, anchor: &str) -> (u64, String) {
+        let id = self.repo_id * 10_000_000 + self.number * 10_000 + u64::from(self.seq + 1);
+        let url = format!("https://github.com/o/r/pull/{}#{anchor}{id}", self.number);
+        (id, url)
+    }
+
     /// A new comment, with an id of its own (see `last_comment_id`).
     pub fn comment(&mut self, login: &str, body: &str) -> &mut Self {
         self.comments += 1;
@@ -204,8 +213,14 @@ impl History {
     fn comment_event(&mut self, action: &str, id: u64, login: &str, body: &str) -> &mut Self {
         let template = format!("issue_comment/{action}.json");
         let (login, body) = (login.to_string(), body.to_string());
+        // The URL GitHub gives the comment, the same across its edits.
+        let url = format!(
+            "https://github.com/o/r/pull/{}#issuecomment-{id}",
+            self.number
+        );
         self.push("issue_comment", &template, |v| {
             v["comment"]["id"] = json!(id);
+            v["comment"]["html_url"] = json!(url);
             v["comment"]["body"] = json!(body);
             v["comment"]["user"]["login"] = json!(login);
             if login.ends_with("[bot]") {
@@ -217,10 +232,13 @@ impl History {
 
     pub fn review(&mut self, login: &str, state: &str, body: &str) -> &mut Self {
         let (login, state, body) = (login.to_string(), state.to_string(), body.to_string());
+        let (id, url) = self.next_object("pullrequestreview-");
         self.push(
             "pull_request_review",
             "pull_request_review/submitted.json",
             |v| {
+                v["review"]["id"] = json!(id);
+                v["review"]["html_url"] = json!(url);
                 v["review"]["state"] = json!(state);
                 v["review"]["body"] = json!(body);
                 v["review"]["user"]["login"] = json!(login);
@@ -266,12 +284,17 @@ impl History {
         body: &str,
     ) -> &mut Self {
         let body = body.to_string();
+        let url = format!(
+            "https://github.com/o/r/pull/{}#discussion_r{comment_id}",
+            self.number
+        );
         self.push(
             "pull_request_review_comment",
             &format!("pull_request_review_comment/{action}.json"),
             |v| {
                 v["comment"]["pull_request_review_id"] = json!(review_id);
                 v["comment"]["id"] = json!(comment_id);
+                v["comment"]["html_url"] = json!(url);
                 v["comment"]["body"] = json!(body);
             },
         );

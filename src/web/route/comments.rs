@@ -147,6 +147,7 @@ mod tests {
                 faktory: FaktoryAddr::parse("tcp://127.0.0.1:7419").unwrap(),
                 redis_url: String::new(),
                 namespace: String::new(),
+                reserve_for: std::time::Duration::from_secs(60),
             },
             reserve_for: std::time::Duration::from_secs(60),
             forward_bots: false,

@@ -15,7 +15,7 @@ mod pr_state_changed;
 mod review_comments_flush;
 mod thread_sync;
 
-use super::{pr_state, schedule, thread, Context, JobError};
+use super::{lookup, post, pr_state, schedule, thread, Context, JobError};
 use threadline_jobs::{self as jobs, decode, Delivery, Job, PullRequest, Repo};
 
 /// Runs one Faktory job.
@@ -63,6 +63,12 @@ async fn announce(
     match text {
         Some(text) => {
             let key = format!("delivery:{}:{effect}", delivery.key());
+            // A comment's or review's first line shows its GitHub URL; the
+            // others need a reference to be told apart (see `lookup`).
+            let text = match effect {
+                "commented" | "review" => text,
+                _ => lookup::with_ref(&text, &post::reference(ctx, &key)),
+            };
             thread::post_in_thread(ctx, repo, pr, &key, &text).await?;
         }
         None => {

@@ -2,6 +2,7 @@
 //! parsed), and the rate-limit bucket it falls in. Buckets are classified
 //! from the raw method and path, so that unknown routes are limited too.
 
+use super::history::Page;
 use super::reply::Reply;
 use super::types::Route;
 
@@ -14,11 +15,13 @@ pub(super) enum Endpoint {
     GetChannel(u64),
     EditMessage(u64, u64),
     DeleteMessage(u64, u64),
+    ListMessages(u64, Page),
+    CurrentUser,
 }
 
 impl Endpoint {
     /// `Err` carries the reply for paths that are unknown or have a bad id.
-    pub(super) fn parse(method: &str, path: &str) -> Result<Endpoint, Reply> {
+    pub(super) fn parse(method: &str, path: &str, query: &str) -> Result<Endpoint, Reply> {
         let not_found = || Reply::error(404, 0, "404: Not Found");
         let segments = api_segments(path).ok_or_else(not_found)?;
         match (method, segments.as_slice()) {
@@ -34,6 +37,10 @@ impl Endpoint {
             ("DELETE", ["channels", c, "messages", m]) => {
                 Ok(Endpoint::DeleteMessage(snowflake(c)?, snowflake(m)?))
             }
+            ("GET", ["channels", c, "messages"]) => {
+                Ok(Endpoint::ListMessages(snowflake(c)?, Page::parse(query)?))
+            }
+            ("GET", ["users", "@me"]) => Ok(Endpoint::CurrentUser),
             _ => Err(not_found()),
         }
     }
@@ -46,6 +53,8 @@ impl Endpoint {
             Endpoint::GetChannel(_) => Route::GetChannel,
             Endpoint::EditMessage(..) => Route::EditMessage,
             Endpoint::DeleteMessage(..) => Route::DeleteMessage,
+            Endpoint::ListMessages(..) => Route::ListMessages,
+            Endpoint::CurrentUser => Route::GetCurrentUser,
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use super::fields::{optional_bool, optional_object, optional_string};
 use super::reply::Reply;
-use super::state::{MessageEntry, State};
+use super::state::{timestamp_of, MessageEntry, State};
 use super::types::StoredMessage;
 use serde_json::{json, Map, Value};
 use std::time::Instant;
@@ -99,7 +99,7 @@ fn message_json(id: u64, channel_id: u64, new: &NewMessage) -> Value {
         "mention_everyone": false,
         "pinned": false,
         "tts": false,
-        "timestamp": TIMESTAMP,
+        "timestamp": timestamp_of(id),
         "edited_timestamp": null,
         "flags": 0,
         "components": [],

@@ -3,7 +3,9 @@
 //! so it works under any caller runtime. twilight-http reaches it through
 //! `ClientBuilder::proxy(fake.proxy_addr(), true)`. It implements the few routes
 //! Threadline uses (create message, start thread from message, update channel,
-//! get channel, edit and delete message) with Discord's validation, error codes and rename window,
+//! get channel, edit and delete message, list messages, get current user)
+//! with Discord's validation, error codes, snowflake ids that carry their
+//! creation time, and rename window,
 //! records every request, and can inject faults such as lost replies and rate
 //! limits. A rate-limits mode (`set_limits`, off by default) adds Discord's
 //! global limit and per-route buckets, with their headers on every response.
@@ -16,6 +18,7 @@ mod edits;
 mod endpoint;
 mod fields;
 mod handle;
+mod history;
 mod limits;
 mod messages;
 mod reply;
@@ -26,6 +29,8 @@ mod types;
 // Each test crate uses only part of this surface; the rest is not dead.
 #[allow(unused_imports)]
 pub use handle::FakeHandle;
+#[allow(unused_imports)]
+pub use history::Author;
 #[allow(unused_imports)]
 pub use limits::{BucketLimit, Limits, RateLimitCounts};
 #[allow(unused_imports)]

@@ -7,6 +7,7 @@
 use super::channels::{get_channel, start_thread, update_channel};
 use super::edits::{delete_message, edit_message};
 use super::endpoint::{BucketKind, Endpoint};
+use super::history::{current_user, list_messages};
 use super::messages::create_message;
 use super::reply::{error_message, BucketState, Reply};
 use super::state::{lock, Shared, State};
@@ -54,6 +55,7 @@ pub(super) fn serve(listener: TcpListener, state: Shared, tx: mpsc::Sender<Serve
 struct Incoming {
     method: String,
     path: String,
+    query: String,
     body: Value,
     authorization: Option<String>,
 }
@@ -66,6 +68,7 @@ async fn handle(
     let incoming = Incoming {
         method: req.method().to_string(),
         path: req.path().to_owned(),
+        query: req.query_string().to_owned(),
         body: serde_json::from_slice(&body).unwrap_or(Value::Null),
         authorization: req
             .headers()
@@ -139,6 +142,7 @@ fn recorded(incoming: &Incoming, at: Instant) -> Recorded {
     Recorded {
         method: incoming.method.clone(),
         path: incoming.path.clone(),
+        query: incoming.query.clone(),
         body: incoming.body.clone(),
         authorization: incoming.authorization.clone(),
         status: 0,
@@ -160,7 +164,7 @@ fn plan(st: &mut State, incoming: &Incoming, now: Instant) -> Plan {
     if let Err(refused) = st.limiter.check(key, now) {
         return Plan::Answer(refused);
     }
-    let endpoint = match Endpoint::parse(&incoming.method, &incoming.path) {
+    let endpoint = match Endpoint::parse(&incoming.method, &incoming.path, &incoming.query) {
         Ok(endpoint) => endpoint,
         Err(mut reply) => {
             reply.bucket = st.limiter.take(key, now);
@@ -224,6 +228,8 @@ fn execute(st: &mut State, endpoint: Endpoint, body: &Value) -> Reply {
         Endpoint::GetChannel(id) => get_channel(st, id),
         Endpoint::EditMessage(c, m) => edit_message(st, c, m, body),
         Endpoint::DeleteMessage(c, m) => delete_message(st, c, m),
+        Endpoint::ListMessages(id, page) => list_messages(st, id, page),
+        Endpoint::CurrentUser => current_user(),
     };
     result.unwrap_or_else(|reply| reply)
 }

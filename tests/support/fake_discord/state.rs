@@ -8,9 +8,11 @@ use super::types::{Fault, FaultKind, Recorded, Route, StoredMessage, StoredThrea
 use serde_json::Value;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub(super) const FIRST_ID: u64 = 1_100_000_000_000_000_000;
+/// Discord's epoch (2015-01-01T00:00:00Z) in Unix milliseconds.
+const DISCORD_EPOCH_MS: u64 = 1_420_070_400_000;
 const DEFAULT_NONCE_WINDOW: Duration = Duration::from_secs(300);
 const DEFAULT_RENAME_WINDOW: Duration = Duration::from_secs(600);
 pub(super) const RENAMES_PER_WINDOW: usize = 2;
@@ -56,8 +58,14 @@ impl State {
         }
     }
 
+    /// A snowflake like Discord's: the creation time in its top bits (ms
+    /// since Discord's epoch, shifted by 22), always above the last one.
     pub(super) fn next_id(&mut self) -> u64 {
-        self.next_id += 1;
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis() as u64;
+        self.next_id = (self.next_id + 1).max(now.saturating_sub(DISCORD_EPOCH_MS) << 22);
         self.next_id
     }
 
@@ -100,6 +108,13 @@ impl State {
             .filter(|m| m.stored.channel_id == channel_id)
             .count()
     }
+}
+
+/// The ISO 8601 time of a snowflake, as Discord writes `timestamp`.
+pub(super) fn timestamp_of(id: u64) -> String {
+    let ms = (id >> 22) + DISCORD_EPOCH_MS;
+    let at = chrono::DateTime::from_timestamp_millis(ms as i64).unwrap_or_default();
+    at.format("%Y-%m-%dT%H:%M:%S%.6f+00:00").to_string()
 }
 
 pub(super) struct Channel {

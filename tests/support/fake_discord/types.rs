@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 pub struct Recorded {
     pub method: String,
     pub path: String,
+    /// The query string, without `?` (empty when none).
+    pub query: String,
     pub body: Value,
     pub authorization: Option<String>,
     pub status: u16,
@@ -48,6 +50,8 @@ pub enum Route {
     GetChannel,
     EditMessage,
     DeleteMessage,
+    ListMessages,
+    GetCurrentUser,
     Any,
 }
 
