@@ -36,7 +36,7 @@ async fn edits_and_deletions_follow_the_batch_until_it_is_empty() {
     deliver(&stack, &mut h).await;
     let shown = stack.discord.message(batch.id).expect("one entry is left");
     assert!(
-        shown.content.starts_with("🔍 1 review comment\n"),
+        shown.content.starts_with("🔍 1 review comment on "),
         "{shown:?}"
     );
     assert!(shown.content.contains("beta note") && !shown.content.contains("alpha"));
@@ -83,7 +83,7 @@ async fn changes_before_the_flush_or_the_comment_are_posted_as_the_newest() {
 
     let texts = thread_texts(&stack);
     assert_eq!(texts.len(), 2, "one message per review: {texts:#?}");
-    assert_eq!(has(&texts, "🔍 1 review comment\n"), 2, "{texts:#?}");
+    assert_eq!(has(&texts, "🔍 1 review comment on "), 2, "{texts:#?}");
     assert_eq!(has(&texts, "polished note"), 1);
     assert_eq!(has(&texts, "edited first"), 1);
     for gone in [

@@ -65,7 +65,11 @@ async fn second_lgtm(stack: &Stack, repo_id: u64) -> (faktory::Job, String, Stri
     assert_eq!(jobs.len(), 1);
     let job = jobs.remove(0);
     let args: PrCommented = decode(job.args()).unwrap();
-    let key = format!("delivery:{}:commented", args.delivery.key());
+    // The comment's guard: its message, once posted (see worker::comments).
+    let key = format!(
+        "pr:{}:{}:comment:{}:posted",
+        args.repo.id, args.pr.number, args.comment_id
+    );
     (job, key, messages::commented(&args))
 }
 
