@@ -30,6 +30,6 @@ fuzz_target!(|data: &[u8]| {
         forward_bots: selector & 0x80 != 0,
     };
     let event = EVENTS[selector as usize % EVENTS.len()];
-    let delivery = Delivery { id: "fuzz".into(), hook_id: None };
+    let delivery = Delivery { id: "fuzz".into(), hook_id: None, seq: 0 };
     let _ = route(event, delivery, json, &plan);
 });
