@@ -6,6 +6,8 @@
 //! make every effect happen at most once, while Faktory's retries make it
 //! happen at least once.
 
+pub mod cli;
+pub mod dead_index;
 pub mod discord;
 pub mod github;
 pub mod metrics;

@@ -152,6 +152,28 @@ impl WebSettings {
     }
 }
 
+/// Settings of the `threadline` command line.
+#[derive(Debug, Clone)]
+pub struct CliSettings {
+    pub common: Common,
+    /// The first of `GITHUB_WEBHOOK_SECRET`'s secrets: what `send` signs with.
+    pub webhook_secret: Option<Secret>,
+    /// `web`'s port, for the default URL of `send`.
+    pub port: u16,
+}
+
+impl CliSettings {
+    pub fn from_env() -> anyhow::Result<Self> {
+        let secrets = var_or("GITHUB_WEBHOOK_SECRET", "");
+        let first = secrets.split(',').map(str::trim).find(|s| !s.is_empty());
+        Ok(CliSettings {
+            common: Common::from_env()?,
+            webhook_secret: first.map(|s| Secret(s.to_string())),
+            port: parse_var("PORT", 3000)?,
+        })
+    }
+}
+
 /// Settings of the `worker` process.
 #[derive(Debug, Clone)]
 pub struct WorkerSettings {

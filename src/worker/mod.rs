@@ -17,6 +17,7 @@ pub mod jobs;
 mod lookup;
 pub mod messages;
 mod meter;
+mod morgue;
 mod post;
 pub mod pr_state;
 mod pushback;

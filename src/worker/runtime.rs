@@ -14,7 +14,8 @@
 //! stops the slots fetching and leaves the process running.
 
 use super::heartbeat::{self, Heartbeat, Quiet};
-use super::{jobs, meter, pushback, Context, Guards, JobError, Phase, Shutdown};
+use super::{jobs, meter, morgue, pushback, Context, Guards, JobError, Phase, Shutdown};
+use crate::dead_index::DeadIndex;
 use crate::discord::{Budget, BudgetSettings, Discord};
 use crate::metrics::{serve as metrics_endpoint, Metrics};
 use crate::queue::{connect_client, SafeStream};
@@ -56,6 +57,7 @@ pub async fn run(settings: WorkerSettings, shutdown: Shutdown) -> anyhow::Result
         wid.as_ref() as &str,
         settings.concurrency
     );
+    let dead = DeadIndex::new(ctx.guards.redis(), &settings.common.key_prefix());
     let shared = Arc::new(Shared {
         ctx,
         shutdown: shutdown.clone(),
@@ -64,6 +66,7 @@ pub async fn run(settings: WorkerSettings, shutdown: Shutdown) -> anyhow::Result
         wid,
         hostname: heartbeat::hostname(),
         quiet: Quiet::default(),
+        dead,
     });
     let (slots_done, heartbeat_stop) = tokio::sync::watch::channel(false);
     let heartbeat = tokio::spawn(heartbeat_of(&shared).run(heartbeat_stop));
@@ -101,6 +104,7 @@ struct Shared {
     hostname: String,
     /// Set by the Web UI's *Quiet*: slots fetch no more.
     quiet: Quiet,
+    dead: DeadIndex,
 }
 
 impl Shared {
@@ -235,6 +239,7 @@ async fn perform(
         _ = shared.shutdown.reached(Phase::Abort) => Err(JobError::Interrupted),
     };
     let metered = meter::outcome(&result);
+    morgue::note(&shared.dead, &job, &result).await;
     let result = match result {
         Err(JobError::Deferred {
             retry_at_ms,

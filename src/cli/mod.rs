@@ -1,0 +1,67 @@
+//! The `threadline` command line: one module per verb, each a function
+//! from its arguments to an exit status. Usage errors are 2, problems 1.
+//! Settings come from the environment, as for `web` and `worker`.
+
+mod args;
+mod dead;
+mod send;
+
+pub use args::Args;
+
+const USAGE: &str = "\
+usage: threadline <command> [options]
+
+commands:
+  send FILE --event E [--url URL] [--delivery ID]
+      sign FILE with GITHUB_WEBHOOK_SECRET and post it to a running web
+      (default URL http://127.0.0.1:$PORT/webhooks/github, PORT 3000)
+  dead [--limit 50] [--json]
+      Threadline's dead jobs, newest first: kind, delivery, error, age
+  dead retry ID|--all     requeue dead jobs (Faktory MUTATE)
+  dead discard ID         delete a dead job
+  help                    this text
+
+exit status: 0 success, 1 a problem, 2 a usage error";
+
+/// Runs one command; returns the process's exit status.
+pub async fn run(argv: &[String]) -> i32 {
+    let Some((verb, rest)) = argv.split_first() else {
+        eprintln!("{USAGE}");
+        return 2;
+    };
+    let result = match verb.as_str() {
+        "send" => send::run(rest).await,
+        "dead" => dead::run(rest).await,
+        "help" | "--help" | "-h" => {
+            println!("{USAGE}");
+            return 0;
+        }
+        other => Err(Failure::Usage(format!("unknown command {other:?}"))),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(Failure::Usage(why)) => {
+            eprintln!("threadline: {why}\n\n{USAGE}");
+            2
+        }
+        Err(Failure::Problem(e)) => {
+            eprintln!("threadline: {e:#}");
+            1
+        }
+    }
+}
+
+/// Why a command failed: the caller's mistake, or a problem to report.
+#[derive(Debug)]
+pub enum Failure {
+    Usage(String),
+    Problem(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure::Problem(e)
+    }
+}
+
+pub type Outcome = Result<(), Failure>;
