@@ -109,3 +109,53 @@ async fn dead_lists_a_job_made_dead_and_retry_brings_it_back() {
         text(&after.stdout)
     );
 }
+
+/// A worker's and web's whole environment for `check`, against `stack`.
+fn check_env(stack: &Stack, channel: u64, redis_url: &str) -> Vec<(&'static str, String)> {
+    let mut env = stack_env(&stack.app, &stack.faktory.url());
+    env.retain(|(k, _)| *k != "REDIS_URL");
+    env.extend([
+        ("REDIS_URL", redis_url.to_string()),
+        ("GITHUB_WEBHOOK_SECRET", "s".to_string()),
+        ("DISCORD_TOKEN", "test-token".to_string()),
+        ("DISCORD_CHANNEL_ID", channel.to_string()),
+        ("DISCORD_API_URL", stack.discord.base_url()),
+    ]);
+    env
+}
+
+fn check(env: &[(&'static str, String)]) -> (Option<i32>, String) {
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let out = threadline(&["check"], &env);
+    (out.status.code(), text(&out.stdout) + &text(&out.stderr))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_passes_on_a_working_setup_and_names_each_problem() {
+    let stack = Stack::start().await;
+    let redis = stack.app.redis_url.clone();
+    let (code, out) = check(&check_env(&stack, stack.channel, &redis));
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("noeviction") && out.contains("takes threads"),
+        "{out}"
+    );
+
+    let (code, out) = check(&check_env(&stack, 4242, &redis));
+    assert_eq!(code, Some(1), "an unknown channel: {out}");
+    assert!(out.contains("FAIL") && out.contains("4242"), "{out}");
+
+    stack.discord.inject(Fault {
+        route: Route::GetCurrentUser,
+        kind: FaultKind::ApiError(401, 0),
+        times: 1,
+    });
+    let (code, out) = check(&check_env(&stack, stack.channel, &redis));
+    assert_eq!(code, Some(1), "a bad token: {out}");
+    assert!(out.contains("FAIL  DISCORD_TOKEN"), "{out}");
+
+    let down = format!("redis://127.0.0.1:{}", support::ports::free_port());
+    let (code, out) = check(&check_env(&stack, stack.channel, &down));
+    assert_eq!(code, Some(1), "a down Redis: {out}");
+    assert!(out.contains("FAIL  Redis"), "{out}");
+}

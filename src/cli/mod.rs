@@ -3,6 +3,7 @@
 //! Settings come from the environment, as for `web` and `worker`.
 
 mod args;
+mod check;
 mod dead;
 mod send;
 
@@ -19,6 +20,9 @@ commands:
       Threadline's dead jobs, newest first: kind, delivery, error, age
   dead retry ID|--all     requeue dead jobs (Faktory MUTATE)
   dead discard ID         delete a dead job
+  check
+      read the settings, reach Redis (and its eviction policy), Faktory and
+      Discord (the token, the channel); exit 1 on any problem
   help                    this text
 
 exit status: 0 success, 1 a problem, 2 a usage error";
@@ -32,6 +36,7 @@ pub async fn run(argv: &[String]) -> i32 {
     let result = match verb.as_str() {
         "send" => send::run(rest).await,
         "dead" => dead::run(rest).await,
+        "check" => check::run(rest).await,
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             return 0;

@@ -11,6 +11,7 @@
 //! logged instead of sent, and answers with an id derived from its input,
 //! so retries in dry-run behave like retries against Discord.
 
+mod channel;
 pub mod edit;
 mod error;
 mod history;
@@ -18,6 +19,7 @@ pub mod limiter;
 pub mod route;
 pub mod transport;
 
+pub use channel::ChannelInfo;
 pub use error::{DiscordError, THREAD_ALREADY_CREATED};
 pub use history::{Listed, PAGE_MAX};
 pub use limiter::{Budget, BudgetSettings, Pass, Ticket};

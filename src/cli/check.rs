@@ -1,0 +1,140 @@
+//! `threadline check`: reads the settings, reaches Redis, Faktory and
+//! Discord (`GET /users/@me`, `GET /channels/{id}` of the routed channel),
+//! and prints what is wrong. It exits 1 on any problem, so that a
+//! `release:` phase can run it before a deploy.
+
+use super::{Args, Failure, Outcome};
+use crate::discord::{Budget, BudgetSettings, Discord};
+use crate::settings::{Common, WebSettings, WorkerSettings};
+use redis::aio::ConnectionManager;
+
+/// Text channels (0) and announcement channels (5) take threads.
+const THREAD_PARENTS: &[u8] = &[0, 5];
+
+#[derive(Default)]
+struct Report {
+    problems: usize,
+}
+
+impl Report {
+    fn ok(&mut self, what: &str) {
+        println!("ok    {what}");
+    }
+    fn warn(&mut self, what: &str) {
+        println!("warn  {what}");
+    }
+    fn fail(&mut self, what: &str) {
+        self.problems += 1;
+        println!("FAIL  {what}");
+    }
+}
+
+pub async fn run(argv: &[String]) -> Outcome {
+    Args::parse(argv, &[], &[])?;
+    let mut report = Report::default();
+    match WebSettings::from_env() {
+        Ok(_) => report.ok("web settings"),
+        Err(e) => report.fail(&format!("web settings: {e:#}")),
+    }
+    let worker = WorkerSettings::from_env_and_args(&[]);
+    match &worker {
+        Ok(_) => report.ok("worker settings"),
+        Err(e) => report.fail(&format!("worker settings: {e:#}")),
+    }
+    let common = Common::from_env()?;
+    let redis = check_redis(&common, &mut report).await;
+    check_faktory(&common, &mut report).await;
+    if let (Ok(worker), Some(redis)) = (&worker, redis) {
+        check_discord(worker, redis, &mut report).await;
+    }
+    match report.problems {
+        0 => Ok(()),
+        n => Err(Failure::Problem(anyhow::anyhow!("{n} problem(s) found"))),
+    }
+}
+
+async fn check_redis(common: &Common, report: &mut Report) -> Option<ConnectionManager> {
+    let mut redis = match crate::store::connect(&common.redis_url).await {
+        Ok(r) => r,
+        Err(e) => {
+            report.fail(&format!("Redis: {e:#}"));
+            return None;
+        }
+    };
+    let info: redis::RedisResult<String> = redis::cmd("INFO")
+        .arg("memory")
+        .query_async(&mut redis)
+        .await;
+    match info {
+        Ok(info) => check_memory(&info, report),
+        Err(e) => report.fail(&format!("Redis INFO: {e}")),
+    }
+    Some(redis)
+}
+
+/// An evicted guard is a duplicate post: only `noeviction` is safe.
+fn check_memory(info: &str, report: &mut Report) {
+    let field = |name: &str| {
+        info.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
+            .map(str::trim)
+    };
+    match field("maxmemory_policy") {
+        Some("noeviction") => report.ok("Redis answers; maxmemory-policy is noeviction"),
+        Some(policy) => report.fail(&format!(
+            "Redis maxmemory-policy is {policy}: an evicted guard is a duplicate post; set noeviction"
+        )),
+        None => report.warn("Redis does not report its maxmemory-policy; make sure it is noeviction"),
+    }
+    let max: u64 = field("maxmemory").and_then(|m| m.parse().ok()).unwrap_or(0);
+    if max > 0 && max < 256 << 20 {
+        report.warn(&format!(
+            "Redis maxmemory is {} MB: leave room for the guards (about 1 KB per forwarded event, kept 30 days)",
+            max >> 20
+        ));
+    }
+}
+
+async fn check_faktory(common: &Common, report: &mut Report) {
+    let info = async {
+        let mut client = crate::queue::connect_client(&common.faktory).await?;
+        client.current_info().await.map_err(anyhow::Error::from)
+    };
+    match info.await {
+        Ok(info) => report.ok(&format!(
+            "Faktory answers at {} (version {})",
+            common.faktory.host_port, info.server.version
+        )),
+        Err(e) => report.fail(&format!("Faktory: {e:#}")),
+    }
+}
+
+async fn check_discord(worker: &WorkerSettings, redis: ConnectionManager, report: &mut Report) {
+    let settings = BudgetSettings {
+        global_per_sec: worker.discord.global_per_sec,
+        in_flight: worker.discord.call_deadline,
+    };
+    let budget = Budget::new(redis, &worker.common.key_prefix(), settings);
+    let discord = match Discord::new(&worker.discord, budget) {
+        Ok(d) if d.is_dry_run() => return report.warn("DISCORD_DRY_RUN=1: Discord not checked"),
+        Ok(d) => d,
+        Err(e) => return report.fail(&format!("Discord client: {e}")),
+    };
+    match discord.own_user_id().await {
+        Ok(id) => report.ok(&format!("DISCORD_TOKEN works (bot user {id})")),
+        Err(e) => return report.fail(&format!("DISCORD_TOKEN: GET /users/@me: {e}")),
+    }
+    let channel = worker.discord.channel_id;
+    match discord.channel_info(channel).await {
+        Ok(Some(info)) if THREAD_PARENTS.contains(&info.kind) => report.ok(&format!(
+            "channel {channel} (#{}) is visible and takes threads",
+            info.name.unwrap_or_default()
+        )),
+        Ok(Some(info)) => report.fail(&format!(
+            "DISCORD_CHANNEL_ID {channel} is a channel of type {}, not a text or announcement channel",
+            info.kind
+        )),
+        Ok(None) => {}
+        Err(e) => report.fail(&format!("DISCORD_CHANNEL_ID {channel}: GET /channels/{channel}: {e}")),
+    }
+}
