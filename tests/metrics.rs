@@ -1,6 +1,7 @@
 //! `GET /metrics` on `web` and on the worker's `METRICS_PORT`: Prometheus
 //! text that a Prometheus parser reads, counters that move as deliveries
-//! and jobs happen, bounded labels, and the bearer token.
+//! and jobs happen, bounded labels, and the bearer token; and log lines
+//! that name their delivery.
 
 mod support;
 
@@ -132,5 +133,44 @@ async fn the_worker_counts_jobs_discord_requests_and_waits() {
     assert!(
         !text.contains("/channels/1"),
         "routes are templates, never ids"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_worker_line_about_a_job_names_its_delivery() {
+    let stack = Stack::start().await;
+    // Dry run: the worker logs each Discord action, from inside the job.
+    let env = [("DISCORD_DRY_RUN", "1".to_string())];
+    let worker = stack.worker_env("test-token", 5, 600, 2, &env);
+    let mut story = History::new(802, 5, "Followed");
+    story.opened();
+    stack.deliver_all(&story.events).await;
+    stack.quiesce().await;
+
+    let delivery = format!("delivery={}", story.events[0].delivery);
+    let logs = worker.logs();
+    let actions: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains("DRY RUN: ") && !l.contains("DISCORD DRY RUN"))
+        .collect();
+    assert!(!actions.is_empty(), "{logs}");
+    for line in actions {
+        assert!(
+            line.contains(&delivery) && line.contains("kind=pr.opened"),
+            "{line}"
+        );
+    }
+    let done = |kind: &str| {
+        let kind = format!("kind={kind} outcome=\"done\"");
+        let lines = logs.lines();
+        lines
+            .filter(|l| l.contains(&delivery) && l.contains(&kind))
+            .count()
+    };
+    assert_eq!(done("pr.opened"), 1, "{logs}");
+    assert_eq!(
+        done("pr.thread_sync"),
+        1,
+        "the sync it scheduled too: {logs}"
     );
 }

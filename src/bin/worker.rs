@@ -6,7 +6,16 @@ use threadline::worker::{run, Exit, Shutdown};
 
 #[tokio::main]
 async fn main() {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
+        .format(|buf, record| {
+            use std::io::Write;
+            // Lines written while performing a job name its delivery, first,
+            // so that the first line of a long message has it too.
+            let tag = threadline::worker::log_tag().map_or_else(String::new, |t| format!("{t} "));
+            let (at, level, target) = (buf.timestamp(), record.level(), record.target());
+            writeln!(buf, "[{at} {level} {target}] {tag}{}", record.args())
+        })
+        .init();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let settings = match WorkerSettings::from_env_and_args(&args) {
         Ok(s) => s,

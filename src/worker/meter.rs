@@ -30,3 +30,26 @@ pub fn delivery_of(job: &faktory::Job) -> &str {
         .and_then(|d| d.as_str())
         .unwrap_or("-")
 }
+
+tokio::task_local! {
+    /// The job a task is performing, for its log lines.
+    static JOB: String;
+}
+
+/// Runs `work` with every log line it writes tagged with `job`'s delivery,
+/// id and kind (see [`log_tag`]).
+pub async fn tagged<F: std::future::Future>(job: &faktory::Job, work: F) -> F::Output {
+    let tag = format!(
+        "delivery={} job={} kind={}",
+        delivery_of(job),
+        job.id().as_ref() as &str,
+        job.kind()
+    );
+    JOB.scope(tag, work).await
+}
+
+/// The tag of the job the current task performs, if any: the worker's
+/// logger appends it, so one grep for a delivery finds every line.
+pub fn log_tag() -> Option<String> {
+    JOB.try_with(String::clone).ok()
+}

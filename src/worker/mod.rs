@@ -29,6 +29,7 @@ pub mod thread;
 
 pub use error::JobError;
 pub use guard::Guards;
+pub use meter::log_tag;
 pub use runtime::{run, Exit};
 pub use shutdown::{Phase, Shutdown};
 

@@ -235,7 +235,7 @@ async fn perform(
         .ctx
         .for_job(&pushback::origin_of(&job), pushback::ticket_of(&job));
     let result = tokio::select! {
-        r = jobs::perform(&ctx, &job) => r,
+        r = meter::tagged(&job, jobs::perform(&ctx, &job)) => r,
         _ = shared.shutdown.reached(Phase::Abort) => Err(JobError::Interrupted),
     };
     let metered = meter::outcome(&result);
