@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod dead_index;
+pub mod delivery_log;
 pub mod discord;
 pub mod github;
 pub mod metrics;

@@ -67,6 +67,11 @@ pub struct WebSettings {
     /// What a request may cost before its signature is verified.
     pub door: DoorSettings,
     pub metrics: MetricsSettings,
+    /// Days verified deliveries are kept in the delivery log
+    /// (`DELIVERY_LOG_DAYS`, 7; 0 turns the log off).
+    pub delivery_log_days: u64,
+    /// The delivery log's cap in MB (`DELIVERY_LOG_MAX_MB`, 64).
+    pub delivery_log_max_mb: u64,
 }
 
 /// Who may read `GET /metrics`, and where the worker serves it.
@@ -148,6 +153,8 @@ impl WebSettings {
             forward_bots: var_or("FORWARD_BOT_EVENTS", "0") == "1",
             door: DoorSettings::from_env()?,
             metrics: MetricsSettings::from_env()?,
+            delivery_log_days: parse_var("DELIVERY_LOG_DAYS", 7)?,
+            delivery_log_max_mb: parse_var("DELIVERY_LOG_MAX_MB", 64)?,
         })
     }
 }

@@ -63,3 +63,41 @@ impl Args {
         }
     }
 }
+
+/// A duration such as `90s`, `30m`, `1h30m` or `2d`.
+pub fn duration(raw: &str) -> Option<std::time::Duration> {
+    let mut total = 0u64;
+    let mut number = String::new();
+    for c in raw.trim().chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            _ => return None,
+        };
+        let n: u64 = std::mem::take(&mut number).parse().ok()?;
+        total = total.checked_add(n.checked_mul(unit)?)?;
+    }
+    (number.is_empty() && !raw.trim().is_empty()).then(|| std::time::Duration::from_secs(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::duration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_combine_units() {
+        assert_eq!(duration("90s"), Some(Duration::from_secs(90)));
+        assert_eq!(duration("1h30m"), Some(Duration::from_secs(5400)));
+        assert_eq!(duration("2d"), Some(Duration::from_secs(172_800)));
+        assert_eq!(duration("10"), None, "a unit is required");
+        assert_eq!(duration("1x"), None);
+        assert_eq!(duration(""), None);
+    }
+}

@@ -32,17 +32,23 @@ impl Report {
 pub async fn run(argv: &[String]) -> Outcome {
     Args::parse(argv, &[], &[])?;
     let mut report = Report::default();
-    match WebSettings::from_env() {
-        Ok(_) => report.ok("web settings"),
-        Err(e) => report.fail(&format!("web settings: {e:#}")),
-    }
+    let log_mb = match WebSettings::from_env() {
+        Ok(web) => {
+            report.ok("web settings");
+            web.delivery_log_max_mb
+        }
+        Err(e) => {
+            report.fail(&format!("web settings: {e:#}"));
+            64
+        }
+    };
     let worker = WorkerSettings::from_env_and_args(&[]);
     match &worker {
         Ok(_) => report.ok("worker settings"),
         Err(e) => report.fail(&format!("worker settings: {e:#}")),
     }
     let common = Common::from_env()?;
-    let redis = check_redis(&common, &mut report).await;
+    let redis = check_redis(&common, log_mb, &mut report).await;
     check_faktory(&common, &mut report).await;
     if let (Ok(worker), Some(redis)) = (&worker, redis) {
         check_discord(worker, redis, &mut report).await;
@@ -53,7 +59,11 @@ pub async fn run(argv: &[String]) -> Outcome {
     }
 }
 
-async fn check_redis(common: &Common, report: &mut Report) -> Option<ConnectionManager> {
+async fn check_redis(
+    common: &Common,
+    log_mb: u64,
+    report: &mut Report,
+) -> Option<ConnectionManager> {
     let mut redis = match crate::store::connect(&common.redis_url).await {
         Ok(r) => r,
         Err(e) => {
@@ -66,14 +76,18 @@ async fn check_redis(common: &Common, report: &mut Report) -> Option<ConnectionM
         .query_async(&mut redis)
         .await;
     match info {
-        Ok(info) => check_memory(&info, report),
+        Ok(info) => check_memory(&info, log_mb, report),
         Err(e) => report.fail(&format!("Redis INFO: {e}")),
     }
     Some(redis)
 }
 
-/// An evicted guard is a duplicate post: only `noeviction` is safe.
-fn check_memory(info: &str, report: &mut Report) {
+/// Room for the guards, intents and budget beside the delivery log.
+const HEADROOM_MB: u64 = 64;
+
+/// An evicted guard is a duplicate post: only `noeviction` is safe, and
+/// `maxmemory` must leave the guards room beside the delivery log's cap.
+fn check_memory(info: &str, log_mb: u64, report: &mut Report) {
     let field = |name: &str| {
         info.lines()
             .find_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
@@ -87,9 +101,10 @@ fn check_memory(info: &str, report: &mut Report) {
         None => report.warn("Redis does not report its maxmemory-policy; make sure it is noeviction"),
     }
     let max: u64 = field("maxmemory").and_then(|m| m.parse().ok()).unwrap_or(0);
-    if max > 0 && max < 256 << 20 {
+    let needed = (log_mb + HEADROOM_MB) << 20;
+    if max > 0 && max < needed {
         report.warn(&format!(
-            "Redis maxmemory is {} MB: leave room for the guards (about 1 KB per forwarded event, kept 30 days)",
+            "Redis maxmemory is {} MB, less than DELIVERY_LOG_MAX_MB ({log_mb}) plus {HEADROOM_MB} MB for the guards",
             max >> 20
         ));
     }

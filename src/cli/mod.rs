@@ -5,6 +5,8 @@
 mod args;
 mod check;
 mod dead;
+mod deliveries;
+mod replay;
 mod send;
 
 pub use args::Args;
@@ -16,6 +18,14 @@ commands:
   send FILE --event E [--url URL] [--delivery ID]
       sign FILE with GITHUB_WEBHOOK_SECRET and post it to a running web
       (default URL http://127.0.0.1:$PORT/webhooks/github, PORT 3000)
+  deliveries [--event E] [--repo R] [--since 1h] [--limit 50] [--json]
+      verified deliveries from the delivery log, newest first
+  delivery ID [--body] [--json]
+      one delivery: headers, every attempt's outcome and job, the body
+  replay ID [--force]
+      run a logged delivery again through web's code (works while web is
+      down); a delivery queued before is a duplicate unless --force, which
+      performs it again as <ID>:replay:<n>
   dead [--limit 50] [--json]
       Threadline's dead jobs, newest first: kind, delivery, error, age
   dead retry ID|--all     requeue dead jobs (Faktory MUTATE)
@@ -37,6 +47,9 @@ pub async fn run(argv: &[String]) -> i32 {
         "send" => send::run(rest).await,
         "dead" => dead::run(rest).await,
         "check" => check::run(rest).await,
+        "deliveries" => deliveries::list(rest).await,
+        "delivery" => deliveries::show(rest).await,
+        "replay" => replay::run(rest).await,
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             return 0;

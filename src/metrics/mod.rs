@@ -11,7 +11,8 @@
 pub mod serve;
 
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry,
+    TextEncoder,
 };
 use std::sync::Arc;
 
@@ -49,6 +50,7 @@ struct Inner {
     discord_requests: IntCounterVec,
     ratelimit_wait: Histogram,
     queue_latency: HistogramVec,
+    log_dropped: IntCounter,
 }
 
 // Buckets for the range each one measures: web answers in milliseconds,
@@ -115,6 +117,14 @@ impl Metrics {
                 LATENCY,
                 &["queue"],
             )?,
+            log_dropped: {
+                let c = IntCounter::new(
+                    "threadline_delivery_log_dropped_total",
+                    "Delivery-log entries dropped because the log's queue was full",
+                )?;
+                registry.register(Box::new(c.clone()))?;
+                c
+            },
             registry,
         };
         Ok(Metrics(Arc::new(inner)))
@@ -156,6 +166,10 @@ impl Metrics {
             .discord_requests
             .with_label_values(&[&route, status])
             .inc();
+    }
+
+    pub fn delivery_log_dropped(&self) {
+        self.0.log_dropped.inc();
     }
 
     pub fn ratelimit_wait(&self, seconds: f64) {

@@ -82,6 +82,12 @@ impl Unqueued {
         self
     }
 
+    /// The repository's `owner/name`, when the job names one.
+    pub fn repo_name(&self) -> Option<String> {
+        let args = self.env.args.first()?;
+        Some(args.get("repo")?.get("full_name")?.as_str()?.to_string())
+    }
+
     pub fn build(self) -> faktory::Job {
         let mut built = faktory::JobBuilder::new(self.env.kind)
             .queue(self.queue)

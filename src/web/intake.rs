@@ -19,9 +19,10 @@ use redis::AsyncCommands;
 use tokio::sync::OnceCell;
 
 /// What happened to a delivery's job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Intake {
-    Queued,
+    /// Pushed, with the Faktory job id.
+    Queued(String),
     Duplicate,
 }
 
@@ -55,7 +56,9 @@ impl Intaker {
         if seen {
             return Ok(Intake::Duplicate);
         }
-        self.producer.push(job.stamp(seq).build()).await?;
+        let job = job.stamp(seq).build();
+        let jid = (job.id().as_ref() as &str).to_string();
+        self.producer.push(job).await?;
         actix_web::rt::spawn(async move {
             let marked: redis::RedisResult<()> =
                 redis.set_ex(&key, 1, DELIVERY_TTL.as_secs()).await;
@@ -63,7 +66,7 @@ impl Intaker {
                 log::warn!("could not mark delivery {key} as queued: {e}");
             }
         });
-        Ok(Intake::Queued)
+        Ok(Intake::Queued(jid))
     }
 
     /// Readiness: Redis answers PING and Faktory answers INFO.

@@ -13,13 +13,15 @@ mod budget;
 mod door;
 mod error;
 mod intake;
+mod logbook;
 mod receive;
 pub mod route;
 pub mod signature;
 
 pub use door::return_large_buffers_to_the_os;
 pub use error::WebhookError;
-pub use intake::Intake;
+pub use intake::{Intake, Intaker};
+pub use receive::payload_json;
 
 use crate::metrics::{serve as metrics_endpoint, Metrics};
 use crate::queue::Producer;
@@ -40,6 +42,8 @@ pub struct State {
     budget: budget::Budget,
     body_timeout: Duration,
     metrics: Metrics,
+    /// `None` when `DELIVERY_LOG_DAYS=0`.
+    logbook: Option<logbook::Logbook>,
 }
 
 pub struct Application {
@@ -63,6 +67,18 @@ impl Application {
             metrics: metrics.clone(),
             token: settings.metrics.token.clone(),
         });
+        let logbook = match settings.delivery_log_days {
+            0 => None,
+            days => Some(logbook::Logbook::start(
+                settings.common.redis_url.clone(),
+                settings.common.key_prefix(),
+                crate::delivery_log::Retention {
+                    max_bytes: settings.delivery_log_max_mb << 20,
+                    max_age_ms: days * 86_400_000,
+                },
+                metrics.clone(),
+            )?),
+        };
         let state = web::Data::new(State {
             secret: settings.webhook_secret.clone(),
             intaker: intake::Intaker::new(
@@ -78,6 +94,7 @@ impl Application {
             budget: budget::Budget::new(settings.door.max_inflight_body),
             body_timeout: settings.door.body_timeout,
             metrics,
+            logbook,
         });
         let limits = door::ServerLimits::new(&settings.door);
         let server = HttpServer::new(move || {

@@ -4,8 +4,10 @@
 //! arrives, then headers and JSON, then route and queue. One log line per
 //! delivery, whatever the outcome.
 
+use super::logbook::Record;
 use super::route::{route, Routed};
 use super::{body, door, signature, Intake, State, WebhookError, MAX_BODY};
+use crate::delivery_log::{Attempt, Entry};
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{web, HttpRequest, HttpResponse};
 use std::time::Instant;
@@ -17,6 +19,15 @@ struct Trace {
     delivery: Option<String>,
     event: Option<String>,
     action: Option<String>,
+    /// For the delivery log: set once the delivery is verified and named.
+    logged: Option<Logged>,
+}
+
+/// What the delivery log keeps of a verified delivery besides its outcome.
+struct Logged {
+    entry: Entry,
+    body: Vec<u8>,
+    jid: Option<String>,
 }
 
 pub async fn receive(
@@ -48,7 +59,36 @@ pub async fn receive(
     state
         .metrics
         .delivery(event, metric_outcome(&result), seconds);
+    if let (Some(logbook), Some(logged)) = (&state.logbook, trace.logged) {
+        logbook.offer(record(logged, &result, trace.action));
+    }
     result.map(|(response, _)| response)
+}
+
+/// The delivery log's record of one verified delivery's attempt.
+fn record(
+    logged: Logged,
+    result: &Result<(HttpResponse, &'static str), WebhookError>,
+    action: Option<String>,
+) -> Record {
+    let (outcome, reason) = match result {
+        Ok((_, "pong")) => ("ignored", "ping".to_string()),
+        Ok((_, outcome)) => (*outcome, action.clone().unwrap_or_default()),
+        Err(e) => (metric_outcome(result), e.to_string()),
+    };
+    Record {
+        entry: Entry {
+            action,
+            ..logged.entry
+        },
+        attempt: Attempt {
+            at_ms: crate::worker::pr_state::now_ms(),
+            outcome: outcome.to_string(),
+            reason,
+            jid: logged.jid,
+        },
+        body: logged.body,
+    }
 }
 
 /// The delivery's outcome as `threadline_deliveries_total` names it.
@@ -94,6 +134,25 @@ async fn handle(
     };
     trace.event = Some(event.clone());
     trace.delivery = Some(delivery.id.clone());
+    if state.logbook.is_some() {
+        trace.logged = Some(Logged {
+            entry: Entry {
+                id: delivery.id.clone(),
+                event: event.clone(),
+                hook_id: delivery.hook_id.clone(),
+                content_type: single_header(headers, "content-type")
+                    .ok()
+                    .flatten()
+                    .and_then(|v| std::str::from_utf8(v).ok())
+                    .map(String::from),
+                repo: None,
+                action: None,
+                attempts: Vec::new(),
+            },
+            body: body.to_vec(),
+            jid: None,
+        });
+    }
     let delivery_key = delivery.key();
     let routed = {
         let json = json_body(headers, &body)?;
@@ -110,12 +169,20 @@ async fn handle(
         }
         Routed::Enqueue { action, job } => {
             trace.action = Some(action);
+            if let Some(logged) = &mut trace.logged {
+                logged.entry.repo = job.repo_name();
+            }
             // Boxed: only a verified delivery pays for the queueing future,
             // and the one every connection holds while its body arrives
             // stays small.
             let intake = Box::pin(state.intaker.accept(&delivery_key, *job)).await;
             match intake.map_err(WebhookError::Unavailable)? {
-                Intake::Queued => Ok((HttpResponse::Accepted().body("queued"), "queued")),
+                Intake::Queued(jid) => {
+                    if let Some(logged) = &mut trace.logged {
+                        logged.jid = Some(jid);
+                    }
+                    Ok((HttpResponse::Accepted().body("queued"), "queued"))
+                }
                 Intake::Duplicate => Ok((HttpResponse::Accepted().body("duplicate"), "duplicate")),
             }
         }
@@ -172,10 +239,18 @@ fn json_body<'a>(
     headers: &HeaderMap,
     body: &'a [u8],
 ) -> Result<std::borrow::Cow<'a, [u8]>, WebhookError> {
-    let is_form = headers
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    let content_type = headers.get("content-type").and_then(|v| v.to_str().ok());
+    payload_json(content_type, body).map_err(WebhookError::BadRequest)
+}
+
+/// The JSON document of a delivery with this `Content-Type`: the body, or
+/// the `payload` field of a form (GitHub's other content type).
+pub fn payload_json<'a>(
+    content_type: Option<&str>,
+    body: &'a [u8],
+) -> Result<std::borrow::Cow<'a, [u8]>, String> {
+    let is_form =
+        content_type.is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
     if !is_form {
         return Ok(std::borrow::Cow::Borrowed(body));
     }
@@ -184,6 +259,6 @@ fn json_body<'a>(
         payload: String,
     }
     let form: Form = serde_urlencoded::from_bytes(body)
-        .map_err(|e| WebhookError::BadRequest(format!("form body without a payload field: {e}")))?;
+        .map_err(|e| format!("form body without a payload field: {e}"))?;
     Ok(std::borrow::Cow::Owned(form.payload.into_bytes()))
 }

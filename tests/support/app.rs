@@ -72,6 +72,8 @@ async fn spawn_app_from(
         forward_bots: false,
         door: DoorSettings::default(),
         metrics: Default::default(),
+        delivery_log_days: 7,
+        delivery_log_max_mb: 64,
     };
     tweak(&mut settings);
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

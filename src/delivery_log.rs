@@ -1,0 +1,177 @@
+//! The delivery log: every *verified* GitHub delivery `web` received, in
+//! Redis, for `DELIVERY_LOG_DAYS` and within `DELIVERY_LOG_MAX_MB`, so that
+//! an operator can see what arrived, what happened to it, and replay it
+//! (`threadline deliveries`, `delivery`, `replay`).
+//!
+//! Keys, under the namespace's prefix: `log:index` (delivery id → last
+//! received, ms), `log:{id}` (the entry as JSON: headers, attempts, size)
+//! and `log:{id}:body` (the raw body). `log:bytes` sums the entries'
+//! sizes. A redelivery of the same id is another attempt of its entry.
+//! Writing, aging and trimming (oldest first) are one Lua script, so the
+//! log never outgrows its cap however many `web` processes write to it.
+
+use anyhow::Context as _;
+use redis::aio::ConnectionManager;
+use serde::{Deserialize, Serialize};
+
+/// One time a delivery arrived and what became of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attempt {
+    pub at_ms: u64,
+    /// `queued`, `duplicate`, `ignored`, `bad_request` or `unavailable`.
+    pub outcome: String,
+    #[serde(default)]
+    pub reason: String,
+    /// The Faktory job id, when one was queued.
+    #[serde(default)]
+    pub jid: Option<String>,
+}
+
+/// A delivery as the log keeps it (its body is stored apart).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// `X-GitHub-Delivery`.
+    pub id: String,
+    pub event: String,
+    #[serde(default)]
+    pub hook_id: Option<String>,
+    #[serde(default)]
+    pub content_type: Option<String>,
+    /// `owner/name`, when the payload names a repository.
+    #[serde(default)]
+    pub repo: Option<String>,
+    #[serde(default)]
+    pub action: Option<String>,
+    #[serde(default)]
+    pub attempts: Vec<Attempt>,
+}
+
+/// How much the log keeps.
+#[derive(Debug, Clone, Copy)]
+pub struct Retention {
+    pub max_bytes: u64,
+    pub max_age_ms: u64,
+}
+
+#[derive(Clone)]
+pub struct DeliveryLog {
+    redis: ConnectionManager,
+    prefix: String,
+}
+
+// Adds an attempt (a new entry with its body, or one more attempt of a
+// known one), then drops entries older than the age limit and, oldest
+// first, whatever is over the size cap.
+const WRITE: &str = r#"
+local prefix, id, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local index, bytes = prefix .. 'log:index', prefix .. 'log:bytes'
+local key = prefix .. 'log:' .. id
+local stored = redis.call('GET', key)
+if stored then
+  local entry = cjson.decode(stored)
+  table.insert(entry.attempts, cjson.decode(ARGV[5]))
+  local json = cjson.encode(entry)
+  redis.call('INCRBY', bytes, #json - #stored)
+  redis.call('SET', key, json)
+else
+  local entry = cjson.decode(ARGV[4])
+  entry.attempts = { cjson.decode(ARGV[5]) }
+  local json = cjson.encode(entry)
+  redis.call('SET', key, json)
+  redis.call('SET', key .. ':body', ARGV[6])
+  redis.call('INCRBY', bytes, #json + #ARGV[6])
+end
+redis.call('ZADD', index, now, id)
+local max_bytes, oldest_kept = tonumber(ARGV[7]), now - tonumber(ARGV[8])
+while true do
+  local first = redis.call('ZRANGE', index, 0, 0, 'WITHSCORES')
+  if #first == 0 then break end
+  local total = tonumber(redis.call('GET', bytes) or '0')
+  if tonumber(first[2]) >= oldest_kept and total <= max_bytes then break end
+  local old = prefix .. 'log:' .. first[1]
+  local json = redis.call('GET', old) or ''
+  local body = redis.call('STRLEN', old .. ':body')
+  redis.call('DEL', old, old .. ':body')
+  redis.call('ZREM', index, first[1])
+  redis.call('DECRBY', bytes, #json + body)
+end
+return 1
+"#;
+
+impl DeliveryLog {
+    pub fn new(redis: ConnectionManager, key_prefix: &str) -> Self {
+        DeliveryLog {
+            redis,
+            prefix: key_prefix.to_string(),
+        }
+    }
+
+    /// Records one attempt of `entry` (whose `attempts` are ignored).
+    pub async fn write(
+        &self,
+        entry: &Entry,
+        attempt: &Attempt,
+        body: &[u8],
+        keep: Retention,
+    ) -> anyhow::Result<()> {
+        let mut redis = self.redis.clone();
+        let head = Entry {
+            attempts: Vec::new(),
+            ..entry.clone()
+        };
+        redis::Script::new(WRITE)
+            .arg(&self.prefix)
+            .arg(&entry.id)
+            .arg(attempt.at_ms)
+            .arg(serde_json::to_string(&head)?)
+            .arg(serde_json::to_string(attempt)?)
+            .arg(body)
+            .arg(keep.max_bytes)
+            .arg(keep.max_age_ms)
+            .invoke_async::<i64>(&mut redis)
+            .await
+            .context("writing the delivery log")?;
+        Ok(())
+    }
+
+    /// Entries received at or after `since_ms`, newest first.
+    pub async fn recent(&self, since_ms: u64) -> anyhow::Result<Vec<Entry>> {
+        let mut redis = self.redis.clone();
+        let ids: Vec<String> = redis::cmd("ZRANGE")
+            .arg(format!("{}log:index", self.prefix))
+            .arg("+inf")
+            .arg(since_ms)
+            .arg("BYSCORE")
+            .arg("REV")
+            .query_async(&mut redis)
+            .await
+            .context("reading the delivery log")?;
+        let mut entries = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(entry) = self.entry(&id).await? {
+                entries.push(entry);
+            }
+        }
+        Ok(entries)
+    }
+
+    pub async fn entry(&self, id: &str) -> anyhow::Result<Option<Entry>> {
+        let mut redis = self.redis.clone();
+        let json: Option<String> = redis::cmd("GET")
+            .arg(format!("{}log:{id}", self.prefix))
+            .query_async(&mut redis)
+            .await
+            .context("reading a delivery")?;
+        json.map(|j| serde_json::from_str(&j).context("a delivery log entry"))
+            .transpose()
+    }
+
+    pub async fn body(&self, id: &str) -> anyhow::Result<Option<Vec<u8>>> {
+        let mut redis = self.redis.clone();
+        redis::cmd("GET")
+            .arg(format!("{}log:{id}:body", self.prefix))
+            .query_async(&mut redis)
+            .await
+            .context("reading a delivery's body")
+    }
+}
