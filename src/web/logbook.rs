@@ -101,3 +101,54 @@ impl Writer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(i: usize) -> Record {
+        Record {
+            entry: Entry {
+                id: format!("d{i}"),
+                event: "ping".into(),
+                hook_id: None,
+                content_type: None,
+                repo: None,
+                action: None,
+                attempts: vec![],
+            },
+            attempt: Attempt {
+                at_ms: 0,
+                outcome: "ignored".into(),
+                reason: String::new(),
+                jid: None,
+            },
+            body: vec![b'x'; 1000],
+        }
+    }
+
+    /// A Redis that never answers holds the writer; offering never waits
+    /// for it, and what does not fit is dropped and counted.
+    #[test]
+    fn a_stuck_writer_never_holds_up_an_offer() {
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("redis://{}", silent.local_addr().unwrap());
+        let metrics = Metrics::new().unwrap();
+        let keep = Retention {
+            max_bytes: 1 << 20,
+            max_age_ms: 60_000,
+        };
+        let book = Logbook::start(url, "t:".into(), keep, metrics.clone()).unwrap();
+        for i in 0..3000 {
+            book.offer(record(i));
+        }
+        let text = metrics.render();
+        let dropped: u64 = text
+            .lines()
+            .find_map(|l| l.strip_prefix("threadline_delivery_log_dropped_total "))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        assert!(dropped >= 3000 - QUEUE as u64 - 1, "{dropped} dropped");
+        assert!(book.pending.load(Ordering::Acquire) <= (QUEUE + 1) * 1000);
+    }
+}
