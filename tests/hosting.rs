@@ -1,6 +1,7 @@
 //! Hosting conventions: Redis as hosted providers hand it out (`rediss://`
 //! with a user, a percent-encoded password and `#insecure` for a
-//! self-signed certificate), for both processes.
+//! self-signed certificate), for both processes; and two webhook secrets
+//! at once while one is rotated.
 
 mod support;
 
@@ -43,4 +44,31 @@ async fn a_tls_redis_refuses_a_wrong_password_and_web_says_unavailable() {
     let res = app.deliver("pull_request", "tls-2", &body).await;
     assert_eq!(res.status(), 503, "no queueing without the delivery check");
     assert_eq!(app.queued().await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_webhook_secrets_during_a_rotation_both_verify() {
+    let app = support::app::spawn_app_tweaked(|s| {
+        let old = s.webhook_secret.expose().to_string();
+        s.webhook_secret = threadline::settings::Secret(format!("rotated-in, {old}"));
+    })
+    .await;
+    let body = fixture("pull_request/opened.json");
+    let signed_by = |secret: &str, delivery: &str| {
+        app.request("pull_request", delivery)
+            .header("X-Hub-Signature-256", support::app::sign(secret, &body))
+            .body(body.clone())
+            .send()
+    };
+    let old = signed_by(&app.secret, "rot-old").await.unwrap();
+    assert_eq!(
+        old.status(),
+        202,
+        "the secret being rotated out still works"
+    );
+    let new = signed_by("rotated-in", "rot-new").await.unwrap();
+    assert_eq!(new.status(), 202, "the new one works already");
+    let neither = signed_by("rotated-in, ", "rot-bad").await.unwrap();
+    assert_eq!(neither.status(), 401, "the list itself is no secret");
+    assert_eq!(app.queued().await, 2);
 }

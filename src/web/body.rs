@@ -16,7 +16,7 @@
 //! from the deliveries that arrive at once, as GitHub's do.
 
 use super::budget::{Budget, Permit};
-use super::signature::Verifier;
+use super::secrets::Verifier;
 use super::{WebhookError, MAX_BODY};
 use actix_web::web;
 use futures_core::Stream;
@@ -36,6 +36,8 @@ const FIRST_BUFFER: usize = 16 * 1024;
 /// A verified body and the share of the budget it holds.
 pub struct HeldBody<'a> {
     bytes: Vec<u8>,
+    /// Which of the webhook secrets signed it, from 1.
+    pub secret: usize,
     _permit: Permit<'a>,
 }
 
@@ -103,9 +105,10 @@ impl<'a> Admitted<'a> {
         tokio::time::timeout_at(deadline, reading)
             .await
             .map_err(|_| WebhookError::TooSlow)??;
-        verifier.finish().map_err(|_| WebhookError::Unauthorized)?;
+        let secret = verifier.finish().map_err(|_| WebhookError::Unauthorized)?;
         Ok(HeldBody {
             bytes: self.bytes,
+            secret,
             _permit: self.permit,
         })
     }

@@ -16,6 +16,7 @@ mod intake;
 mod logbook;
 mod receive;
 pub mod route;
+mod secrets;
 pub mod signature;
 
 pub use door::return_large_buffers_to_the_os;
@@ -35,7 +36,8 @@ pub const MAX_BODY: usize = 25 * 1024 * 1024;
 
 /// Everything a request handler needs, shared by all actix workers.
 pub struct State {
-    secret: Secret,
+    /// `GITHUB_WEBHOOK_SECRET`'s secrets, in order (see `secrets`).
+    secrets: Vec<Secret>,
     intaker: intake::Intaker,
     plan: route::JobPlan,
     /// Body bytes held at once, across all workers.
@@ -80,7 +82,7 @@ impl Application {
             )?),
         };
         let state = web::Data::new(State {
-            secret: settings.webhook_secret.clone(),
+            secrets: secrets::split(&settings.webhook_secret),
             intaker: intake::Intaker::new(
                 producer,
                 settings.common.redis_url.clone(),

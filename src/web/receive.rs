@@ -6,7 +6,7 @@
 
 use super::logbook::Record;
 use super::route::{route, Routed};
-use super::{body, door, signature, Intake, State, WebhookError, MAX_BODY};
+use super::{body, door, secrets, Intake, State, WebhookError, MAX_BODY};
 use crate::delivery_log::{Attempt, Entry};
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -19,6 +19,8 @@ struct Trace {
     delivery: Option<String>,
     event: Option<String>,
     action: Option<String>,
+    /// Which webhook secret matched, when several are listed.
+    secret: Option<usize>,
     /// For the delivery log: set once the delivery is verified and named.
     logged: Option<Logged>,
 }
@@ -42,8 +44,12 @@ pub async fn receive(
         Ok((_, outcome)) => (*outcome).to_string(),
         Err(e) => e.to_string(),
     };
+    // Rotating: which secret signed it, by position (never its value).
+    let secret = trace
+        .secret
+        .map_or(String::new(), |n| format!(" secret=#{n}"));
     log::info!(
-        "delivery={} event={} action={} outcome={:?} duration_us={}",
+        "delivery={} event={} action={} outcome={:?} duration_us={}{secret}",
         trace.delivery.as_deref().unwrap_or("-"),
         trace.event.as_deref().unwrap_or("-"),
         trace.action.as_deref().unwrap_or("-"),
@@ -114,12 +120,15 @@ async fn handle(
     let declared = declared_length(headers)?;
     let sig =
         single_header(headers, "x-hub-signature-256").map_err(|_| WebhookError::Unauthorized)?;
-    let verifier = signature::Verifier::new(state.secret.expose().as_bytes(), sig)
-        .map_err(|_| WebhookError::Unauthorized)?;
+    let verifier =
+        secrets::Verifier::new(&state.secrets, sig).map_err(|_| WebhookError::Unauthorized)?;
     let body = body::admit(&state.budget, declared)?
         .read(&mut payload, verifier, deadline)
         .await?;
     door::mark_verified(req);
+    if state.secrets.len() > 1 {
+        trace.secret = Some(body.secret);
+    }
 
     let event = required_header(headers, "x-github-event")?;
     let delivery = Delivery {
