@@ -17,12 +17,14 @@ mod error;
 mod history;
 pub mod limiter;
 pub mod route;
+mod thread;
 pub mod transport;
 
 pub use channel::ChannelInfo;
 pub use error::{DiscordError, THREAD_ALREADY_CREATED};
 pub use history::{Listed, PAGE_MAX};
 pub use limiter::{Budget, BudgetSettings, Pass, Ticket};
+pub use thread::ThreadPatch;
 
 use crate::metrics::Metrics;
 use crate::settings::DiscordSettings;
@@ -206,39 +208,7 @@ impl Discord {
     }
 }
 
-/// A change to a thread; `None` leaves a field as it is.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct ThreadPatch {
-    pub name: Option<String>,
-    pub archived: Option<bool>,
-    pub locked: Option<bool>,
-}
-
 impl Discord {
-    /// Renames, archives or locks a thread (Manage Threads for locking).
-    pub async fn update_thread(
-        &self,
-        thread: u64,
-        patch: &ThreadPatch,
-    ) -> Result<(), DiscordError> {
-        let Some(live) = &self.live else {
-            log::info!("DRY RUN: update thread {thread}: {patch:?}");
-            return Ok(());
-        };
-        let mut request = live.builder.update_thread(id(thread)?);
-        if let Some(name) = &patch.name {
-            request = request.name(name);
-        }
-        if let Some(archived) = patch.archived {
-            request = request.archived(archived);
-        }
-        if let Some(locked) = patch.locked {
-            request = request.locked(locked);
-        }
-        let request = request.try_into_request().map_err(invalid)?;
-        self.call(live, request).await.map(|_| ())
-    }
-
     /// Sends `request` within the budget: a permit first, then the request
     /// (within the deadline), then the answer's limits back to the budget.
     /// A 429 (which the budget should have prevented) is learned by every
