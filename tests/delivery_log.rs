@@ -219,3 +219,41 @@ async fn replay_is_a_duplicate_unless_forced_and_forced_runs_once() {
     stack.quiesce().await;
     assert_eq!(closings(), 2, "performed again, once");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_forced_replay_of_a_comment_is_a_second_message_that_follows_edits() {
+    let stack = Stack::start().await;
+    let _worker = stack.worker("test-token", 5);
+    let mut story = History::new(904, 7, "Echoed");
+    story.opened().comment("alice", "first words");
+    stack.deliver_all(&story.events).await;
+    stack.quiesce().await;
+    let faktory = stack.faktory.url();
+    logged(&stack.app, &faktory, 2).await;
+    let comment = story.events[1].delivery.clone();
+    let forced = threadline(&["replay", &comment, "--force"], &stack.app, &faktory);
+    assert_eq!(
+        forced.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&forced.stderr)
+    );
+    stack.quiesce().await;
+    let thread = stack.discord.threads()[0].id;
+    let saying = |words: &str| {
+        let messages = stack.discord.messages(thread);
+        messages
+            .iter()
+            .filter(|m| m.content.contains(words))
+            .count()
+    };
+    assert_eq!(saying("first words"), 2, "the replay is a second message");
+
+    let id = story.last_comment_id();
+    story.events.clear();
+    story.comment_edited(id, "alice", "better words");
+    stack.deliver_all(&story.events).await;
+    stack.quiesce().await;
+    assert_eq!(saying("better words"), 2, "the edit reaches every copy");
+    assert_eq!(saying("first words"), 0);
+}

@@ -89,6 +89,15 @@ impl IssueComment {
         IssueComment { key }
     }
 
+    /// A forced replay's copy of the comment, a message of its own (see
+    /// [`super::copies`]).
+    pub fn copy(place: Place<'_>, comment_id: u64, tag: &str) -> Self {
+        let comment = IssueComment::new(place, comment_id);
+        IssueComment {
+            key: format!("{}:copy:{tag}", comment.key),
+        }
+    }
+
     /// The guard of the comment's message: its Discord id once posted.
     fn posted(&self) -> String {
         format!("{}:posted", self.key)

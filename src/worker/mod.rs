@@ -7,6 +7,7 @@
 
 pub(crate) mod claim;
 pub mod comments;
+mod copies;
 mod error;
 pub mod follow;
 mod guard;

@@ -4,7 +4,8 @@
 //! a late `pr.commented` to post. An edit of a comment that is never
 //! forwarded leaves that record and nothing else.
 
-use crate::worker::comments::{IssueComment, Version};
+use crate::worker::comments::Version;
+use crate::worker::copies;
 use crate::worker::follow::Place;
 use crate::worker::{messages, Context, JobError};
 use threadline_jobs::{PrCommentChanged, PrCommented};
@@ -25,9 +26,7 @@ pub async fn perform(ctx: &Context, job: PrCommentChanged) -> Result<(), JobErro
         deleted: job.deleted,
         text: &text,
     };
-    IssueComment::new(place, job.comment_id)
-        .change(ctx, place, &version)
-        .await
+    copies::change_all(ctx, place, job.comment_id, &version).await
 }
 
 /// The comment as its create job would have carried it, for the renderer.

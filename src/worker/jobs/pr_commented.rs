@@ -2,7 +2,8 @@
 //! once per comment, showing its newest version (an edit that arrived
 //! first), or nothing if it was deleted first (see [`crate::worker::comments`]).
 
-use crate::worker::comments::{IssueComment, Version};
+use crate::worker::comments::Version;
+use crate::worker::copies;
 use crate::worker::follow::Place;
 use crate::worker::{messages, pr_state, schedule, Context, JobError};
 use threadline_jobs::PrCommented;
@@ -26,7 +27,8 @@ pub async fn perform(ctx: &Context, job: PrCommented) -> Result<(), JobError> {
         deleted: false,
         text: &text,
     };
-    IssueComment::new(place, job.comment_id)
+    copies::as_created(ctx, place, job.comment_id)
+        .await?
         .create(ctx, place, &version)
         .await?;
     schedule::sync_soon(ctx, &job.delivery, &job.repo, &job.pr).await
