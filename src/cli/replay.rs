@@ -46,7 +46,12 @@ pub async fn run(argv: &[String]) -> Outcome {
             .context("numbering the replay")?;
         delivery.id = format!("{id}:replay:{n}");
     }
-    let outcome = perform(&settings, &entry, &body, delivery.clone()).await?;
+    // The log outlives web's duplicate mark (4 days), so it decides first.
+    let queued_before = entry.attempts.iter().any(|a| a.outcome == "queued");
+    let outcome = match args.switch("force") || !queued_before {
+        true => perform(&settings, &entry, &body, delivery.clone()).await?,
+        false => Replayed::Duplicate,
+    };
     println!("{}", outcome.say(id, &delivery.id));
     let attempt = Attempt {
         at_ms: crate::worker::pr_state::now_ms(),
