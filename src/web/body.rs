@@ -9,11 +9,12 @@
 //! land before the body deadline (else 408). What is returned is held,
 //! with its share, only until the caller drops it.
 //!
-//! A share is a promise that the body will fit once it arrives; a body
-//! still arriving after [`PATIENCE`] gives back the part it does not hold
-//! and takes it again chunk by chunk, a 503 if that no longer fits. So
-//! slow clients, whatever length they declare, cannot keep the budget
-//! from the deliveries that arrive at once, as GitHub's do.
+//! A share is a promise that the body will fit once it arrives. Each
+//! second, a body behind the pace that would land it by its deadline gives
+//! back the part it does not hold and takes it again chunk by chunk (503
+//! if that no longer fits). So slow clients, whatever length they declare,
+//! cannot keep the budget from deliveries that arrive at once, as GitHub's
+//! do, while a large body arriving steadily keeps its promise.
 
 use super::budget::{Budget, Permit};
 use super::signature::Verifier;
@@ -24,8 +25,8 @@ use std::pin::Pin;
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// How long a body keeps the whole share it declared while it arrives.
-const PATIENCE: Duration = Duration::from_secs(1);
+/// How often a body's pace is checked.
+const PACE_CHECK: Duration = Duration::from_secs(1);
 
 /// A chunked body's first share of the budget; it doubles from there.
 const FIRST_SHARE: usize = 64 * 1024;
@@ -78,16 +79,16 @@ impl<'a> Admitted<'a> {
         mut verifier: Verifier,
         deadline: Instant,
     ) -> Result<HeldBody<'a>, WebhookError> {
-        let patience = tokio::time::sleep(PATIENCE);
-        tokio::pin!(patience);
-        let mut patient = true;
+        let started = Instant::now();
+        let window = deadline.saturating_duration_since(started);
+        let mut pace = tokio::time::interval_at(started + PACE_CHECK, PACE_CHECK);
+        pace.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let reading = async {
             loop {
                 let chunk = tokio::select! {
                     chunk = next_chunk(payload) => chunk,
-                    () = &mut patience, if patient => {
-                        patient = false;
-                        self.permit.shrink_to(self.bytes.capacity());
+                    _ = pace.tick() => {
+                        self.keep_pace(started.elapsed(), window);
                         continue;
                     }
                 };
@@ -108,6 +109,15 @@ impl<'a> Admitted<'a> {
             bytes: self.bytes,
             _permit: self.permit,
         })
+    }
+
+    /// Gives back the part of the share not held yet, unless the body is
+    /// on course to land within `window` of its headers.
+    fn keep_pace(&mut self, elapsed: Duration, window: Duration) {
+        let due = self.most as u128 * elapsed.as_millis() / window.as_millis().max(1);
+        if (self.bytes.len() as u128) < due {
+            self.permit.shrink_to(self.bytes.capacity());
+        }
     }
 
     /// Copies a chunk in. The share grows for a chunked body, or one that
@@ -196,12 +206,29 @@ mod tests {
         let budget = Budget::new(1 << 20);
         let mut body = admit(&budget, Some(100_000)).unwrap();
         body.append(&[1; 10]).unwrap();
-        body.permit.shrink_to(body.bytes.capacity());
-        assert_eq!(budget.taken(), FIRST_BUFFER);
+        let second = Duration::from_secs(1);
+        body.keep_pace(second, 10 * second);
+        assert_eq!(
+            budget.taken(),
+            FIRST_BUFFER,
+            "10 bytes is behind 10,000 due"
+        );
         body.append(&[2; 60_000]).unwrap();
         assert_eq!(budget.taken(), FIRST_SHARE);
         body.append(&[3; 39_990]).unwrap();
         assert_eq!(budget.taken(), 100_000);
+    }
+
+    #[test]
+    fn a_body_on_pace_keeps_its_share() {
+        let budget = Budget::new(1 << 20);
+        let mut body = admit(&budget, Some(100_000)).unwrap();
+        body.append(&[1; 20_000]).unwrap();
+        let second = Duration::from_secs(1);
+        body.keep_pace(2 * second, 10 * second);
+        assert_eq!(budget.taken(), 100_000);
+        body.keep_pace(3 * second, 10 * second);
+        assert_eq!(budget.taken(), 20_000, "behind the 30,000 due");
     }
 
     #[test]
