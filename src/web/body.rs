@@ -10,11 +10,12 @@
 //! with its share, only until the caller drops it.
 //!
 //! A share is a promise that the body will fit once it arrives. Each
-//! second, a body behind the pace that would land it by its deadline gives
+//! second, a body that received less than [`SLOW`] in that second gives
 //! back the part it does not hold and takes it again chunk by chunk (503
-//! if that no longer fits). So slow clients, whatever length they declare,
-//! cannot keep the budget from deliveries that arrive at once, as GitHub's
-//! do, while a large body arriving steadily keeps its promise.
+//! if that no longer fits). So trickling clients, whatever length they
+//! declare, cannot keep the budget from deliveries that arrive at once, as
+//! GitHub's do; a large body keeps its promise while it flows, even when
+//! web itself is slow to read it.
 
 use super::budget::{Budget, Permit};
 use super::signature::Verifier;
@@ -27,6 +28,10 @@ use tokio::time::Instant;
 
 /// How often a body's pace is checked.
 const PACE_CHECK: Duration = Duration::from_secs(1);
+
+/// Less than this in a [`PACE_CHECK`] is a trickle: a fast client sends
+/// megabytes a second, a trickle bytes.
+const SLOW: usize = 16 * 1024;
 
 /// A chunked body's first share of the budget; it doubles from there.
 const FIRST_SHARE: usize = 64 * 1024;
@@ -79,16 +84,16 @@ impl<'a> Admitted<'a> {
         mut verifier: Verifier,
         deadline: Instant,
     ) -> Result<HeldBody<'a>, WebhookError> {
-        let started = Instant::now();
-        let window = deadline.saturating_duration_since(started);
-        let mut pace = tokio::time::interval_at(started + PACE_CHECK, PACE_CHECK);
+        let mut pace = tokio::time::interval_at(Instant::now() + PACE_CHECK, PACE_CHECK);
         pace.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut at_last_check = 0;
         let reading = async {
             loop {
                 let chunk = tokio::select! {
                     chunk = next_chunk(payload) => chunk,
                     _ = pace.tick() => {
-                        self.keep_pace(started.elapsed(), window);
+                        self.keep_pace(self.bytes.len() - at_last_check);
+                        at_last_check = self.bytes.len();
                         continue;
                     }
                 };
@@ -111,11 +116,10 @@ impl<'a> Admitted<'a> {
         })
     }
 
-    /// Gives back the part of the share not held yet, unless the body is
-    /// on course to land within `window` of its headers.
-    fn keep_pace(&mut self, elapsed: Duration, window: Duration) {
-        let due = self.most as u128 * elapsed.as_millis() / window.as_millis().max(1);
-        if (self.bytes.len() as u128) < due {
+    /// Gives back the part of the share not held yet if only `received`
+    /// bytes came since the last check.
+    fn keep_pace(&mut self, received: usize) {
+        if received < SLOW {
             self.permit.shrink_to(self.bytes.capacity());
         }
     }
@@ -206,12 +210,11 @@ mod tests {
         let budget = Budget::new(1 << 20);
         let mut body = admit(&budget, Some(100_000)).unwrap();
         body.append(&[1; 10]).unwrap();
-        let second = Duration::from_secs(1);
-        body.keep_pace(second, 10 * second);
+        body.keep_pace(10);
         assert_eq!(
             budget.taken(),
             FIRST_BUFFER,
-            "10 bytes is behind 10,000 due"
+            "10 bytes a second is a trickle"
         );
         body.append(&[2; 60_000]).unwrap();
         assert_eq!(budget.taken(), FIRST_SHARE);
@@ -224,11 +227,10 @@ mod tests {
         let budget = Budget::new(1 << 20);
         let mut body = admit(&budget, Some(100_000)).unwrap();
         body.append(&[1; 20_000]).unwrap();
-        let second = Duration::from_secs(1);
-        body.keep_pace(2 * second, 10 * second);
+        body.keep_pace(20_000);
         assert_eq!(budget.taken(), 100_000);
-        body.keep_pace(3 * second, 10 * second);
-        assert_eq!(budget.taken(), 20_000, "behind the 30,000 due");
+        body.keep_pace(0);
+        assert_eq!(budget.taken(), 20_000, "stalled");
     }
 
     #[test]
