@@ -3,8 +3,8 @@
 //!
 //! `door_bench URL SECRET SECS FLOOD TRICKLE TRICKLE_LEN RATE BODY_TIMEOUT_SECS`:
 //! - FLOOD clients send 25 MiB bodies with a made-up (well-formed)
-//!   signature as fast as they can, each reading its answer while it
-//!   writes and starting again as soon as it has one;
+//!   signature as fast as they can, each looking for its answer between
+//!   64 KiB pieces and starting again as soon as it has one;
 //! - TRICKLE clients declare TRICKLE_LEN bytes and send one byte a second
 //!   (after a 503 they wait the second its Retry-After asks for);
 //! - one client sends real, correctly signed deliveries at RATE/s.
@@ -194,7 +194,7 @@ async fn read_status(reader: &mut tokio::net::tcp::OwnedReadHalf) -> u16 {
 }
 
 async fn flood_client(plan: &Plan, tally: &Shared) {
-    let junk = vec![b'x'; 1 << 20];
+    let piece = vec![b'x'; 64 * 1024];
     let mut n = 0;
     while Instant::now() < plan.end {
         n += 1;
@@ -211,18 +211,23 @@ async fn flood_client(plan: &Plan, tally: &Shared) {
         }
         // Deadlines run from the headers.
         let start = Instant::now();
-        let send = async {
-            for _ in 0..FLOOD_LEN / junk.len() {
-                writer.write_all(&junk).await?;
-            }
-            Ok::<_, std::io::Error>(())
-        };
         let answer = read_status(&mut reader);
         tokio::pin!(answer);
-        let status = tokio::select! {
-            status = &mut answer => status,
-            // Sent whole (or cut off): the answer is still to be read.
-            _ = send => answer.await,
+        let mut sent = 0;
+        // Piece by piece, looking for an answer before each: a fast
+        // attacker spends its bandwidth on the bodies web is reading.
+        let status = loop {
+            if sent == FLOOD_LEN {
+                break answer.await;
+            }
+            tokio::select! {
+                biased;
+                status = &mut answer => break status,
+                written = writer.write_all(&piece) => match written {
+                    Ok(()) => sent += piece.len(),
+                    Err(_) => break answer.await,
+                },
+            }
         };
         record(tally, status, start.elapsed());
     }

@@ -9,13 +9,13 @@
 //! land before the body deadline (else 408). What is returned is held,
 //! with its share, only until the caller drops it.
 //!
-//! A share is a promise that the body will fit once it arrives. Each
-//! second, a body that received less than [`SLOW`] in that second gives
+//! A share is a promise that the body will fit once it arrives. A body
+//! that received less than [`SLOW`] since the last [`PACE_CHECK`] gives
 //! back the part it does not hold and takes it again chunk by chunk (503
 //! if that no longer fits). So trickling clients, whatever length they
-//! declare, cannot keep the budget from deliveries that arrive at once, as
-//! GitHub's do; a large body keeps its promise while it flows, even when
-//! web itself is slow to read it.
+//! declare, hold the budget only for a moment and cannot keep it from
+//! deliveries that arrive at once, as GitHub's do; a large body keeps its
+//! promise while it flows, even when web itself is slow to read it.
 
 use super::budget::{Budget, Permit};
 use super::signature::Verifier;
@@ -26,12 +26,13 @@ use std::pin::Pin;
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// How often a body's pace is checked.
-const PACE_CHECK: Duration = Duration::from_secs(1);
+/// How often a body's pace is checked: a few round trips, so that a body
+/// that has not started flowing holds its promise only briefly.
+const PACE_CHECK: Duration = Duration::from_millis(100);
 
-/// Less than this in a [`PACE_CHECK`] is a trickle: a fast client sends
-/// megabytes a second, a trickle bytes.
-const SLOW: usize = 16 * 1024;
+/// Less than this in a [`PACE_CHECK`] (16 KiB/s) is a trickle: a client
+/// sending a delivery sends it in a round trip or two, a trickle bytes.
+const SLOW: usize = 1600;
 
 /// A chunked body's first share of the budget; it doubles from there.
 const FIRST_SHARE: usize = 64 * 1024;
@@ -89,7 +90,10 @@ impl<'a> Admitted<'a> {
         let mut at_last_check = 0;
         let reading = async {
             loop {
+                // Chunks first: a body web was slow to read shows what it sent
+                // before its pace is judged.
                 let chunk = tokio::select! {
+                    biased;
                     chunk = next_chunk(payload) => chunk,
                     _ = pace.tick() => {
                         self.keep_pace(self.bytes.len() - at_last_check);
@@ -211,11 +215,7 @@ mod tests {
         let mut body = admit(&budget, Some(100_000)).unwrap();
         body.append(&[1; 10]).unwrap();
         body.keep_pace(10);
-        assert_eq!(
-            budget.taken(),
-            FIRST_BUFFER,
-            "10 bytes a second is a trickle"
-        );
+        assert_eq!(budget.taken(), FIRST_BUFFER, "10 bytes is a trickle");
         body.append(&[2; 60_000]).unwrap();
         assert_eq!(budget.taken(), FIRST_SHARE);
         body.append(&[3; 39_990]).unwrap();
