@@ -37,8 +37,10 @@ const SLOW: usize = 1600;
 /// A chunked body's first share of the budget; it doubles from there.
 const FIRST_SHARE: usize = 64 * 1024;
 
-/// The smallest buffer; it doubles as bytes arrive, up to the share.
-const FIRST_BUFFER: usize = 16 * 1024;
+/// The smallest buffer; it doubles as bytes arrive, up to the share. A
+/// delivery's first chunk is usually most of it and sizes the buffer; a
+/// trickle holds no more than this.
+const FIRST_BUFFER: usize = 1024;
 
 /// A verified body and the share of the budget it holds.
 pub struct HeldBody<'a> {
