@@ -1,16 +1,26 @@
-//! Load generator for `web` (used by `bin/bench`).
+//! Load generator for `web` and the Node baseline (used by `bin/bench`).
 //!
 //! - `bench_web rate URL SECRET RATE SECS`: open loop at RATE deliveries/s,
 //!   prints latency percentiles;
 //! - `bench_web max URL SECRET CONC SECS`: closed loop with CONC clients,
 //!   prints deliveries/s;
-//! - `bench_web push FAKTORY_URL QUEUE CONC SECS`: the baseline, a bare
-//!   Faktory PUSH loop on CONC connections, prints pushes/s.
+//! - `bench_web push FAKTORY_URL QUEUE CONC SECS`: the old baseline, a bare
+//!   Faktory PUSH loop of a tiny job on CONC connections, prints pushes/s;
+//! - `bench_web push-same FAKTORY_URL NAMESPACE CONC SECS`: the like-for-like
+//!   ceiling, a PUSH loop of the exact job `web` pushes for the fixture (built
+//!   by `web`'s own router), through the same client, on CONC connections;
+//! - `bench_web job NAMESPACE`: prints that job's JSON and size.
+//!
+//! Every delivery is the real `pull_request.opened` fixture (25 KB),
+//! correctly signed, with a new delivery id.
 
 use hmac::{Hmac, Mac};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use threadline::settings::{Common, FaktoryAddr};
+use threadline::web::route::{route, JobPlan, Routed};
+use threadline_jobs::Delivery;
 
 #[tokio::main]
 async fn main() {
@@ -20,21 +30,33 @@ async fn main() {
             .cloned()
             .unwrap_or_else(|| panic!("missing argument {i}"))
     };
-    let secs: u64 = arg(4).parse().expect("SECS");
+    let secs = || -> u64 { arg(4).parse().expect("SECS") };
+    let n = |i: usize| -> u64 { arg(i).parse().expect("a number") };
     match arg(0).as_str() {
-        "rate" => rate(arg(1), arg(2), arg(3).parse().expect("RATE"), secs).await,
-        "max" => max(arg(1), arg(2), arg(3).parse().expect("CONC"), secs).await,
-        "push" => push(arg(1), arg(2), arg(3).parse().expect("CONC"), secs).await,
+        "rate" => rate(arg(1), arg(2), n(3), secs()).await,
+        "max" => max(arg(1), arg(2), n(3), secs()).await,
+        "push" => push(arg(1), Template::Bare(arg(2)), n(3), secs()).await,
+        "push-same" => {
+            let template = Template::Web(Box::new(web_job(&arg(1), &arg(2))));
+            push(arg(1), template, n(3), secs()).await
+        }
+        "job" => {
+            let json = serde_json::to_string(&web_job("tcp://127.0.0.1:7419", &arg(1))).unwrap();
+            println!("{json}");
+            eprintln!("job: {} bytes", json.len());
+        }
         other => panic!("unknown mode {other}"),
     }
 }
 
-fn body() -> Vec<u8> {
-    std::fs::read(concat!(
+/// The fixture, read once and kept for the whole run (requests borrow it).
+fn body() -> &'static [u8] {
+    let bytes = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/fixtures/github/pull_request/opened.json"
     ))
-    .unwrap()
+    .unwrap();
+    Box::leak(bytes.into_boxed_slice())
 }
 
 fn signature(secret: &str, body: &[u8]) -> String {
@@ -43,32 +65,63 @@ fn signature(secret: &str, body: &[u8]) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-async fn deliver(http: &reqwest::Client, url: &str, sig: &str, body: &[u8], n: u64) -> bool {
+/// A delivery id of the shape (and length) the load generator sends.
+fn delivery_id(n: u64) -> String {
+    format!("bench-{}-{n}", std::process::id())
+}
+
+/// The job `web` pushes for the fixture, built by `web`'s own router.
+fn web_job(faktory_url: &str, namespace: &str) -> faktory::Job {
+    let plan = JobPlan {
+        common: Common {
+            faktory: FaktoryAddr::parse(faktory_url).unwrap(),
+            redis_url: String::new(),
+            namespace: namespace.to_string(),
+        },
+        reserve_for: Duration::from_secs(600),
+        forward_bots: false,
+    };
+    let delivery = Delivery {
+        id: delivery_id(1 << 32),
+        hook_id: None,
+        seq: 0,
+    };
+    match route("pull_request", delivery, body(), &plan) {
+        Ok(Routed::Enqueue { job, .. }) => *job,
+        other => panic!("the fixture did not route to a job: {other:?}"),
+    }
+}
+
+async fn deliver(
+    http: &reqwest::Client,
+    url: &str,
+    sig: &str,
+    body: &'static [u8],
+    n: u64,
+) -> bool {
     let res = http
         .post(url)
         .header("X-GitHub-Event", "pull_request")
-        .header(
-            "X-GitHub-Delivery",
-            format!("bench-{}-{n}", std::process::id()),
-        )
+        .header("X-GitHub-Delivery", delivery_id(n))
         .header("X-Hub-Signature-256", sig)
-        .body(body.to_vec())
+        .header("Content-Type", "application/json")
+        .body(body)
         .send()
         .await;
     matches!(res, Ok(r) if r.status().as_u16() == 202)
 }
 
 async fn rate(url: String, secret: String, rate: u64, secs: u64) {
-    let (body, http) = (Arc::new(body()), reqwest::Client::new());
-    let sig = Arc::new(signature(&secret, &body));
+    let (body, http) = (body(), reqwest::Client::new());
+    let sig = Arc::new(signature(&secret, body));
     let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / rate));
     let mut tasks = tokio::task::JoinSet::new();
     for n in 0..rate * secs {
         tick.tick().await;
-        let (http, url, sig, body) = (http.clone(), url.clone(), sig.clone(), body.clone());
+        let (http, url, sig) = (http.clone(), url.clone(), sig.clone());
         tasks.spawn(async move {
             let start = Instant::now();
-            let ok = deliver(&http, &url, &sig, &body, n).await;
+            let ok = deliver(&http, &url, &sig, body, n).await;
             (start.elapsed(), ok)
         });
     }
@@ -92,25 +145,23 @@ async fn rate(url: String, secret: String, rate: u64, secs: u64) {
 }
 
 async fn max(url: String, secret: String, conc: u64, secs: u64) {
-    let (body, http) = (Arc::new(body()), reqwest::Client::new());
-    let sig = Arc::new(signature(&secret, &body));
-    let done = Arc::new(AtomicU64::new(0));
+    let (body, http) = (body(), reqwest::Client::new());
+    let sig = Arc::new(signature(&secret, body));
+    let (done, failed) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
     let end = Instant::now() + Duration::from_secs(secs);
     let mut tasks = tokio::task::JoinSet::new();
     for c in 0..conc {
-        let (http, url, sig, body, done) = (
-            http.clone(),
-            url.clone(),
-            sig.clone(),
-            body.clone(),
-            done.clone(),
-        );
+        let (http, url, sig) = (http.clone(), url.clone(), sig.clone());
+        let (done, failed) = (done.clone(), failed.clone());
         tasks.spawn(async move {
             let mut n = c << 32;
             while Instant::now() < end {
-                if deliver(&http, &url, &sig, &body, n).await {
-                    done.fetch_add(1, Ordering::Relaxed);
-                }
+                let counter = if deliver(&http, &url, &sig, body, n).await {
+                    &done
+                } else {
+                    &failed
+                };
+                counter.fetch_add(1, Ordering::Relaxed);
                 n += 1;
             }
         });
@@ -118,41 +169,70 @@ async fn max(url: String, secret: String, conc: u64, secs: u64) {
     while tasks.join_next().await.is_some() {}
     let total = done.load(Ordering::Relaxed);
     println!(
-        "web max: {conc} clients for {secs}s: {:.0} deliveries/s",
-        total as f64 / secs as f64
+        "max: {conc} clients for {secs}s: {:.0} deliveries/s, {} failed",
+        total as f64 / secs as f64,
+        failed.load(Ordering::Relaxed)
     );
 }
 
-async fn push(faktory_url: String, queue: String, conc: u64, secs: u64) {
+/// What a push loop sends.
+#[derive(Clone)]
+enum Template {
+    /// A tiny job (the PR title as its one argument) on this queue.
+    Bare(String),
+    /// A copy of `web`'s job with a fresh jid and creation time.
+    Web(Box<faktory::Job>),
+}
+
+impl Template {
+    fn job(&self, title: &serde_json::Value) -> faktory::Job {
+        match self {
+            Template::Bare(queue) => faktory::JobBuilder::new("bench")
+                .queue(queue.clone())
+                .args(vec![title.clone()])
+                .build(),
+            Template::Web(t) => {
+                let mut job = faktory::Job::new(t.kind(), t.args().to_vec());
+                job.queue.clone_from(&t.queue);
+                job.reserve_for = t.reserve_for;
+                job.custom.clone_from(&t.custom);
+                job
+            }
+        }
+    }
+}
+
+async fn push(faktory_url: String, template: Template, conc: u64, secs: u64) {
     let done = Arc::new(AtomicU64::new(0));
     let end = Instant::now() + Duration::from_secs(secs);
     let mut tasks = tokio::task::JoinSet::new();
-    let args = serde_json::from_slice::<serde_json::Value>(&body()).unwrap()["pull_request"]
+    let title = serde_json::from_slice::<serde_json::Value>(body()).unwrap()["pull_request"]
         ["title"]
         .clone();
+    let size = serde_json::to_string(&template.job(&title)).unwrap().len();
     for _ in 0..conc {
-        let (url, queue, done, args) = (
+        let (url, template, done, title) = (
             faktory_url.clone(),
-            queue.clone(),
+            template.clone(),
             done.clone(),
-            args.clone(),
+            title.clone(),
         );
         tasks.spawn(async move {
             let mut client = faktory::Client::connect_to(&url).await.unwrap();
             while Instant::now() < end {
-                let job = faktory::JobBuilder::new("bench")
-                    .queue(queue.clone())
-                    .args(vec![args.clone()])
-                    .build();
-                client.enqueue(job).await.unwrap();
+                client.enqueue(template.job(&title)).await.unwrap();
                 done.fetch_add(1, Ordering::Relaxed);
             }
         });
     }
     while tasks.join_next().await.is_some() {}
     let total = done.load(Ordering::Relaxed);
+    let what = match template {
+        Template::Bare(_) => "bare PUSH",
+        Template::Web(_) => "same-bytes PUSH",
+    };
     println!(
-        "bare PUSH: {conc} connections for {secs}s: {:.0} pushes/s",
+        "{what} ({size}-byte job): {conc} connections for {secs}s: {:.0} pushes/s",
         total as f64 / secs as f64
     );
 }

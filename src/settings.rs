@@ -179,6 +179,9 @@ pub struct DiscordSettings {
     pub call_deadline: Duration,
     /// Discord allows two renames of a channel per this window.
     pub rename_window: Duration,
+    /// Discord's global limit for this bot, requests per second (50 unless
+    /// Discord raised it for the bot).
+    pub global_per_sec: u32,
 }
 
 impl WorkerSettings {
@@ -245,6 +248,7 @@ impl DiscordSettings {
             api_url: var_or("DISCORD_API_URL", "https://discord.com"),
             call_deadline: Duration::from_secs(parse_var("DISCORD_CALL_DEADLINE_SECS", 20)?),
             rename_window: Duration::from_secs(parse_var("DISCORD_RENAME_WINDOW_SECS", 600)?),
+            global_per_sec: parse_var("DISCORD_GLOBAL_RATE_LIMIT", 50)?.max(1),
         })
     }
 }

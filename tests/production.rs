@@ -29,6 +29,7 @@ async fn web_and_worker_log_in_with_a_percent_encoded_password() {
         drain_secs: 5,
         rename_window_secs: 600,
         redis_url: None,
+        env: &[],
     });
     let res = app
         .deliver(

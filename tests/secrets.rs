@@ -56,6 +56,7 @@ async fn logs_of_a_full_run_contain_no_secret() {
         drain_secs: 2,
         rename_window_secs: 600,
         redis_url: None,
+        env: &[],
     });
 
     let http = reqwest::Client::new();

@@ -15,6 +15,12 @@ pub struct Delivery {
     /// `X-GitHub-Hook-ID`; absent on some senders, so optional.
     #[serde(default)]
     pub hook_id: Option<String>,
+    /// The order in which `web` received deliveries (a Redis counter),
+    /// which breaks ties between events with the same `updated_at`:
+    /// GitHub's timestamps have one-second resolution. 0 in jobs from a
+    /// `web` older than the field, and in jobs a worker makes itself.
+    #[serde(default)]
+    pub seq: u64,
 }
 
 impl Delivery {

@@ -2,14 +2,14 @@
 //! the full [`PullRequest`] so that whichever event arrives first can
 //! create the thread.
 
-use crate::{Delivery, Excerpt, Job, PullRequest, Repo, QUEUE_EVENTS};
+use crate::{Delivery, Excerpt, Job, PullRequest, Repo, QUEUE_MESSAGES, QUEUE_THREADS};
 use serde::{Deserialize, Serialize};
 
 macro_rules! job_kind {
-    ($ty:ident, $kind:literal) => {
+    ($ty:ident, $kind:literal, $queue:ident) => {
         impl Job for $ty {
             const KIND: &'static str = $kind;
-            const QUEUE: &'static str = QUEUE_EVENTS;
+            const QUEUE: &'static str = $queue;
 
             fn delivery(&self) -> &Delivery {
                 &self.delivery
@@ -27,7 +27,7 @@ pub struct PrRetitled {
     pub actor: String,
     pub title_from: String,
 }
-job_kind!(PrRetitled, "pr.retitled");
+job_kind!(PrRetitled, "pr.retitled", QUEUE_THREADS);
 
 /// `converted_to_draft` / `ready_for_review`: `pr.draft` says which.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,7 +37,7 @@ pub struct PrDraftChanged {
     pub pr: PullRequest,
     pub actor: String,
 }
-job_kind!(PrDraftChanged, "pr.draft_changed");
+job_kind!(PrDraftChanged, "pr.draft_changed", QUEUE_THREADS);
 
 /// `synchronize`: commits were pushed to the head branch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,7 +54,7 @@ pub struct PrPushed {
     /// `https://github.com/o/r/compare/before...after`.
     pub compare_url: String,
 }
-job_kind!(PrPushed, "pr.pushed");
+job_kind!(PrPushed, "pr.pushed", QUEUE_MESSAGES);
 
 /// `review_requested` / `review_request_removed`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,7 +67,7 @@ pub struct PrReviewRequest {
     pub reviewer: String,
     pub removed: bool,
 }
-job_kind!(PrReviewRequest, "pr.review_request");
+job_kind!(PrReviewRequest, "pr.review_request", QUEUE_MESSAGES);
 
 /// `closed` (merged or not) and `reopened`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,7 +80,7 @@ pub struct PrStateChanged {
     #[serde(default)]
     pub merged_by: Option<String>,
 }
-job_kind!(PrStateChanged, "pr.state_changed");
+job_kind!(PrStateChanged, "pr.state_changed", QUEUE_THREADS);
 
 /// `issue_comment` `created` on a PR.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,7 +92,7 @@ pub struct PrCommented {
     pub body: Excerpt,
     pub html_url: String,
 }
-job_kind!(PrCommented, "pr.commented");
+job_kind!(PrCommented, "pr.commented", QUEUE_MESSAGES);
 
 /// `pull_request_review` `submitted` or `dismissed`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,7 +109,7 @@ pub struct PrReviewed {
     pub body: Excerpt,
     pub html_url: String,
 }
-job_kind!(PrReviewed, "pr.reviewed");
+job_kind!(PrReviewed, "pr.reviewed", QUEUE_MESSAGES);
 
 /// `pull_request_review_comment` `created`: collected per review, then
 /// posted as one message by `pr.review_comments_flush`.
@@ -130,7 +130,7 @@ pub struct PrReviewComment {
     pub body: Excerpt,
     pub html_url: String,
 }
-job_kind!(PrReviewComment, "pr.review_comment");
+job_kind!(PrReviewComment, "pr.review_comment", QUEUE_MESSAGES);
 
 /// Posts the collected line comments of one review as one message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,7 +141,11 @@ pub struct ReviewCommentsFlush {
     pub pr: PullRequest,
     pub review_id: u64,
 }
-job_kind!(ReviewCommentsFlush, "pr.review_comments_flush");
+job_kind!(
+    ReviewCommentsFlush,
+    "pr.review_comments_flush",
+    QUEUE_MESSAGES
+);
 
 /// Brings the thread's name and archived state in line with the newest
 /// PR state seen; scheduled after events, coalescing renames.
@@ -151,4 +155,4 @@ pub struct ThreadSync {
     pub repo: Repo,
     pub pr: PullRequest,
 }
-job_kind!(ThreadSync, "pr.thread_sync");
+job_kind!(ThreadSync, "pr.thread_sync", QUEUE_THREADS);

@@ -27,12 +27,22 @@ pub use pr_opened::PrOpened;
 
 use serde::{de::DeserializeOwned, Serialize};
 
-/// The queue of every event job: PR activity is cheap and ordered per PR
-/// only by the guards in the worker, so one queue is enough for now.
+/// Work on the thread itself: creating it, renaming, archiving, draft and
+/// state changes, and the sync that settles them.
+pub const QUEUE_THREADS: &str = "threadline-threads";
+/// Messages into a thread: comments, reviews, review requests, pushes,
+/// line comments and their flush.
+pub const QUEUE_MESSAGES: &str = "threadline-messages";
+/// Timed work (reminders, releases); no kind uses it yet.
+pub const QUEUE_SCHEDULED: &str = "threadline-scheduled";
+/// The single queue of releases before the split. Never pushed to any more,
+/// but still fetched (last), so that jobs pushed by a `web` of the previous
+/// release during a rolling deploy are still performed.
 pub const QUEUE_EVENTS: &str = "threadline-events";
 
-/// Every queue Threadline uses, in the priority order a worker takes them.
-pub const ALL_QUEUES: &[&str] = &[QUEUE_EVENTS];
+/// Every queue Threadline uses, in the order a worker takes them (Faktory
+/// FETCH takes queues in strict order).
+pub const ALL_QUEUES: &[&str] = &[QUEUE_THREADS, QUEUE_MESSAGES, QUEUE_SCHEDULED, QUEUE_EVENTS];
 
 /// Every job kind a worker must be able to perform.
 pub const ALL_KINDS: &[&str] = &[

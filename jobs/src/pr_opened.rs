@@ -1,7 +1,7 @@
 //! `pr.opened`: a pull request was opened. Its effect is the PR's thread
 //! with an intro message, created at most once per repository and PR.
 
-use crate::{Delivery, Job, PullRequest, Repo, QUEUE_EVENTS};
+use crate::{Delivery, Job, PullRequest, Repo, QUEUE_THREADS};
 use serde::{Deserialize, Serialize};
 
 /// Args of `pr.opened`.
@@ -14,7 +14,7 @@ pub struct PrOpened {
 
 impl Job for PrOpened {
     const KIND: &'static str = "pr.opened";
-    const QUEUE: &'static str = QUEUE_EVENTS;
+    const QUEUE: &'static str = QUEUE_THREADS;
 
     fn delivery(&self) -> &Delivery {
         &self.delivery
@@ -31,6 +31,7 @@ mod tests {
             delivery: Delivery {
                 id: "d-1".into(),
                 hook_id: Some("7".into()),
+                seq: 3,
             },
             repo: Repo {
                 id: 42,
@@ -58,7 +59,7 @@ mod tests {
     fn round_trips_through_faktory_args() {
         let env = encode(&sample()).unwrap();
         assert_eq!(env.kind, "pr.opened");
-        assert_eq!(env.queue, QUEUE_EVENTS);
+        assert_eq!(env.queue, QUEUE_THREADS);
         assert_eq!(decode::<PrOpened>(&env.args).unwrap(), sample());
     }
 

@@ -4,8 +4,10 @@
 //! dropped on a multi-threaded Tokio runtime, while actix-web runs each
 //! worker thread on a current-thread runtime. So the pool owns a small
 //! multi-threaded runtime of its own; callers on any runtime hand it a job
-//! and await the answer. A client that failed is discarded, and the next
-//! push connects afresh, which is how `web` reconnects after Faktory restarts.
+//! and await the answer. A client that failed is discarded, and the failed
+//! command is tried once more on a fresh connection within the same
+//! deadline, which is how `web` reconnects after Faktory restarts or a
+//! proxy drops an idle connection.
 
 use super::connect_client;
 use crate::settings::FaktoryAddr;
@@ -93,26 +95,54 @@ type ClientFuture<'a> =
 
 impl Inner {
     async fn push(&self, job: faktory::Job) -> anyhow::Result<()> {
-        self.with_client(move |c| Box::pin(c.enqueue(job))).await
+        self.with_client(|c| Box::pin(c.enqueue(job.clone()))).await
     }
 
+    /// Runs `op` on a pooled connection, or a fresh one when none is idle.
+    /// A pooled connection may have been closed while idle (a Faktory
+    /// restart, a proxy's idle timeout), which only shows when it is used;
+    /// so a failed attempt gets exactly one more, on a fresh connection,
+    /// within the caller's deadline. A repeated PUSH is harmless: the
+    /// worker's guards make a second copy of a job a no-op.
     async fn with_client<F>(&self, op: F) -> anyhow::Result<()>
     where
-        F: for<'a> FnOnce(&'a mut faktory::Client) -> ClientFuture<'a>,
+        F: for<'a> Fn(&'a mut faktory::Client) -> ClientFuture<'a>,
     {
         let pooled = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
-        let mut client = match pooled {
-            Some(c) => c,
-            None => connect_client(&self.addr).await?,
+        let attempt = match pooled {
+            Some(mut client) => match op(&mut client).await {
+                Ok(()) => Ok(client),
+                Err(e) => Err(anyhow::Error::new(e).context("Faktory command failed")),
+            },
+            None => self.fresh(&op).await,
         };
-        match op(&mut client).await {
-            Ok(()) => {
-                self.give_back(client);
-                Ok(())
+        let client = match attempt {
+            Ok(client) => client,
+            Err(first) => {
+                log::info!(
+                    "Faktory attempt failed, trying once more on a fresh connection: {first:#}"
+                );
+                self.fresh(&op)
+                    .await
+                    .map_err(|e| e.context(format!("after a first failure: {first:#}")))?
             }
-            // Dropped here, on this multi-threaded runtime; SafeStream keeps it from panicking.
-            Err(e) => Err(anyhow::Error::new(e).context("Faktory PUSH failed")),
-        }
+        };
+        self.give_back(client);
+        Ok(())
+    }
+
+    /// Connects afresh and runs `op`; the client is kept only if it worked.
+    async fn fresh<F>(&self, op: &F) -> anyhow::Result<faktory::Client>
+    where
+        F: for<'a> Fn(&'a mut faktory::Client) -> ClientFuture<'a>,
+    {
+        let mut client = connect_client(&self.addr).await?;
+        // On failure the client is dropped here, on this multi-threaded
+        // runtime; SafeStream keeps that from panicking.
+        op(&mut client)
+            .await
+            .map_err(|e| anyhow::Error::new(e).context("Faktory command failed"))?;
+        Ok(client)
     }
 
     fn give_back(&self, client: faktory::Client) {

@@ -68,6 +68,8 @@ async fn handle(
             .flatten()
             .and_then(|v| std::str::from_utf8(v).ok())
             .map(String::from),
+        // Stamped when the job is queued.
+        seq: 0,
     };
     trace.event = Some(event.clone());
     trace.delivery = Some(delivery.id.clone());

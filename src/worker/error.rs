@@ -1,7 +1,7 @@
 //! The one error type of every job: what went wrong, in words an operator
 //! reads in the Faktory Web UI, and whether a retry can help.
 
-use crate::discord::DiscordError;
+use crate::discord::{DiscordError, Ticket};
 
 #[derive(Debug)]
 pub enum JobError {
@@ -14,6 +14,13 @@ pub enum JobError {
     Unauthorized,
     /// The worker's drain deadline passed while the job ran.
     Interrupted,
+    /// Not now: the job is pushed back with Faktory `at` to come back at
+    /// `retry_at_ms` (epoch ms), holding its place in a Discord bucket's
+    /// queue when the budget is why (`ticket`).
+    Deferred {
+        retry_at_ms: u64,
+        ticket: Option<Ticket>,
+    },
 }
 
 impl JobError {
@@ -21,6 +28,13 @@ impl JobError {
     pub fn discord(doing: &str, e: DiscordError) -> Self {
         match e {
             DiscordError::Unauthorized => JobError::Unauthorized,
+            DiscordError::Deferred {
+                retry_at_ms,
+                ticket,
+            } => JobError::Deferred {
+                retry_at_ms,
+                ticket: Some(ticket),
+            },
             e if e.is_permanent() => {
                 JobError::Permanent(anyhow::Error::new(e).context(doing.to_string()))
             }
@@ -48,6 +62,10 @@ impl std::fmt::Display for JobError {
                 "Discord rejected the bot token (401): check DISCORD_TOKEN; the worker stopped and this job will retry",
             ),
             JobError::Interrupted => f.write_str("interrupted by worker shutdown (will retry)"),
+            JobError::Deferred { retry_at_ms, .. } => write!(
+                f,
+                "pushed back until {retry_at_ms} (epoch ms)"
+            ),
         }
     }
 }

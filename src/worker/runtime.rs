@@ -12,8 +12,8 @@
 //! one worker id, and a zero-slot crate `Worker` runs beside them purely to
 //! heartbeat for that id; a TERMINATE from the Web UI starts a drain.
 
-use super::{jobs, Context, Guards, JobError, Phase, Shutdown};
-use crate::discord::Discord;
+use super::{jobs, pushback, Context, Guards, JobError, Phase, Shutdown};
+use crate::discord::{Budget, BudgetSettings, Discord};
 use crate::queue::{connect_client, SafeStream};
 use crate::settings::WorkerSettings;
 use faktory::mutate::JobSet;
@@ -98,13 +98,24 @@ async fn context(settings: &WorkerSettings, shutdown: &Shutdown) -> anyhow::Resu
             Err(e) => return Err(e),
         }
     };
+    let budget = Budget::new(
+        redis.clone(),
+        &settings.common.key_prefix(),
+        BudgetSettings {
+            global_per_sec: settings.discord.global_per_sec,
+            in_flight: settings.discord.call_deadline,
+        },
+    );
+    let discord = Discord::new(&settings.discord, budget)
+        .map_err(|e| anyhow::anyhow!("building the Discord client: {e}"))?;
     Ok(Context {
-        discord: Discord::new(&settings.discord),
+        discord,
         guards: Guards::new(redis, settings.common.key_prefix()),
         producer: crate::queue::Producer::start(settings.common.faktory.clone())?,
         common: settings.common.clone(),
         channel_id: settings.discord.channel_id,
         rename_window: settings.discord.rename_window,
+        origin: String::new(),
     })
 }
 
@@ -202,9 +213,26 @@ async fn perform(
     job: faktory::Job,
 ) -> Result<(), JobError> {
     let started = Instant::now();
+    let ctx = shared
+        .ctx
+        .for_job(&pushback::origin_of(&job), pushback::ticket_of(&job));
     let result = tokio::select! {
-        r = jobs::perform(&shared.ctx, &job) => r,
+        r = jobs::perform(&ctx, &job) => r,
         _ = shared.shutdown.reached(Phase::Abort) => Err(JobError::Interrupted),
+    };
+    let result = match result {
+        Err(JobError::Deferred {
+            retry_at_ms,
+            ticket,
+        }) => {
+            // A job pushed back for another reason keeps its place.
+            let ticket = ticket.or_else(|| ctx.discord.unused_ticket());
+            pushback::push_back(&shared.ctx, &job, retry_at_ms, ticket).await
+        }
+        other => {
+            ctx.discord.release_unused().await;
+            other
+        }
     };
     let outcome = match &result {
         Ok(()) => "done".to_string(),

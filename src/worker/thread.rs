@@ -9,15 +9,19 @@
 //! event finds it. Threads are never looked up by name. A thread deleted
 //! on Discord is forgotten and created anew under a new generation.
 
+use super::claim::Claim;
 use super::pr_state::{self, pr_key, Applied};
 use super::{Context, JobError};
 use crate::discord::{DiscordError, ThreadPatch, THREAD_ALREADY_CREATED};
 use crate::store::EFFECT_TTL;
 use crate::text;
 use redis::AsyncCommands;
+use std::time::Duration;
 use threadline_jobs::{PullRequest, Repo};
 
 const UNKNOWN_CHANNEL: u64 = 10003;
+/// How long a job may hold the claim to create a thread.
+const CLAIM: Duration = Duration::from_secs(30);
 const THREAD_LOCKED: u64 = 160005;
 
 /// Posts `content` to `channel` unless effect `key` already happened;
@@ -155,9 +159,45 @@ pub async fn ensure_thread(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Resu
         None | Some(0) => format!("{key}:starter"),
         Some(g) => format!("{key}:starter:{g}"),
     };
+    // One job at a time creates the thread; the others come back shortly
+    // and find it, instead of each spending a request of the parent
+    // channel's small budget on the same (nonce-deduplicated) intro.
+    let Some(claim) = Claim::take(ctx, &format!("{key}:creating"), CLAIM).await? else {
+        return Err(JobError::Deferred {
+            retry_at_ms: pr_state::now_ms() + 2000,
+            ticket: None,
+        });
+    };
+    match create(ctx, repo, pr, &starter_key).await {
+        // Pushed back by the budget: the copy of this job keeps the claim.
+        Err(JobError::Deferred {
+            retry_at_ms,
+            ticket,
+        }) => {
+            let wait = retry_at_ms.saturating_sub(pr_state::now_ms());
+            claim.keep(ctx, Duration::from_millis(wait) + CLAIM).await;
+            Err(JobError::Deferred {
+                retry_at_ms,
+                ticket,
+            })
+        }
+        created => {
+            claim.release(ctx).await;
+            ctx.guards.record(&thread_key, created?, None).await
+        }
+    }
+}
+
+/// Posts the intro and starts the thread from it; returns the thread id.
+async fn create(
+    ctx: &Context,
+    repo: &Repo,
+    pr: &PullRequest,
+    starter_key: &str,
+) -> Result<u64, JobError> {
     let parent = ctx.channel_id;
     let snap = pr_state::snapshot(ctx, repo, pr).await?;
-    let starter = post_once(ctx, &starter_key, parent, &intro(repo, pr)).await?;
+    let starter = post_once(ctx, starter_key, parent, &intro(repo, pr)).await?;
     let name = text::thread_name(pr.number, &snap.title, snap.draft);
     let thread = match ctx.discord.start_thread(parent, starter, &name).await {
         Ok(id) => {
@@ -174,7 +214,7 @@ pub async fn ensure_thread(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Resu
         Err(e) if e.code() == Some(THREAD_ALREADY_CREATED) => starter,
         Err(e) => return Err(JobError::discord("starting the PR thread", e)),
     };
-    ctx.guards.record(&thread_key, thread, None).await
+    Ok(thread)
 }
 
 /// The starter message: who, where, the link and a clean excerpt.

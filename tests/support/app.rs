@@ -111,25 +111,27 @@ impl TestApp {
             .expect("web answers")
     }
 
-    /// The physical queue of Threadline's events under this app's namespace.
-    pub fn events_queue(&self) -> String {
-        format!("{}-{}", self.namespace, threadline_jobs::QUEUE_EVENTS)
+    /// The physical queues of Threadline under this app's namespace.
+    pub fn queues(&self) -> Vec<String> {
+        threadline_jobs::ALL_QUEUES
+            .iter()
+            .map(|q| format!("{}-{q}", self.namespace))
+            .collect()
     }
 
-    /// How many jobs wait in this app's events queue.
+    /// How many jobs wait in this app's queues.
     pub async fn queued(&self) -> u64 {
         let mut client = faktory::Client::connect_to(&self.faktory_url)
             .await
             .expect("Faktory");
         let info = client.current_info().await.expect("Faktory INFO");
-        info.data
-            .queues
-            .get(&self.events_queue())
-            .copied()
-            .unwrap_or(0)
+        self.queues()
+            .iter()
+            .filter_map(|q| info.data.queues.get(q))
+            .sum()
     }
 
-    /// Fetches (and ACKs) every waiting job of this app's events queue.
+    /// Fetches (and ACKs) every waiting job of this app's queues.
     pub async fn take_jobs(&self) -> Vec<faktory::Job> {
         let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let mut builder = faktory::Worker::builder::<std::io::Error>();
@@ -144,9 +146,9 @@ impl TestApp {
             .connect_to(&self.faktory_url)
             .await
             .expect("Faktory");
-        let queue = [self.events_queue()];
+        let queues = self.queues();
         while self.queued().await > 0 {
-            worker.run_one(0, &queue).await.expect("fetch");
+            worker.run_one(0, &queues).await.expect("fetch");
         }
         let jobs = seen.lock().unwrap().drain(..).collect();
         jobs
@@ -185,6 +187,8 @@ pub struct WorkerConfig<'a> {
     pub rename_window_secs: u64,
     /// `None`: the shared Redis of the test run.
     pub redis_url: Option<&'a str>,
+    /// More environment for the worker (e.g. `DISCORD_GLOBAL_RATE_LIMIT`).
+    pub env: &'a [(&'a str, String)],
 }
 
 pub fn spawn_worker(cfg: &WorkerConfig<'_>) -> WorkerProcess {
@@ -210,6 +214,7 @@ pub fn spawn_worker(cfg: &WorkerConfig<'_>) -> WorkerProcess {
         .env("RUST_LOG", "info")
         .env_remove("DISCORD_DRY_RUN")
         .env_remove("WORKER_QUEUES")
+        .envs(cfg.env.iter().map(|(k, v)| (*k, v.as_str())))
         .stdout(Stdio::null())
         .stderr(file)
         .spawn()
@@ -250,7 +255,10 @@ impl Drop for WorkerProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = std::fs::remove_file(&self.log);
+        // THREADLINE_KEEP_LOGS=1 keeps worker logs for a failing test.
+        if std::env::var_os("THREADLINE_KEEP_LOGS").is_none() {
+            let _ = std::fs::remove_file(&self.log);
+        }
     }
 }
 

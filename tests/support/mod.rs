@@ -2,6 +2,8 @@
 pub mod app;
 pub mod fake_discord;
 pub mod history;
+pub mod ports;
+pub mod proxy;
 pub mod raw;
 pub mod servers;
 pub mod stack;

@@ -4,8 +4,10 @@
 //!
 //! A test that cannot reach its server fails loudly; nothing is skipped.
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+pub use super::ports::free_port;
+use super::ports::wait_ready;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -34,14 +36,6 @@ pub fn shared_redis_url() -> String {
     std::env::var("REDIS_URL").expect("REDIS_URL is not set: run the tests through bin/test")
 }
 
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// Waits until `port` accepts connections, or panics.
 pub fn wait_for_port(port: u16, within: Duration) {
     let start = Instant::now();
@@ -66,39 +60,32 @@ impl RedisServer {
         let dir = PathBuf::from(format!("/tmp/tlr{}", unique_namespace()));
         std::fs::create_dir_all(&dir).unwrap();
         let mut server = RedisServer {
-            port: free_port(),
+            port: 0,
             dir,
             child: None,
         };
-        server.boot();
+        started_on_free_ports("redis-server", || {
+            server.port = free_port();
+            server.boot()
+        });
         server
     }
 
-    fn boot(&mut self) {
+    fn boot(&mut self) -> Result<(), String> {
         let port = self.port.to_string();
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &port,
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "yes",
-            ])
-            .args([
-                "--appendfsync",
-                "always",
-                "--dir",
-                self.dir.to_str().unwrap(),
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server starts (bin/setup installs it)");
-        self.child = Some(child);
-        wait_for_port(self.port, Duration::from_secs(20));
+        let log = self.dir.join("redis.out");
+        let mut cmd = Command::new("redis-server");
+        cmd.args(["--port", &port, "--bind", "127.0.0.1", "--save", ""])
+            .args(["--appendonly", "yes", "--appendfsync", "always"])
+            .args(["--dir", self.dir.to_str().unwrap()]);
+        let child = spawn_logged(&mut cmd, &log, "redis-server (bin/setup installs it)");
+        let child = self.child.insert(child);
+        wait_ready(
+            child,
+            &log,
+            "Ready to accept connections",
+            Duration::from_secs(20),
+        )
     }
 
     pub fn url(&self) -> String {
@@ -120,7 +107,9 @@ impl RedisServer {
 
     pub fn restart(&mut self) {
         self.stop();
-        self.boot();
+        if let Err(e) = self.boot() {
+            panic!("redis-server on port {} did not come back: {e}", self.port);
+        }
     }
 }
 
@@ -146,39 +135,49 @@ impl FaktoryServer {
     }
 
     pub fn start_with(password: Option<&str>) -> Self {
-        // Unix socket paths are short-limited, so the data dir is too.
-        let dir = PathBuf::from(format!("/tmp/tlf{}", unique_namespace()));
-        std::fs::create_dir_all(&dir).unwrap();
+        Self::start_trying(password, None)
+    }
+
+    /// Like `start_with`, trying `first_port` before free ones.
+    pub fn start_trying(password: Option<&str>, mut first_port: Option<u16>) -> Self {
         let mut server = FaktoryServer {
-            port: free_port(),
-            ui_port: free_port(),
+            port: 0,
+            ui_port: 0,
             password: password.map(String::from),
-            dir,
+            dir: PathBuf::new(),
             child: None,
         };
-        server.boot();
+        started_on_free_ports("Faktory", || {
+            // A fresh data dir each try: a Faktory that could not listen
+            // may still be stopping the Redis it started in the last one.
+            // Unix socket paths are short-limited, so the dir's name is too.
+            let _ = std::fs::remove_dir_all(&server.dir);
+            server.dir = PathBuf::from(format!("/tmp/tlf{}", unique_namespace()));
+            std::fs::create_dir_all(&server.dir).unwrap();
+            server.port = first_port.take().unwrap_or_else(free_port);
+            server.ui_port = free_port();
+            server.boot()
+        });
         server
     }
 
-    fn boot(&mut self) {
+    fn boot(&mut self) -> Result<(), String> {
         let bin = std::env::var("FAKTORY_BIN").unwrap_or_else(|_| "faktory".into());
+        let log = self.dir.join("faktory.out");
         let mut cmd = Command::new(&bin);
         cmd.args(["-b", &format!("127.0.0.1:{}", self.port)])
             .args(["-w", &format!("127.0.0.1:{}", self.ui_port)])
-            .args(["-d", self.dir.to_str().unwrap()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .args(["-d", self.dir.to_str().unwrap()]);
         match &self.password {
             Some(pw) => cmd.args(["-e", "production"]).env("FAKTORY_PASSWORD", pw),
             None => cmd
                 .args(["-e", "development"])
                 .env_remove("FAKTORY_PASSWORD"),
         };
-        let child = cmd
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start Faktory ({bin}): {e}"));
-        self.child = Some(child);
-        wait_for_port(self.port, Duration::from_secs(20));
+        let child = self.child.insert(spawn_logged(&mut cmd, &log, &bin));
+        // Printed once the listener is bound and the accept loop starts.
+        let ready = format!("listening at 127.0.0.1:{}", self.port);
+        wait_ready(child, &log, &ready, Duration::from_secs(20))
     }
 
     /// `tcp://[:password@]127.0.0.1:port`, the password percent-encoded.
@@ -209,7 +208,9 @@ impl FaktoryServer {
     /// Starts again on the same port and data.
     pub fn restart(&mut self) {
         self.stop();
-        self.boot();
+        if let Err(e) = self.boot() {
+            panic!("Faktory on port {} did not come back: {e}", self.port);
+        }
     }
 
     /// Faktory's own Redis, to look at its sets.
@@ -262,4 +263,29 @@ impl Drop for FaktoryServer {
         self.stop();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// Spawns `cmd` with stdout and stderr to `log` (the readiness check reads it).
+fn spawn_logged(cmd: &mut Command, log: &Path, what: &str) -> Child {
+    let out = std::fs::File::create(log).unwrap();
+    cmd.stdout(out.try_clone().unwrap())
+        .stderr(out)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {what}: {e}"))
+}
+
+/// Boots a server on fresh ports until one is ready; a port another
+/// process took in the meantime only costs another try.
+fn started_on_free_ports(what: &str, mut boot: impl FnMut() -> Result<(), String>) {
+    let mut last = String::new();
+    for _ in 0..3 {
+        match boot() {
+            Ok(()) => return,
+            Err(e) => {
+                eprintln!("{what} did not start, trying other ports: {e}");
+                last = e;
+            }
+        }
+    }
+    panic!("{what} did not start on three pairs of free ports: {last}");
 }

@@ -56,6 +56,28 @@ impl Stack {
         rename_window_secs: u64,
         concurrency: usize,
     ) -> WorkerProcess {
+        self.worker_env(token, drain_secs, rename_window_secs, concurrency, &[])
+    }
+
+    /// A worker whose budget assumes `global_per_sec` (Discord's 50 raised).
+    pub fn worker_global(
+        &self,
+        token: &str,
+        concurrency: usize,
+        global_per_sec: u32,
+    ) -> WorkerProcess {
+        let env = [("DISCORD_GLOBAL_RATE_LIMIT", global_per_sec.to_string())];
+        self.worker_env(token, 5, 600, concurrency, &env)
+    }
+
+    fn worker_env(
+        &self,
+        token: &str,
+        drain_secs: u64,
+        rename_window_secs: u64,
+        concurrency: usize,
+        env: &[(&str, String)],
+    ) -> WorkerProcess {
         spawn_worker(&WorkerConfig {
             faktory_url: &self.faktory.url(),
             namespace: &self.app.namespace,
@@ -66,6 +88,7 @@ impl Stack {
             drain_secs,
             rename_window_secs,
             redis_url: Some(&self.app.redis_url),
+            env,
         })
     }
 

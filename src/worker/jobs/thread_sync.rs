@@ -13,43 +13,21 @@
 
 use crate::discord::ThreadPatch;
 use crate::text::thread_name;
+use crate::worker::claim::Claim;
 use crate::worker::pr_state::{self, Applied};
 use crate::worker::{schedule, thread, Context, JobError};
 use std::time::Duration;
 use threadline_jobs::ThreadSync;
 
-const LOCK_TTL_MS: u64 = 120_000;
-const UNLOCK: &str =
-    "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end return 1";
+const LOCK_TTL: Duration = Duration::from_secs(120);
 
 pub async fn perform(ctx: &Context, job: ThreadSync) -> Result<(), JobError> {
-    let lock = ctx.guards.key(&format!(
-        "{}:sync_lock",
-        pr_state::pr_key(&job.repo, &job.pr)
-    ));
-    let token = format!("{}:{}", std::process::id(), pr_state::now_ms());
-    let mut redis = ctx.guards.redis();
-    let taken: Option<String> = redis::cmd("SET")
-        .arg(&lock)
-        .arg(&token)
-        .arg("NX")
-        .arg("PX")
-        .arg(LOCK_TTL_MS)
-        .query_async(&mut redis)
-        .await
-        .map_err(|e| JobError::redis("locking the thread sync", e))?;
-    if taken.is_none() {
+    let name = format!("{}:sync_lock", pr_state::pr_key(&job.repo, &job.pr));
+    let Some(claim) = Claim::take(ctx, &name, LOCK_TTL).await? else {
         return schedule::push_later(ctx, &job, Duration::from_secs(1)).await;
-    }
+    };
     let result = sync(ctx, &job).await;
-    let released = redis::Script::new(UNLOCK)
-        .key(&lock)
-        .arg(&token)
-        .invoke_async::<i64>(&mut redis)
-        .await;
-    if let Err(e) = released {
-        log::warn!("thread sync lock not released (expires by itself): {e}");
-    }
+    claim.release(ctx).await;
     result
 }
 

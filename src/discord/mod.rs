@@ -1,0 +1,282 @@
+//! The Discord adapter: the few calls Threadline makes, each within the
+//! shared budget ([`limiter`]) and an overall deadline, with errors sorted
+//! by what the caller should do.
+//!
+//! twilight-http builds and validates each request (routes, name and
+//! content limits); [`transport`] sends it and hands back every header, so
+//! that the budget learns Discord's limits from every answer and sees every
+//! 429. Messages are sent as a raw JSON body so that they can carry
+//! `enforce_nonce` (twilight has no setter for it) and an explicit
+//! `allowed_mentions` that pings nobody. In dry-run mode every call is
+//! logged instead of sent, and answers with an id derived from its input,
+//! so retries in dry-run behave like retries against Discord.
+
+mod error;
+pub mod limiter;
+pub mod route;
+pub mod transport;
+
+pub use error::{DiscordError, THREAD_ALREADY_CREATED};
+pub use limiter::{Budget, BudgetSettings, Pass, Ticket};
+
+use crate::settings::DiscordSettings;
+use route::Route;
+use std::sync::Arc;
+use std::time::Duration;
+use transport::Transport;
+use twilight_http::request::{Request, TryIntoRequest};
+use twilight_model::channel::thread::AutoArchiveDuration;
+use twilight_model::id::Id;
+
+/// How many 429s in a row one call accepts before it fails (and retries later).
+const MAX_RATE_LIMITED: usize = 3;
+
+/// The Discord client of a worker; [`Discord::for_job`] gives each job its
+/// own view, carrying the budget ticket it came back with.
+#[derive(Clone)]
+pub struct Discord {
+    live: Option<Arc<Live>>,
+    pass: Pass,
+}
+
+struct Live {
+    /// Only builds requests; never sends (its own limiter is off).
+    builder: twilight_http::Client,
+    transport: Transport,
+    budget: Budget,
+    deadline: Duration,
+}
+
+#[derive(serde::Serialize)]
+struct MessageBody<'a> {
+    content: &'a str,
+    nonce: &'a str,
+    enforce_nonce: bool,
+    allowed_mentions: AllowedMentions,
+}
+
+#[derive(serde::Serialize)]
+struct AllowedMentions {
+    parse: [&'static str; 0],
+}
+
+/// The id of whatever Discord created; ids are strings on the wire.
+#[derive(serde::Deserialize)]
+struct Created {
+    id: serde_json::Value,
+}
+
+impl Discord {
+    /// Builds the client; `budget` is where every process takes its permits.
+    pub fn new(settings: &DiscordSettings, budget: Budget) -> Result<Self, DiscordError> {
+        let Some(token) = &settings.token else {
+            return Ok(Discord::dry_run());
+        };
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let builder = twilight_http::Client::builder()
+            .token(token.expose().to_string())
+            .ratelimiter(None)
+            .build();
+        let attempt = settings.call_deadline.min(Duration::from_secs(10));
+        let live = Live {
+            builder,
+            transport: Transport::new(&settings.api_url, token.expose(), attempt)?,
+            budget,
+            deadline: settings.call_deadline,
+        };
+        Ok(Discord {
+            live: Some(Arc::new(live)),
+            pass: Pass::default(),
+        })
+    }
+
+    pub fn dry_run() -> Self {
+        Discord {
+            live: None,
+            pass: Pass::default(),
+        }
+    }
+
+    pub fn is_dry_run(&self) -> bool {
+        self.live.is_none()
+    }
+
+    /// This client for one job that holds `ticket` from a push-back.
+    pub fn for_job(&self, ticket: Option<Ticket>) -> Self {
+        Discord {
+            live: self.live.clone(),
+            pass: Pass::new(ticket),
+        }
+    }
+
+    /// Gives back the budget ticket this job came back with if none of its
+    /// requests used it (the effect was done meanwhile).
+    pub async fn release_unused(&self) {
+        if let Some(live) = &self.live {
+            live.budget.release(&self.pass).await;
+        }
+    }
+
+    /// The ticket this job came back with, if no request used it yet.
+    pub fn unused_ticket(&self) -> Option<Ticket> {
+        self.pass.peek()
+    }
+
+    /// Posts a message that pings nobody; a repeat with the same nonce
+    /// within Discord's nonce window returns the first message.
+    pub async fn send_message(
+        &self,
+        channel: u64,
+        content: &str,
+        nonce: &str,
+    ) -> Result<u64, DiscordError> {
+        let Some(live) = &self.live else {
+            log::info!("DRY RUN: post to channel {channel} (nonce {nonce}):\n{content}");
+            return Ok(id_from(nonce));
+        };
+        let body = MessageBody {
+            content,
+            nonce,
+            enforce_nonce: true,
+            allowed_mentions: AllowedMentions { parse: [] },
+        };
+        let body = serde_json::to_vec(&body).map_err(|e| DiscordError::Invalid(e.to_string()))?;
+        let request = live
+            .builder
+            .create_message(id(channel)?)
+            .payload_json(&body)
+            .try_into_request()
+            .map_err(invalid)?;
+        created_id(self.call(live, request).await?)
+    }
+
+    /// Starts a public thread from `message`; its id is the message's id.
+    pub async fn start_thread(
+        &self,
+        channel: u64,
+        message: u64,
+        name: &str,
+    ) -> Result<u64, DiscordError> {
+        let Some(live) = &self.live else {
+            log::warn!(
+                "DRY RUN: start thread {name:?} from message {message} in channel {channel}"
+            );
+            return Ok(message);
+        };
+        let request = live
+            .builder
+            .create_thread_from_message(id(channel)?, id(message)?, name)
+            .auto_archive_duration(AutoArchiveDuration::Week)
+            .try_into_request()
+            .map_err(invalid)?;
+        created_id(self.call(live, request).await?)
+    }
+}
+
+/// A change to a thread; `None` leaves a field as it is.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ThreadPatch {
+    pub name: Option<String>,
+    pub archived: Option<bool>,
+    pub locked: Option<bool>,
+}
+
+impl Discord {
+    /// Renames, archives or locks a thread (Manage Threads for locking).
+    pub async fn update_thread(
+        &self,
+        thread: u64,
+        patch: &ThreadPatch,
+    ) -> Result<(), DiscordError> {
+        let Some(live) = &self.live else {
+            log::info!("DRY RUN: update thread {thread}: {patch:?}");
+            return Ok(());
+        };
+        let mut request = live.builder.update_thread(id(thread)?);
+        if let Some(name) = &patch.name {
+            request = request.name(name);
+        }
+        if let Some(archived) = patch.archived {
+            request = request.archived(archived);
+        }
+        if let Some(locked) = patch.locked {
+            request = request.locked(locked);
+        }
+        let request = request.try_into_request().map_err(invalid)?;
+        self.call(live, request).await.map(|_| ())
+    }
+
+    /// Sends `request` within the budget: a permit first, then the request
+    /// (within the deadline), then the answer's limits back to the budget.
+    /// A 429 (which the budget should have prevented) is learned by every
+    /// process, and the call asks for a new permit.
+    async fn call(&self, live: &Live, request: Request) -> Result<Vec<u8>, DiscordError> {
+        let route = Route::of(request.method().name(), request.path());
+        for _ in 0..MAX_RATE_LIMITED {
+            let permit = live.budget.acquire(&route, &self.pass).await?;
+            let late = permit.lateness();
+            let sent = within(live.deadline, live.transport.send(&request)).await;
+            let answer = match sent {
+                Ok(answer) => answer,
+                Err(e) => {
+                    let none = Default::default();
+                    live.budget.learn(&route, &permit, late, 0, &none).await;
+                    return Err(e);
+                }
+            };
+            live.budget
+                .learn(&route, &permit, late, answer.status, &answer.limits)
+                .await;
+            match answer.status {
+                200..=299 => return Ok(answer.body),
+                429 => log::warn!(
+                    "Discord answered 429 on {} ({:?} scope); asking the budget again",
+                    route.template,
+                    answer.limits.scope
+                ),
+                status => return Err(DiscordError::from_answer(status, &answer.body)),
+            }
+        }
+        Err(DiscordError::Transport(format!(
+            "rate limited {MAX_RATE_LIMITED} times in a row on {}",
+            route.template
+        )))
+    }
+}
+
+async fn within<T>(
+    deadline: Duration,
+    call: impl std::future::Future<Output = Result<T, DiscordError>>,
+) -> Result<T, DiscordError> {
+    tokio::time::timeout(deadline, call)
+        .await
+        .unwrap_or(Err(DiscordError::Timeout))
+}
+
+fn id<T>(raw: u64) -> Result<Id<T>, DiscordError> {
+    Id::new_checked(raw).ok_or_else(|| DiscordError::Invalid(format!("{raw} is not a Discord id")))
+}
+
+fn invalid(e: twilight_http::Error) -> DiscordError {
+    DiscordError::Invalid(e.to_string())
+}
+
+fn created_id(body: Vec<u8>) -> Result<u64, DiscordError> {
+    let unreadable = |why: String| DiscordError::Transport(format!("unreadable answer: {why}"));
+    let created: Created = serde_json::from_slice(&body).map_err(|e| unreadable(e.to_string()))?;
+    let id = match &created.id {
+        serde_json::Value::String(s) => s.parse().ok(),
+        serde_json::Value::Number(n) => n.as_u64(),
+        _ => None,
+    };
+    id.ok_or_else(|| unreadable(format!("id {} is not a snowflake", created.id)))
+}
+
+/// A stable fake snowflake for dry runs.
+fn id_from(seed: &str) -> u64 {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(seed.as_bytes());
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&digest[..8]);
+    (u64::from_be_bytes(bytes) >> 2).max(1)
+}

@@ -1,0 +1,83 @@
+//! Pushing a job back when the Discord budget has no room for a while.
+//!
+//! The job is pushed again, unchanged, to its own queue with Faktory `at`,
+//! carrying its budget ticket in the custom field `budget_ticket` so that it
+//! keeps its place in the bucket's queue; then the running copy is
+//! acknowledged and its slot serves other work. Faktory moves scheduled
+//! jobs to their queue every 5 s, so the copy is scheduled 5 s before its
+//! permit: it is back in time and waits the rest in its slot. Guards make
+//! the effects of the copy happen once, as for any retry.
+
+use super::{Context, JobError};
+use crate::discord::limiter::DEFER_AFTER;
+use crate::discord::Ticket;
+
+const TICKET: &str = "budget_ticket";
+const PUSHED_BACK: &str = "pushed_back";
+const ORIGIN: &str = "origin";
+
+/// The id of the first job of a chain of push-backs (its own jid if none).
+pub fn origin_of(job: &faktory::Job) -> String {
+    match job.custom.get(ORIGIN).and_then(|v| v.as_str()) {
+        Some(origin) => origin.to_string(),
+        None => (job.id().as_ref() as &str).to_string(),
+    }
+}
+
+/// The ticket a pushed-back job carries, if any.
+pub fn ticket_of(job: &faktory::Job) -> Option<Ticket> {
+    let raw = job.custom.get(TICKET)?;
+    serde_json::from_value(raw.clone()).ok()
+}
+
+/// Schedules a copy of `job` for when its permit is near, holding `ticket`.
+/// `Ok` means the copy is durably queued and this one may be acknowledged.
+pub async fn push_back(
+    ctx: &Context,
+    job: &faktory::Job,
+    retry_at_ms: u64,
+    ticket: Option<Ticket>,
+) -> Result<(), JobError> {
+    let mut copy = faktory::Job::new(job.kind().to_string(), job.args().to_vec());
+    copy.queue = job.queue.clone();
+    copy.reserve_for = job.reserve_for;
+    copy.retry = job.retry;
+    copy.custom = job.custom.clone();
+    let times = job
+        .custom
+        .get(PUSHED_BACK)
+        .and_then(|v| v.as_u64())
+        .unwrap_or(0);
+    copy.custom.insert(PUSHED_BACK.into(), (times + 1).into());
+    copy.custom.insert(ORIGIN.into(), origin_of(job).into());
+    copy.custom.remove(TICKET);
+    if let Some(ticket) = ticket {
+        let value = serde_json::to_value(&ticket)
+            .map_err(|e| JobError::Transient(anyhow::Error::new(e).context("encoding a ticket")))?;
+        copy.custom.insert(TICKET.into(), value);
+    }
+    // Never in the past: a job due at once would bounce straight back.
+    let at_ms = retry_at_ms
+        .saturating_sub(DEFER_AFTER.as_millis() as u64)
+        .max(super::pr_state::now_ms() + 1000);
+    copy.at = chrono::DateTime::from_timestamp_millis(at_ms as i64);
+    log::info!(
+        "delivery={} job={} kind={} pushed back: due in {} ms, as job {}",
+        delivery_of(job),
+        job.id().as_ref() as &str,
+        job.kind(),
+        retry_at_ms.saturating_sub(super::pr_state::now_ms()),
+        copy.id().as_ref() as &str,
+    );
+    ctx.producer
+        .push(copy)
+        .await
+        .map_err(|e| JobError::Transient(e.context("pushing the job back for the Discord budget")))
+}
+
+fn delivery_of(job: &faktory::Job) -> &str {
+    job.custom
+        .get("delivery")
+        .and_then(|v| v.as_str())
+        .unwrap_or("-")
+}

@@ -1,0 +1,63 @@
+//! `web`'s Faktory connections: a pooled connection closed while idle
+//! costs one more try on a fresh connection, never a 503; and a test's
+//! Faktory is one that answers, never a port someone else took.
+
+mod support;
+
+use std::time::Duration;
+use support::app::{eventually, fixture, spawn_app_with};
+use support::proxy::IdleDropProxy;
+use support::servers::FaktoryServer;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_delivery_after_a_proxy_dropped_the_pooled_connection_is_queued() {
+    let faktory = FaktoryServer::start();
+    let proxy = IdleDropProxy::start(faktory.port, Duration::from_millis(300));
+    let mut app = spawn_app_with(&proxy.faktory_url()).await;
+    let body = fixture("pull_request/opened.json");
+
+    let first = app.deliver("pull_request", "idle-1", &body).await;
+    assert_eq!(first.status(), 202);
+    eventually(
+        Duration::from_secs(10),
+        "the proxy dropped web's idle connection",
+        || async { proxy.dropped() >= 1 },
+    )
+    .await;
+
+    let second = app.deliver("pull_request", "idle-2", &body).await;
+    assert_eq!(second.status(), 202);
+    assert_eq!(second.text().await.unwrap(), "queued");
+    // Read the queue directly, not through the proxy.
+    app.faktory_url = faktory.url();
+    let mut deliveries: Vec<String> = app
+        .take_jobs()
+        .await
+        .iter()
+        .map(|j| j.custom["delivery"].as_str().unwrap().to_string())
+        .collect();
+    deliveries.sort();
+    assert_eq!(deliveries, ["idle-1", "idle-2"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_faktory_whose_port_was_taken_starts_elsewhere_and_answers() {
+    // Another server took the port between its pick and Faktory's bind
+    // (another test's web or fake Discord, from bind(0)): it accepts
+    // connections but never says HI.
+    let squatter = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = squatter.local_addr().unwrap().port();
+    let faktory = FaktoryServer::start_trying(None, Some(taken));
+    assert_ne!(faktory.port, taken, "Faktory could not have bound it");
+
+    let app = spawn_app_with(&faktory.url()).await;
+    let res = app
+        .deliver(
+            "pull_request",
+            "squatted",
+            &fixture("pull_request/opened.json"),
+        )
+        .await;
+    assert_eq!(res.status(), 202);
+    assert_eq!(app.queued().await, 1);
+}

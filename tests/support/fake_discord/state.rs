@@ -1,0 +1,163 @@
+//! The fake's state behind one mutex: channels and threads, messages,
+//! pending faults, recorded requests, the limiter and the settings. The
+//! mutex is only ever held for short, synchronous work, never across an
+//! await, so requests sleeping out latency or faults run concurrently.
+
+use super::limits::Limiter;
+use super::types::{Fault, FaultKind, Recorded, Route, StoredMessage, StoredThread};
+use serde_json::Value;
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+pub(super) const FIRST_ID: u64 = 1_100_000_000_000_000_000;
+const DEFAULT_NONCE_WINDOW: Duration = Duration::from_secs(300);
+const DEFAULT_RENAME_WINDOW: Duration = Duration::from_secs(600);
+pub(super) const RENAMES_PER_WINDOW: usize = 2;
+
+pub(super) type Shared = Arc<Mutex<State>>;
+
+/// Locks the state; a panic elsewhere (a failed test assertion on another
+/// thread) must not turn every later request into a second panic.
+pub(super) fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
+    state.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+pub(super) struct State {
+    next_id: u64,
+    pub channels: BTreeMap<u64, Channel>,
+    pub messages: Vec<MessageEntry>,
+    pub faults: VecDeque<Fault>,
+    pub requests: Vec<Recorded>,
+    /// Requests forgotten by `clear_requests`, so that indexes stay valid.
+    pub cleared: usize,
+    pub latency: Duration,
+    pub rename_window: Duration,
+    pub nonce_window: Duration,
+    pub limiter: Limiter,
+}
+
+impl State {
+    pub(super) fn new() -> State {
+        State {
+            next_id: FIRST_ID,
+            channels: BTreeMap::new(),
+            messages: Vec::new(),
+            faults: VecDeque::new(),
+            requests: Vec::new(),
+            cleared: 0,
+            latency: Duration::ZERO,
+            rename_window: DEFAULT_RENAME_WINDOW,
+            nonce_window: DEFAULT_NONCE_WINDOW,
+            limiter: Limiter::default(),
+        }
+    }
+
+    pub(super) fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// Records a request; the number identifies it for `answered`.
+    pub(super) fn record(&mut self, request: Recorded) -> usize {
+        self.requests.push(request);
+        self.cleared + self.requests.len() - 1
+    }
+
+    /// Sets the status of request `number`, unless it was cleared since.
+    pub(super) fn answered(&mut self, number: usize, status: u16) {
+        let index = number.checked_sub(self.cleared);
+        if let Some(r) = index.and_then(|i| self.requests.get_mut(i)) {
+            r.status = status;
+        }
+    }
+
+    pub(super) fn clear_requests(&mut self) {
+        self.cleared += self.requests.len();
+        self.requests.clear();
+    }
+
+    pub(super) fn take_fault(&mut self, route: Route) -> Option<FaultKind> {
+        let pos = self
+            .faults
+            .iter()
+            .position(|f| f.route == Route::Any || f.route == route)?;
+        let fault = &mut self.faults[pos];
+        let kind = fault.kind.clone();
+        fault.times -= 1;
+        if fault.times == 0 {
+            self.faults.remove(pos);
+        }
+        Some(kind)
+    }
+
+    pub(super) fn message_count(&self, channel_id: u64) -> usize {
+        self.messages
+            .iter()
+            .filter(|m| m.stored.channel_id == channel_id)
+            .count()
+    }
+}
+
+pub(super) struct Channel {
+    pub id: u64,
+    pub name: String,
+    pub renames: VecDeque<Instant>,
+    pub thread: Option<ThreadInfo>,
+}
+
+pub(super) struct ThreadInfo {
+    pub parent_id: u64,
+    pub archived: bool,
+    pub locked: bool,
+    pub auto_archive_duration: u64,
+    pub starter_message_id: Option<u64>,
+}
+
+impl Channel {
+    pub(super) fn text(id: u64) -> Channel {
+        let name = format!("channel-{}", id - FIRST_ID);
+        Channel {
+            id,
+            name,
+            renames: VecDeque::new(),
+            thread: None,
+        }
+    }
+
+    pub(super) fn stored_thread(&self) -> Option<StoredThread> {
+        let t = self.thread.as_ref()?;
+        Some(StoredThread {
+            id: self.id,
+            parent_id: t.parent_id,
+            name: self.name.clone(),
+            archived: t.archived,
+            locked: t.locked,
+            starter_message_id: t.starter_message_id,
+        })
+    }
+
+    /// Seconds until a rename is allowed again, or `None` if it is allowed now.
+    pub(super) fn rename_wait(&mut self, window: Duration) -> Option<f64> {
+        let now = Instant::now();
+        while self
+            .renames
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= window)
+        {
+            self.renames.pop_front();
+        }
+        if self.renames.len() < RENAMES_PER_WINDOW {
+            return None;
+        }
+        let oldest = self.renames.front()?;
+        Some((window - now.duration_since(*oldest)).as_secs_f64())
+    }
+}
+
+pub(super) struct MessageEntry {
+    pub stored: StoredMessage,
+    pub created: Instant,
+    pub has_thread: bool,
+    pub json: Value,
+}
