@@ -1,15 +1,25 @@
 //! The door: bounds on what any request costs `web` before it is verified.
 //!
 //! [`ServerLimits`] caps connections per process and times every phase
-//! actix times by itself: the headers of a connection's first request, an
-//! idle keep-alive, and the linger after an early answer. The
-//! [`hold_unread_body`] middleware covers the rest. It keeps each request's
-//! payload alive until its response is written: actix then closes a
-//! connection whose body was not read to its end (after lingering briefly,
-//! so the answer reaches the client) instead of draining a chunked body
-//! that may never end. And it closes every connection whose request was not
-//! a verified delivery, because actix times the headers of a connection's
-//! first request only: an unauthenticated client never gets a second one.
+//! actix times by itself: the headers of a connection's first request and
+//! an idle keep-alive. The [`hold_unread_body`] middleware covers the rest.
+//! It keeps each request's payload alive until its response is written:
+//! actix then closes a connection whose body was not read to its end
+//! instead of draining a chunked body that may never end. And it closes
+//! every connection whose request was not a verified delivery, because
+//! actix times the headers of a connection's first request only: an
+//! unauthenticated client never gets a second one.
+//!
+//! A refused connection is closed as soon as its answer is written, with no
+//! linger. Lingering, actix reads and discards whatever the client still
+//! sends until it stops or a timeout; on a fast link that is megabytes per
+//! refused request, and under a flood of 25 MiB bodies it was three
+//! quarters of `web`'s CPU. Closed at once, the answer and a FIN go out
+//! first, then the kernel resets the connection because unread bytes
+//! remain. The client reads its answer if it arrived before the reset,
+//! which it always does on loopback; over a lossy network an answer lost in
+//! flight is not sent again and the client sees a reset instead, for a
+//! request that was refused either way.
 
 use crate::settings::DoorSettings;
 use actix_web::body::{BodySize, BoxBody, MessageBody};
@@ -35,8 +45,8 @@ pub struct ServerLimits {
     pub header_timeout: Duration,
     /// An idle keep-alive connection is closed after this.
     pub keep_alive: Duration,
-    /// After an early answer, unread bytes are discarded for at most this
-    /// long before the connection is closed.
+    /// How long unread bytes are read and discarded after an answer before
+    /// the connection is closed: zero, see the module's documentation.
     pub linger: Duration,
 }
 
@@ -49,7 +59,7 @@ impl ServerLimits {
             connections_per_worker: door.max_connections.div_ceil(workers),
             header_timeout: Duration::from_secs(5),
             keep_alive: Duration::from_secs(5),
-            linger: Duration::from_secs(1),
+            linger: Duration::ZERO,
         }
     }
 }
