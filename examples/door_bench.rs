@@ -22,6 +22,9 @@ use tokio::net::TcpStream;
 
 const FLOOD_LEN: usize = 25 * 1024 * 1024;
 
+/// The hostile clients' nice value; see `main`.
+const HOSTILE_NICE: i32 = 10;
+
 /// Answers by status (0: none, the connection failed), and the slowest.
 #[derive(Default)]
 struct Tally {
@@ -79,19 +82,29 @@ fn main() {
     // Each kind of client gets a thread and a runtime of its own, so the
     // flood's writes cannot starve the trickle's timers or the real
     // deliveries: what is measured is web, as far as shared cores allow.
-    let floods = on_own_thread(crowd(
-        flood,
-        plan.clone(),
-        flood_tally.clone(),
-        |p, t| async move { flood_client(&p, &t).await },
-    ));
-    let trickles = on_own_thread(crowd(
-        trickle,
-        plan.clone(),
-        trickle_tally.clone(),
-        move |p, t| async move { trickle_client(&p, trickle_len as usize, &t).await },
-    ));
-    let real = on_own_thread(real_deliveries(url, plan.clone(), rate));
+    // The hostile threads run at a lower priority: on the core they share
+    // with the real client they still get all it leaves (it needs little),
+    // but a real request is not kept waiting behind the flood's writes, as
+    // it would not be from another machine.
+    let floods = on_own_thread(
+        HOSTILE_NICE,
+        crowd(
+            flood,
+            plan.clone(),
+            flood_tally.clone(),
+            |p, t| async move { flood_client(&p, &t).await },
+        ),
+    );
+    let trickles = on_own_thread(
+        HOSTILE_NICE,
+        crowd(
+            trickle,
+            plan.clone(),
+            trickle_tally.clone(),
+            move |p, t| async move { trickle_client(&p, trickle_len as usize, &t).await },
+        ),
+    );
+    let real = on_own_thread(0, real_deliveries(url, plan.clone(), rate));
     let drained = [floods, trickles]
         .into_iter()
         .all(|t| t.join().unwrap_or(false));
@@ -104,12 +117,17 @@ fn main() {
     }
 }
 
-fn on_own_thread<F>(fut: F) -> std::thread::JoinHandle<F::Output>
+/// Runs `fut` on a thread and runtime of its own, at the given nice value.
+fn on_own_thread<F>(nice: i32, fut: F) -> std::thread::JoinHandle<F::Output>
 where
     F: std::future::Future + Send + 'static,
     F::Output: Send + 'static,
 {
     std::thread::spawn(move || {
+        // On Linux, PRIO_PROCESS with 0 sets the calling thread's nice value
+        // only. Failing leaves the priority as it was.
+        // SAFETY: setpriority has no memory effects.
+        unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, nice) };
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
