@@ -7,7 +7,8 @@
 //! chunk is fed to the HMAC and copied into one buffer that grows with the
 //! bytes received, never past the body's share, and the whole body must
 //! land before the body deadline (else 408). What is returned is held,
-//! with its share, only until the caller drops it.
+//! with its share, only until the caller drops it. A large body is read a
+//! turn at a time, so others are served meanwhile (`turn`).
 //!
 //! A share is a promise that the body will fit once it arrives. A body
 //! that received less than [`SLOW`] since the last [`PACE_CHECK`] gives
@@ -19,6 +20,7 @@
 
 use super::budget::{Budget, Permit};
 use super::signature::Verifier;
+use super::turn;
 use super::{WebhookError, MAX_BODY};
 use actix_web::web;
 use futures_core::Stream;
@@ -90,8 +92,13 @@ impl<'a> Admitted<'a> {
         let mut pace = tokio::time::interval_at(Instant::now() + PACE_CHECK, PACE_CHECK);
         pace.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut at_last_check = 0;
+        let mut this_turn = 0;
         let reading = async {
             loop {
+                if this_turn >= turn::TURN {
+                    turn::after_sockets_polled().await;
+                    this_turn = 0;
+                }
                 // Chunks first: a body web was slow to read shows what it sent
                 // before its pace is judged.
                 let chunk = tokio::select! {
@@ -109,6 +116,7 @@ impl<'a> Admitted<'a> {
                 })?;
                 self.append(&chunk)?;
                 verifier.update(&chunk);
+                this_turn += chunk.len();
             }
             Ok::<_, WebhookError>(())
         };

@@ -15,6 +15,7 @@ mod intake;
 mod receive;
 pub mod route;
 pub mod signature;
+mod turn;
 
 pub use door::return_large_buffers_to_the_os;
 pub use error::WebhookError;
