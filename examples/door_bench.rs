@@ -4,7 +4,8 @@
 //! `door_bench URL SECRET SECS FLOOD TRICKLE TRICKLE_LEN RATE BODY_TIMEOUT_SECS`:
 //! - FLOOD clients send 25 MiB bodies with a made-up (well-formed)
 //!   signature as fast as they can, each looking for its answer between
-//!   64 KiB pieces and starting again as soon as it has one;
+//!   64 KiB pieces and starting again as soon as it has one (resetting the
+//!   connection it leaves);
 //! - TRICKLE clients declare TRICKLE_LEN bytes and send one byte a second
 //!   (after a 503 they wait the second its Retry-After asks for);
 //! - one client sends real, correctly signed deliveries at RATE/s.
@@ -222,6 +223,9 @@ async fn flood_client(plan: &Plan, tally: &Shared) {
             tokio::time::sleep(Duration::from_millis(10)).await;
             continue;
         };
+        // Answered, it hangs up with a reset: its kernel drops what it had
+        // not sent yet instead of trying to deliver it for a while.
+        let _ = stream.set_zero_linger();
         let (mut reader, mut writer) = stream.into_split();
         if writer.write_all(&hostile_head(FLOOD_LEN, n)).await.is_err() {
             record(tally, 0, start.elapsed());

@@ -220,6 +220,29 @@ async fn a_chunked_body_that_overflows_the_budget_gets_503() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_http_client_still_sending_its_body_reads_the_503() {
+    // reqwest, like most clients, sends the whole body before it reads:
+    // web must not reset the connection under it.
+    let app = spawn_app_with_door(DoorSettings {
+        max_inflight_body: 2 << 20,
+        ..DoorSettings::default()
+    })
+    .await;
+    let body = opened_of_len(16_000_000);
+    for i in 0..3 {
+        let res = app
+            .request("pull_request", &format!("too-big-{i}"))
+            .header("X-Hub-Signature-256", sign(&app.secret, &body))
+            .body(body.clone())
+            .send()
+            .await
+            .expect("an answer, not a reset");
+        assert_eq!(res.status(), 503);
+    }
+    assert_eq!(app.queued().await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_signed_20_mb_delivery_alone_is_accepted_and_queued() {
     let app = spawn_app().await;
     let body = opened_of_len(20_000_000);

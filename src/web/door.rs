@@ -14,13 +14,11 @@
 //! linger. Lingering, actix reads and discards whatever the client still
 //! sends until it stops or a timeout; on a fast link that is megabytes per
 //! refused request, and under a flood of 25 MiB bodies it was three
-//! quarters of `web`'s CPU. Closed at once, the answer and a FIN go out
-//! first, then the kernel resets the connection because unread bytes
-//! remain. The client reads its answer if it arrived before the reset,
-//! which it always does on loopback; over a lossy network an answer lost in
-//! flight is not sent again and the client sees a reset instead, for a
-//! request that was refused either way.
+//! quarters of `web`'s CPU. Instead, when the body was left unread,
+//! `hangup` keeps the socket open a moment longer without reading from it,
+//! so the client can read its answer before the connection is reset.
 
+use super::hangup;
 use crate::settings::DoorSettings;
 use actix_web::body::{BodySize, BoxBody, MessageBody};
 use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse};
@@ -98,9 +96,11 @@ where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody + 'static,
 {
-    let payload = Rc::new(RefCell::new(req.take_payload()));
+    let payload = req.take_payload();
+    let ended = matches!(payload, Payload::None);
+    let body = Rc::new(RefCell::new(Body { payload, ended }));
     req.set_payload(Payload::Stream {
-        payload: Box::pin(Shared(payload.clone())),
+        payload: Box::pin(Shared(body.clone())),
     });
     let response = srv.call(req);
     async move {
@@ -109,29 +109,45 @@ where
             res.response_mut()
                 .head_mut()
                 .set_connection_type(ConnectionType::Close);
+            let socket = res.request().conn_data::<hangup::Socket>().copied();
+            if let (false, Some(socket)) = (body.borrow().ended, socket) {
+                hangup::hold(socket);
+            }
         }
-        Ok(res.map_body(|_, body| Held {
-            body: body.boxed(),
-            _payload: payload,
+        Ok(res.map_body(|_, response| Held {
+            body: response.boxed(),
+            _payload: body,
         }))
     }
 }
 
+/// A request's payload, and whether it was read to its end.
+struct Body {
+    payload: Payload,
+    ended: bool,
+}
+
 /// The request payload, read through the handler's copy.
-struct Shared(Rc<RefCell<Payload>>);
+struct Shared(Rc<RefCell<Body>>);
 
 impl Stream for Shared {
     type Item = Result<Bytes, PayloadError>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        Pin::new(&mut *self.0.borrow_mut()).poll_next(cx)
+        let mut body = self.0.borrow_mut();
+        let next = Pin::new(&mut body.payload).poll_next(cx);
+        // After an error the connection is gone: nothing left to hold.
+        if matches!(next, Poll::Ready(None | Some(Err(_)))) {
+            body.ended = true;
+        }
+        next
     }
 }
 
 /// A response body that keeps its request's payload alive while written.
 pub struct Held {
     body: BoxBody,
-    _payload: Rc<RefCell<Payload>>,
+    _payload: Rc<RefCell<Body>>,
 }
 
 impl MessageBody for Held {

@@ -4,13 +4,15 @@
 //! serves `POST /webhooks/github`, `GET /healthz` and `GET /readyz`. It
 //! never talks to Discord; a delivery's whole cost is a Redis check and a
 //! Faktory PUSH. What a request costs before it is verified is bounded by
-//! `door` (connections, deadlines), `budget` (body bytes held at once) and
-//! `body` (reading under both, verifying as bytes arrive).
+//! `door` (connections, deadlines), `budget` (body bytes held at once),
+//! `body` (reading under both, verifying as bytes arrive, a turn at a time)
+//! and `hangup` (closing a refused connection without reading on).
 
 mod body;
 mod budget;
 mod door;
 mod error;
+mod hangup;
 mod intake;
 mod receive;
 pub mod route;
@@ -88,6 +90,7 @@ impl Application {
         .client_request_timeout(limits.header_timeout)
         .keep_alive(limits.keep_alive)
         .client_disconnect_timeout(limits.linger)
+        .on_connect(hangup::note_socket)
         .listen(listener)?
         .run();
         Ok(Application { server, port })
