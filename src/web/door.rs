@@ -79,6 +79,40 @@ pub fn return_large_buffers_to_the_os() {
     }
 }
 
+/// Raises the soft limit on open descriptors to the hard one, as Go's
+/// runtime does, and warns if that is still short of what the door may use:
+/// a descriptor per connection and per socket `hangup` holds, plus a few
+/// for Redis, Faktory and the listener. A soft limit of 1,024, a common
+/// default, would otherwise cap connections below `WEB_MAX_CONNECTIONS`.
+/// Call once, at start.
+pub fn raise_open_files_limit(door: &DoorSettings) {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit only read and write the struct given.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+            return;
+        }
+        let raised = libc::rlimit {
+            rlim_cur: limit.rlim_max,
+            ..limit
+        };
+        if limit.rlim_cur < limit.rlim_max && libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+            limit = raised;
+        }
+    }
+    let wanted = door.max_connections + hangup::MAX_HELD + 64;
+    if limit.rlim_cur < wanted as libc::rlim_t {
+        log::warn!(
+            "open files limited to {}; WEB_MAX_CONNECTIONS={} wants about {wanted}",
+            limit.rlim_cur,
+            door.max_connections
+        );
+    }
+}
+
 /// Marks a request whose signature checked out; only those keep their
 /// connection open.
 pub struct Verified;

@@ -19,7 +19,7 @@ pub mod route;
 pub mod signature;
 mod turn;
 
-pub use door::return_large_buffers_to_the_os;
+pub use door::{raise_open_files_limit, return_large_buffers_to_the_os};
 pub use error::WebhookError;
 pub use intake::Intake;
 
