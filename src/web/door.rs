@@ -79,6 +79,23 @@ pub fn return_large_buffers_to_the_os() {
     }
 }
 
+/// Lets up to `len` connections wait in the kernel's accept queue while
+/// `web` is at its connection cap: std's `TcpListener::bind` leaves 128,
+/// and past the queue new connections' handshakes are dropped and retried
+/// only after a second or more. Listening again on a listening socket only
+/// changes its queue (Linux caps it at `net.core.somaxconn`).
+pub fn lengthen_accept_queue(listener: &std::net::TcpListener, len: usize) {
+    use std::os::fd::AsRawFd;
+    let len = libc::c_int::try_from(len).unwrap_or(libc::c_int::MAX);
+    // SAFETY: listen on the open descriptor the listener owns.
+    if unsafe { libc::listen(listener.as_raw_fd(), len) } != 0 {
+        log::warn!(
+            "could not lengthen the accept queue: {}",
+            std::io::Error::last_os_error()
+        );
+    }
+}
+
 /// Raises the soft limit on open descriptors to the hard one, as Go's
 /// runtime does, and warns if that is still short of what the door may use:
 /// a descriptor per connection and per socket `hangup` holds, plus a few

@@ -57,6 +57,7 @@ impl Application {
     /// Builds the server on a listener the caller bound.
     pub fn with_listener(settings: WebSettings, listener: TcpListener) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
+        door::lengthen_accept_queue(&listener, settings.door.max_connections);
         let producer = Producer::start(settings.common.faktory.clone())?;
         let state = web::Data::new(State {
             secret: settings.webhook_secret.clone(),
