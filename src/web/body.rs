@@ -42,7 +42,7 @@ const FIRST_SHARE: usize = 64 * 1024;
 /// The smallest buffer; it doubles as bytes arrive, up to the share. A
 /// delivery's first chunk is usually most of it and sizes the buffer; a
 /// trickle holds no more than this.
-const FIRST_BUFFER: usize = 1024;
+const FIRST_BUFFER: usize = 256;
 
 /// A verified body and the share of the budget it holds.
 pub struct HeldBody<'a> {
