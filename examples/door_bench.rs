@@ -3,8 +3,9 @@
 //!
 //! `door_bench URL SECRET SECS FLOOD TRICKLE TRICKLE_LEN RATE BODY_TIMEOUT_SECS`:
 //! - FLOOD clients send 25 MiB bodies with a made-up (well-formed)
-//!   signature as fast as they can, each reading its answer while it
-//!   writes and starting again as soon as it has one;
+//!   signature as fast as they can, each looking for its answer between
+//!   64 KiB pieces and starting again as soon as it has one (resetting the
+//!   connection it leaves);
 //! - TRICKLE clients declare TRICKLE_LEN bytes and send one byte a second
 //!   (after a 503 they wait the second its Retry-After asks for);
 //! - one client sends real, correctly signed deliveries at RATE/s.
@@ -21,6 +22,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 const FLOOD_LEN: usize = 25 * 1024 * 1024;
+
+/// The hostile clients' nice value; see `main`.
+const HOSTILE_NICE: i32 = 10;
 
 /// Answers by status (0: none, the connection failed), and the slowest.
 #[derive(Default)]
@@ -79,19 +83,29 @@ fn main() {
     // Each kind of client gets a thread and a runtime of its own, so the
     // flood's writes cannot starve the trickle's timers or the real
     // deliveries: what is measured is web, as far as shared cores allow.
-    let floods = on_own_thread(crowd(
-        flood,
-        plan.clone(),
-        flood_tally.clone(),
-        |p, t| async move { flood_client(&p, &t).await },
-    ));
-    let trickles = on_own_thread(crowd(
-        trickle,
-        plan.clone(),
-        trickle_tally.clone(),
-        move |p, t| async move { trickle_client(&p, trickle_len as usize, &t).await },
-    ));
-    let real = on_own_thread(real_deliveries(url, plan.clone(), rate));
+    // The hostile threads run at a lower priority: on the core they share
+    // with the real client they still get all it leaves (it needs little),
+    // but a real request is not kept waiting behind the flood's writes, as
+    // it would not be from another machine.
+    let floods = on_own_thread(
+        HOSTILE_NICE,
+        crowd(
+            flood,
+            plan.clone(),
+            flood_tally.clone(),
+            |p, t| async move { flood_client(&p, &t).await },
+        ),
+    );
+    let trickles = on_own_thread(
+        HOSTILE_NICE,
+        crowd(
+            trickle,
+            plan.clone(),
+            trickle_tally.clone(),
+            move |p, t| async move { trickle_client(&p, trickle_len as usize, &t).await },
+        ),
+    );
+    let real = on_own_thread(0, real_deliveries(url, plan.clone(), rate));
     let drained = [floods, trickles]
         .into_iter()
         .all(|t| t.join().unwrap_or(false));
@@ -104,12 +118,17 @@ fn main() {
     }
 }
 
-fn on_own_thread<F>(fut: F) -> std::thread::JoinHandle<F::Output>
+/// Runs `fut` on a thread and runtime of its own, at the given nice value.
+fn on_own_thread<F>(nice: i32, fut: F) -> std::thread::JoinHandle<F::Output>
 where
     F: std::future::Future + Send + 'static,
     F::Output: Send + 'static,
 {
     std::thread::spawn(move || {
+        // On Linux, PRIO_PROCESS with 0 sets the calling thread's nice value
+        // only. Failing leaves the priority as it was.
+        // SAFETY: setpriority has no memory effects.
+        unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, nice) };
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -194,7 +213,7 @@ async fn read_status(reader: &mut tokio::net::tcp::OwnedReadHalf) -> u16 {
 }
 
 async fn flood_client(plan: &Plan, tally: &Shared) {
-    let junk = vec![b'x'; 1 << 20];
+    let piece = vec![b'x'; 64 * 1024];
     let mut n = 0;
     while Instant::now() < plan.end {
         n += 1;
@@ -204,6 +223,9 @@ async fn flood_client(plan: &Plan, tally: &Shared) {
             tokio::time::sleep(Duration::from_millis(10)).await;
             continue;
         };
+        // Answered, it hangs up with a reset: its kernel drops what it had
+        // not sent yet instead of trying to deliver it for a while.
+        let _ = stream.set_zero_linger();
         let (mut reader, mut writer) = stream.into_split();
         if writer.write_all(&hostile_head(FLOOD_LEN, n)).await.is_err() {
             record(tally, 0, start.elapsed());
@@ -211,18 +233,23 @@ async fn flood_client(plan: &Plan, tally: &Shared) {
         }
         // Deadlines run from the headers.
         let start = Instant::now();
-        let send = async {
-            for _ in 0..FLOOD_LEN / junk.len() {
-                writer.write_all(&junk).await?;
-            }
-            Ok::<_, std::io::Error>(())
-        };
         let answer = read_status(&mut reader);
         tokio::pin!(answer);
-        let status = tokio::select! {
-            status = &mut answer => status,
-            // Sent whole (or cut off): the answer is still to be read.
-            _ = send => answer.await,
+        let mut sent = 0;
+        // Piece by piece, looking for an answer before each: a fast
+        // attacker spends its bandwidth on the bodies web is reading.
+        let status = loop {
+            if sent == FLOOD_LEN {
+                break answer.await;
+            }
+            tokio::select! {
+                biased;
+                status = &mut answer => break status,
+                written = writer.write_all(&piece) => match written {
+                    Ok(()) => sent += piece.len(),
+                    Err(_) => break answer.await,
+                },
+            }
         };
         record(tally, status, start.elapsed());
     }

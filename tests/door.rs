@@ -9,7 +9,10 @@ mod support;
 use std::future::Future;
 use std::time::Duration;
 use support::app::{fixture, join_all, sign, spawn_app, spawn_app_with_door, TestApp};
-use support::raw::{chunk, connect, post_head, read_response, until_closed, RawResponse};
+use support::raw::{
+    chunk, connect, github_headers, made_up_signature, post_head, read_response, until_closed,
+    RawResponse,
+};
 use threadline::settings::DoorSettings;
 use threadline_jobs::{decode, PrOpened};
 use tokio::io::AsyncWriteExt;
@@ -31,27 +34,6 @@ fn opened_of_len(len: usize) -> Vec<u8> {
     let body = serde_json::to_vec(&v).unwrap();
     assert_eq!(body.len(), len);
     body
-}
-
-/// GitHub's headers for a delivery of `len` bytes (`None`: chunked).
-fn github_headers(delivery: &str, len: Option<usize>, sig: Option<String>) -> Vec<(&str, String)> {
-    let mut h = vec![
-        ("X-GitHub-Event", "pull_request".to_string()),
-        ("X-GitHub-Delivery", delivery.to_string()),
-        ("Content-Type", "application/json".to_string()),
-    ];
-    match len {
-        Some(n) => h.push(("Content-Length", n.to_string())),
-        None => h.push(("Transfer-Encoding", "chunked".to_string())),
-    }
-    if let Some(sig) = sig {
-        h.push(("X-Hub-Signature-256", sig));
-    }
-    h
-}
-
-fn made_up_signature() -> Option<String> {
-    Some(format!("sha256={}", "ab".repeat(32)))
 }
 
 fn assert_closing_refusal(res: &RawResponse, status: u16) {
@@ -234,6 +216,29 @@ async fn a_chunked_body_that_overflows_the_budget_gets_503() {
     assert!(res.headers.contains_key("retry-after"));
     within("the connection closes", until_closed(&mut reader)).await;
     flood.abort();
+    assert_eq!(app.queued().await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_http_client_still_sending_its_body_reads_the_503() {
+    // reqwest, like most clients, sends the whole body before it reads:
+    // web must not reset the connection under it.
+    let app = spawn_app_with_door(DoorSettings {
+        max_inflight_body: 2 << 20,
+        ..DoorSettings::default()
+    })
+    .await;
+    let body = opened_of_len(16_000_000);
+    for i in 0..2 {
+        let res = app
+            .request("pull_request", &format!("too-big-{i}"))
+            .header("X-Hub-Signature-256", sign(&app.secret, &body))
+            .body(body.clone())
+            .send()
+            .await
+            .expect("an answer, not a reset");
+        assert_eq!(res.status(), 503);
+    }
     assert_eq!(app.queued().await, 0);
 }
 

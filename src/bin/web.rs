@@ -14,6 +14,7 @@ async fn main() -> anyhow::Result<()> {
         }
     };
     threadline::web::return_large_buffers_to_the_os();
+    threadline::web::raise_open_files_limit(&settings.door);
     let app = Application::build(settings)?;
     log::info!("web listening on 0.0.0.0:{}", app.port());
     app.run_until_stopped().await?;

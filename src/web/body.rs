@@ -7,16 +7,20 @@
 //! chunk is fed to the HMAC and copied into one buffer that grows with the
 //! bytes received, never past the body's share, and the whole body must
 //! land before the body deadline (else 408). What is returned is held,
-//! with its share, only until the caller drops it.
+//! with its share, only until the caller drops it. A large body is read a
+//! turn at a time, so others are served meanwhile (`turn`).
 //!
-//! A share is a promise that the body will fit once it arrives; a body
-//! still arriving after [`PATIENCE`] gives back the part it does not hold
-//! and takes it again chunk by chunk, a 503 if that no longer fits. So
-//! slow clients, whatever length they declare, cannot keep the budget
-//! from the deliveries that arrive at once, as GitHub's do.
+//! A share is a promise that the body will fit once it arrives. A body
+//! that received less than [`SLOW`] since the last [`PACE_CHECK`] gives
+//! back the part it does not hold and takes it again chunk by chunk (503
+//! if that no longer fits). So trickling clients, whatever length they
+//! declare, hold the budget only for a moment and cannot keep it from
+//! deliveries that arrive at once, as GitHub's do; a large body keeps its
+//! promise while it flows, even when web itself is slow to read it.
 
 use super::budget::{Budget, Permit};
 use super::secrets::Verifier;
+use super::turn;
 use super::{WebhookError, MAX_BODY};
 use actix_web::web;
 use futures_core::Stream;
@@ -24,14 +28,21 @@ use std::pin::Pin;
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// How long a body keeps the whole share it declared while it arrives.
-const PATIENCE: Duration = Duration::from_secs(1);
+/// How often a body's pace is checked: a few round trips, so that a body
+/// that has not started flowing holds its promise only briefly.
+const PACE_CHECK: Duration = Duration::from_millis(100);
+
+/// Less than this in a [`PACE_CHECK`] (16 KiB/s) is a trickle: a client
+/// sending a delivery sends it in a round trip or two, a trickle bytes.
+const SLOW: usize = 1600;
 
 /// A chunked body's first share of the budget; it doubles from there.
 const FIRST_SHARE: usize = 64 * 1024;
 
-/// The smallest buffer; it doubles as bytes arrive, up to the share.
-const FIRST_BUFFER: usize = 16 * 1024;
+/// The smallest buffer; it doubles as bytes arrive, up to the share. A
+/// delivery's first chunk is usually most of it and sizes the buffer; a
+/// trickle holds no more than this.
+const FIRST_BUFFER: usize = 256;
 
 /// A verified body and the share of the budget it holds.
 pub struct HeldBody<'a> {
@@ -80,16 +91,24 @@ impl<'a> Admitted<'a> {
         mut verifier: Verifier,
         deadline: Instant,
     ) -> Result<HeldBody<'a>, WebhookError> {
-        let patience = tokio::time::sleep(PATIENCE);
-        tokio::pin!(patience);
-        let mut patient = true;
+        let mut pace = tokio::time::interval_at(Instant::now() + PACE_CHECK, PACE_CHECK);
+        pace.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut at_last_check = 0;
+        let mut this_turn = 0;
         let reading = async {
             loop {
+                if this_turn >= turn::TURN {
+                    turn::after_sockets_polled().await;
+                    this_turn = 0;
+                }
+                // Chunks first: a body web was slow to read shows what it sent
+                // before its pace is judged.
                 let chunk = tokio::select! {
+                    biased;
                     chunk = next_chunk(payload) => chunk,
-                    () = &mut patience, if patient => {
-                        patient = false;
-                        self.permit.shrink_to(self.bytes.capacity());
+                    _ = pace.tick() => {
+                        self.keep_pace(self.bytes.len() - at_last_check);
+                        at_last_check = self.bytes.len();
                         continue;
                     }
                 };
@@ -99,6 +118,7 @@ impl<'a> Admitted<'a> {
                 })?;
                 self.append(&chunk)?;
                 verifier.update(&chunk);
+                this_turn += chunk.len();
             }
             Ok::<_, WebhookError>(())
         };
@@ -111,6 +131,14 @@ impl<'a> Admitted<'a> {
             secret,
             _permit: self.permit,
         })
+    }
+
+    /// Gives back the part of the share not held yet if only `received`
+    /// bytes came since the last check.
+    fn keep_pace(&mut self, received: usize) {
+        if received < SLOW {
+            self.permit.shrink_to(self.bytes.capacity());
+        }
     }
 
     /// Copies a chunk in. The share grows for a chunked body, or one that
@@ -199,12 +227,23 @@ mod tests {
         let budget = Budget::new(1 << 20);
         let mut body = admit(&budget, Some(100_000)).unwrap();
         body.append(&[1; 10]).unwrap();
-        body.permit.shrink_to(body.bytes.capacity());
-        assert_eq!(budget.taken(), FIRST_BUFFER);
+        body.keep_pace(10);
+        assert_eq!(budget.taken(), FIRST_BUFFER, "10 bytes is a trickle");
         body.append(&[2; 60_000]).unwrap();
         assert_eq!(budget.taken(), FIRST_SHARE);
         body.append(&[3; 39_990]).unwrap();
         assert_eq!(budget.taken(), 100_000);
+    }
+
+    #[test]
+    fn a_body_on_pace_keeps_its_share() {
+        let budget = Budget::new(1 << 20);
+        let mut body = admit(&budget, Some(100_000)).unwrap();
+        body.append(&[1; 20_000]).unwrap();
+        body.keep_pace(20_000);
+        assert_eq!(budget.taken(), 100_000);
+        body.keep_pace(0);
+        assert_eq!(budget.taken(), 20_000, "stalled");
     }
 
     #[test]

@@ -7,8 +7,16 @@
 //! permit as it arrives); a request whose permit does not fit is refused,
 //! and the bytes go back to the budget when the permit is dropped. The
 //! budget lives in the server's shared state, so all workers draw on it.
+//!
+//! The last thirty-second of the budget is kept for bodies of at most
+//! [`SMALL`]: large ones that pause may give back their share and take it
+//! again (see `body`), and a few of them doing so could otherwise fill the
+//! whole budget and leave a delivery of usual size (tens of KB) a 503.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// A permit up to this size may use the whole budget.
+pub const SMALL: usize = 1 << 20;
 
 pub struct Budget {
     limit: usize,
@@ -32,7 +40,7 @@ impl Budget {
     /// Takes `bytes` if they fit what is left, or nothing.
     pub fn try_take(&self, bytes: usize) -> Option<Permit<'_>> {
         // Lazily: a Permit built for nothing would give back on drop.
-        self.take_more(bytes).then(|| Permit {
+        self.take_more(bytes, bytes).then(|| Permit {
             budget: self,
             bytes,
         })
@@ -44,12 +52,16 @@ impl Budget {
         self.taken.load(Ordering::Relaxed)
     }
 
-    fn take_more(&self, bytes: usize) -> bool {
+    /// Takes `bytes` more for a permit that will hold `permit` bytes.
+    fn take_more(&self, bytes: usize, permit: usize) -> bool {
+        let ceiling = if permit > SMALL {
+            self.limit - self.limit / 32
+        } else {
+            self.limit
+        };
         self.taken
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |taken| {
-                taken
-                    .checked_add(bytes)
-                    .filter(|&total| total <= self.limit)
+                taken.checked_add(bytes).filter(|&total| total <= ceiling)
             })
             .is_ok()
     }
@@ -58,7 +70,9 @@ impl Budget {
 impl Permit<'_> {
     /// Grows the permit by `bytes`; false (and unchanged) if they do not fit.
     pub fn grow(&mut self, bytes: usize) -> bool {
-        let grown = self.budget.take_more(bytes);
+        let grown = self
+            .budget
+            .take_more(bytes, self.bytes.saturating_add(bytes));
         if grown {
             self.bytes += bytes;
         }
@@ -110,5 +124,20 @@ mod tests {
         assert_eq!(budget.taken(), 0);
         assert!(budget.try_take(9).is_none());
         assert!(budget.try_take(usize::MAX).is_none());
+    }
+
+    #[test]
+    fn large_permits_leave_the_last_thirty_second_to_small_ones() {
+        let budget = Budget::new(64 * SMALL);
+        let mut large = budget.try_take(2 * SMALL).unwrap();
+        assert!(large.grow(60 * SMALL));
+        assert!(!large.grow(1), "62 of 64 is as far as large ones go");
+        assert!(budget.try_take(SMALL + 1).is_none());
+        let small = budget.try_take(SMALL).unwrap();
+        let mut growing = budget.try_take(SMALL / 2).unwrap();
+        assert!(growing.grow(SMALL / 2), "still small");
+        assert!(!growing.grow(1));
+        drop((small, growing));
+        assert_eq!(budget.taken(), 62 * SMALL);
     }
 }

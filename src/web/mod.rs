@@ -5,21 +5,24 @@
 //! `GET /metrics` (see [`crate::metrics`]). It
 //! never talks to Discord; a delivery's whole cost is a Redis check and a
 //! Faktory PUSH. What a request costs before it is verified is bounded by
-//! `door` (connections, deadlines), `budget` (body bytes held at once) and
-//! `body` (reading under both, verifying as bytes arrive).
+//! `door` (connections, deadlines), `budget` (body bytes held at once),
+//! `body` (reading under both, verifying as bytes arrive, a turn at a time)
+//! and `hangup` (closing a refused connection without reading on).
 
 mod body;
 mod budget;
 mod door;
 mod error;
+mod hangup;
 mod intake;
 mod logbook;
 mod receive;
 pub mod route;
 mod secrets;
 pub mod signature;
+mod turn;
 
-pub use door::return_large_buffers_to_the_os;
+pub use door::{raise_open_files_limit, return_large_buffers_to_the_os};
 pub use error::WebhookError;
 pub use intake::{Intake, Intaker};
 pub use receive::payload_json;
@@ -63,6 +66,7 @@ impl Application {
     /// Builds the server on a listener the caller bound.
     pub fn with_listener(settings: WebSettings, listener: TcpListener) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
+        door::lengthen_accept_queue(&listener, settings.door.max_connections);
         let producer = Producer::start(settings.common.faktory.clone())?;
         let metrics = Metrics::new()?;
         let endpoint = web::Data::new(metrics_endpoint::Endpoint {
@@ -117,6 +121,7 @@ impl Application {
         .client_request_timeout(limits.header_timeout)
         .keep_alive(limits.keep_alive)
         .client_disconnect_timeout(limits.linger)
+        .on_connect(hangup::note_socket)
         .listen(listener)?
         .run();
         Ok(Application { server, port })

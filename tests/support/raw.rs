@@ -30,6 +30,32 @@ pub fn post_head(path: &str, headers: &[(&str, String)]) -> Vec<u8> {
     head.into_bytes()
 }
 
+/// GitHub's headers for a delivery of `len` bytes (`None`: chunked).
+pub fn github_headers(
+    delivery: &str,
+    len: Option<usize>,
+    sig: Option<String>,
+) -> Vec<(&'static str, String)> {
+    let mut h = vec![
+        ("X-GitHub-Event", "pull_request".to_string()),
+        ("X-GitHub-Delivery", delivery.to_string()),
+        ("Content-Type", "application/json".to_string()),
+    ];
+    match len {
+        Some(n) => h.push(("Content-Length", n.to_string())),
+        None => h.push(("Transfer-Encoding", "chunked".to_string())),
+    }
+    if let Some(sig) = sig {
+        h.push(("X-Hub-Signature-256", sig));
+    }
+    h
+}
+
+/// Well-formed, signed with no secret at all.
+pub fn made_up_signature() -> Option<String> {
+    Some(format!("sha256={}", "ab".repeat(32)))
+}
+
 /// One chunk of a chunked body.
 pub fn chunk(data: &[u8]) -> Vec<u8> {
     let mut out = format!("{:x}\r\n", data.len()).into_bytes();
