@@ -114,10 +114,11 @@ impl Default for DoorSettings {
             max_inflight_body: 64 << 20,
             // GitHub's own delivery timeout.
             body_timeout: Duration::from_secs(10),
-            // About 26 KB of web's memory each (actix's read and write
-            // buffers, the request head), so 1,024 stay within ~27 MB,
-            // which with the process's ~5 MB keeps web under the body
-            // budget + 32 MB; more wait in the accept queue.
+            // About 20 KB of web's memory each beside the body budget
+            // (actix's read and write buffers; a slow body's connection is
+            // counted in the budget), so 1,024 stay within ~20 MB, which
+            // with the process's ~5 MB keeps web under the budget + 32 MB;
+            // more wait in the accept queue.
             max_connections: 1024,
         }
     }

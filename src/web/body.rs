@@ -16,7 +16,12 @@
 //! if that no longer fits). So trickling clients, whatever length they
 //! declare, hold the budget only for a moment and cannot keep it from
 //! deliveries that arrive at once, as GitHub's do; a large body keeps its
-//! promise while it flows, even when web itself is slow to read it.
+//! promise while it flows, even when web itself is slow to read it. What a
+//! slow body does cost is its connection, for as long as the body deadline
+//! allows, so from its first slow check it holds [`CONNECTION`] of the
+//! budget, outside the part kept for small bodies (503 if that does not
+//! fit): a crowd of trickles then leaves less room for other bodies
+//! instead of adding to what `web` holds.
 
 use super::budget::{Budget, Permit};
 use super::secrets::Verifier;
@@ -35,6 +40,11 @@ const PACE_CHECK: Duration = Duration::from_millis(100);
 /// Less than this in a [`PACE_CHECK`] (16 KiB/s) is a trickle: a client
 /// sending a delivery sends it in a round trip or two, a trickle bytes.
 const SLOW: usize = 1600;
+
+/// What an open connection costs `web` besides its body: actix's 8 KiB
+/// read and write buffers, the request head and the handler, about 24 KiB
+/// each (measured with 1,000 slow bodies open).
+const CONNECTION: usize = 24 * 1024;
 
 /// A chunked body's first share of the budget; it doubles from there.
 const FIRST_SHARE: usize = 64 * 1024;
@@ -66,6 +76,9 @@ pub struct Admitted<'a> {
     permit: Permit<'a>,
     /// The most its share may grow to: the declared length, or the cap.
     most: usize,
+    budget: &'a Budget,
+    /// Its connection's cost, held once the body was found slow.
+    slow: Option<Permit<'a>>,
 }
 
 /// Takes the declared length from the budget, or refuses with 503.
@@ -80,6 +93,8 @@ pub fn admit(budget: &Budget, declared: Option<usize>) -> Result<Admitted<'_>, W
         bytes: Vec::new(),
         permit,
         most: declared.unwrap_or(MAX_BODY),
+        budget,
+        slow: None,
     })
 }
 
@@ -107,7 +122,7 @@ impl<'a> Admitted<'a> {
                     biased;
                     chunk = next_chunk(payload) => chunk,
                     _ = pace.tick() => {
-                        self.keep_pace(self.bytes.len() - at_last_check);
+                        self.keep_pace(self.bytes.len() - at_last_check)?;
                         at_last_check = self.bytes.len();
                         continue;
                     }
@@ -134,11 +149,17 @@ impl<'a> Admitted<'a> {
     }
 
     /// Gives back the part of the share not held yet if only `received`
-    /// bytes came since the last check.
-    fn keep_pace(&mut self, received: usize) {
+    /// bytes came since the last check, and holds the connection's cost
+    /// instead (503 if it does not fit).
+    fn keep_pace(&mut self, received: usize) -> Result<(), WebhookError> {
         if received < SLOW {
             self.permit.shrink_to(self.bytes.capacity());
+            if self.slow.is_none() {
+                let cost = self.budget.try_take_outside_reserve(CONNECTION);
+                self.slow = Some(cost.ok_or(WebhookError::Busy)?);
+            }
         }
+        Ok(())
     }
 
     /// Copies a chunk in. The share grows for a chunked body, or one that
@@ -227,12 +248,26 @@ mod tests {
         let budget = Budget::new(1 << 20);
         let mut body = admit(&budget, Some(100_000)).unwrap();
         body.append(&[1; 10]).unwrap();
-        body.keep_pace(10);
-        assert_eq!(budget.taken(), FIRST_BUFFER, "10 bytes is a trickle");
+        body.keep_pace(10).unwrap();
+        assert_eq!(
+            budget.taken(),
+            FIRST_BUFFER + CONNECTION,
+            "10 bytes is a trickle: it holds what it has and its connection"
+        );
         body.append(&[2; 60_000]).unwrap();
-        assert_eq!(budget.taken(), FIRST_SHARE);
+        assert_eq!(budget.taken(), FIRST_SHARE + CONNECTION);
         body.append(&[3; 39_990]).unwrap();
-        assert_eq!(budget.taken(), 100_000);
+        assert_eq!(budget.taken(), 100_000 + CONNECTION);
+        body.keep_pace(0).unwrap();
+        assert_eq!(budget.taken(), 100_000 + CONNECTION, "counted once");
+    }
+
+    #[test]
+    fn a_slow_body_whose_connection_does_not_fit_is_503() {
+        let budget = Budget::new(32 * CONNECTION);
+        let mut body = admit(&budget, Some(1000)).unwrap();
+        let _rest = budget.try_take(31 * CONNECTION - 1000).unwrap();
+        assert!(matches!(body.keep_pace(0), Err(WebhookError::Busy)));
     }
 
     #[test]
@@ -240,10 +275,10 @@ mod tests {
         let budget = Budget::new(1 << 20);
         let mut body = admit(&budget, Some(100_000)).unwrap();
         body.append(&[1; 20_000]).unwrap();
-        body.keep_pace(20_000);
+        body.keep_pace(20_000).unwrap();
         assert_eq!(budget.taken(), 100_000);
-        body.keep_pace(0);
-        assert_eq!(budget.taken(), 20_000, "stalled");
+        body.keep_pace(0).unwrap();
+        assert_eq!(budget.taken(), 20_000 + CONNECTION, "stalled");
     }
 
     #[test]

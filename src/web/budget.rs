@@ -46,6 +46,15 @@ impl Budget {
         })
     }
 
+    /// As [`Budget::try_take`], but never from the part kept for small
+    /// bodies, whatever the size.
+    pub fn try_take_outside_reserve(&self, bytes: usize) -> Option<Permit<'_>> {
+        self.take_more(bytes, usize::MAX).then(|| Permit {
+            budget: self,
+            bytes,
+        })
+    }
+
     /// Bytes held right now, by all bodies.
     #[cfg(test)]
     pub fn taken(&self) -> usize {
