@@ -64,31 +64,11 @@ impl Args {
     }
 }
 
-/// A duration such as `90s`, `30m`, `1h30m` or `2d`.
-pub fn duration(raw: &str) -> Option<std::time::Duration> {
-    let mut total = 0u64;
-    let mut number = String::new();
-    for c in raw.trim().chars() {
-        if c.is_ascii_digit() {
-            number.push(c);
-            continue;
-        }
-        let unit = match c {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            'd' => 86_400,
-            _ => return None,
-        };
-        let n: u64 = std::mem::take(&mut number).parse().ok()?;
-        total = total.checked_add(n.checked_mul(unit)?)?;
-    }
-    (number.is_empty() && !raw.trim().is_empty()).then(|| std::time::Duration::from_secs(total))
-}
+pub use crate::duration::parse as duration;
 
 #[cfg(test)]
 mod tests {
-    use super::duration;
+    use crate::duration::parse as duration;
     use std::time::Duration;
 
     #[test]
