@@ -7,10 +7,11 @@
 //! happen at least once.
 
 pub mod cli;
+pub mod config;
 pub mod dead_index;
 pub mod delivery_log;
-pub mod duration;
 pub mod discord;
+pub mod duration;
 pub mod github;
 pub mod metrics;
 pub mod queue;

@@ -4,7 +4,9 @@
 //! with a message naming the variable, when something required is missing
 //! or malformed. Nothing else in the crate reads the environment.
 
+use crate::config::{Config, EnvOverrides};
 use anyhow::{bail, Context as _};
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use crate::queue::FaktoryAddr;
@@ -72,6 +74,8 @@ pub struct WebSettings {
     pub delivery_log_days: u64,
     /// The delivery log's cap in MB (`DELIVERY_LOG_MAX_MB`, 64).
     pub delivery_log_max_mb: u64,
+    /// `THREADLINE_CONFIG`: routes, people and filters.
+    pub config: Arc<Config>,
 }
 
 /// Who may read `GET /metrics`, and where the worker serves it.
@@ -160,6 +164,7 @@ impl WebSettings {
             metrics: MetricsSettings::from_env()?,
             delivery_log_days: parse_var("DELIVERY_LOG_DAYS", 7)?,
             delivery_log_max_mb: parse_var("DELIVERY_LOG_MAX_MB", 64)?,
+            config: Arc::new(web_config()?),
         })
     }
 }
@@ -196,6 +201,8 @@ pub struct WorkerSettings {
     pub concurrency: usize,
     pub shutdown_timeout: Duration,
     pub metrics: MetricsSettings,
+    /// `THREADLINE_CONFIG`: routes, people and filters.
+    pub config: Arc<Config>,
 }
 
 /// How the worker reaches Discord.
@@ -203,7 +210,8 @@ pub struct WorkerSettings {
 pub struct DiscordSettings {
     /// `None` means dry run: actions are logged, not sent.
     pub token: Option<Secret>,
-    pub channel_id: u64,
+    /// `DISCORD_CHANNEL_ID`: where repositories no route names go.
+    pub channel_id: Option<u64>,
     pub api_url: String,
     /// Overall deadline of one Discord call, retries inside twilight included.
     pub call_deadline: Duration,
@@ -247,9 +255,18 @@ impl WorkerSettings {
         if concurrency == 0 {
             bail!("concurrency must be at least 1");
         }
+        let discord = DiscordSettings::from_env()?;
+        let config = Config::read(
+            &var_or("THREADLINE_CONFIG", ""),
+            &config_env(discord.channel_id)?,
+        )?;
+        if discord.token.is_some() && config.channels().is_empty() {
+            bail!("DISCORD_CHANNEL_ID is not set and THREADLINE_CONFIG routes no repository to a channel");
+        }
         Ok(WorkerSettings {
             common: Common::from_env()?,
-            discord: DiscordSettings::from_env()?,
+            discord,
+            config: Arc::new(config),
             queues,
             concurrency,
             shutdown_timeout: Duration::from_secs(parse_var("WORKER_SHUTDOWN_TIMEOUT_SECS", 25)?),
@@ -273,9 +290,10 @@ impl DiscordSettings {
         };
         let channel = var_or("DISCORD_CHANNEL_ID", "");
         let channel_id = match (token.is_some(), channel.parse::<u64>()) {
-            (_, Ok(id)) if id > 0 => id,
-            (false, _) if channel.is_empty() => 1,
-            _ => bail!("DISCORD_CHANNEL_ID must be the numeric id of the parent text channel"),
+            (_, Ok(id)) if id > 0 => Some(id),
+            (false, _) if channel.is_empty() => Some(1),
+            (true, _) if channel.is_empty() => None,
+            _ => bail!("DISCORD_CHANNEL_ID must be the numeric id of the parent channel"),
         };
         Ok(DiscordSettings {
             token,
@@ -289,6 +307,33 @@ impl DiscordSettings {
             global_per_sec: parse_var("DISCORD_GLOBAL_RATE_LIMIT", 50)?.max(1),
         })
     }
+}
+
+/// What the environment adds to the config file: the fallback channel,
+/// the default of `bots`, and `REVIEW_REMINDERS=0`.
+fn config_env(fallback: Option<u64>) -> anyhow::Result<EnvOverrides> {
+    Ok(EnvOverrides {
+        fallback,
+        forward_bots: var_or("FORWARD_BOT_EVENTS", "0") == "1",
+        reminders_off: var_or("REVIEW_REMINDERS", "1") == "0",
+    })
+}
+
+/// `web` routes without knowing the channel: without a file every
+/// repository is routed (the worker knows where), so that a `web` without
+/// `DISCORD_CHANNEL_ID` behaves as before; with a file, an unmatched
+/// repository needs the fallback, as the worker will.
+fn web_config() -> anyhow::Result<Config> {
+    let fallback = match var_or("DISCORD_CHANNEL_ID", "").trim() {
+        "" => None,
+        id => Some(id.parse::<u64>().ok().filter(|&n| n > 0).with_context(|| {
+            format!("DISCORD_CHANNEL_ID must be the numeric id of the parent channel, got {id:?}")
+        })?),
+    };
+    let path = var_or("THREADLINE_CONFIG", "");
+    let file = !path.trim().is_empty();
+    let env = config_env(if file { fallback } else { fallback.or(Some(0)) })?;
+    Config::read(&path, &env)
 }
 
 /// A value that must never reach a log line.

@@ -102,11 +102,23 @@ pub fn body_excerpt(body: Option<&str>) -> (String, bool) {
 
 /// `#123 Title`, cut to Discord's 100 characters: the title is cut, never the number.
 pub fn thread_name(number: u64, title: &str, draft: bool) -> String {
-    let prefix = if draft {
-        format!("[draft] #{number} ")
-    } else {
-        format!("#{number} ")
-    };
+    thread_name_in(None, number, title, draft)
+}
+
+/// The longest repository name kept in a qualified thread name, so that
+/// the title keeps some room.
+const REPO_IN_NAME_MAX: usize = 40;
+
+/// `rocket#123 Title` when `repo` (the name without its owner) is given,
+/// for channels that more than one repository reaches; `#123 Title`
+/// otherwise. The title is cut first, then the repository name, never the
+/// number.
+pub fn thread_name_in(repo: Option<&str>, number: u64, title: &str, draft: bool) -> String {
+    let repo = repo.map_or(String::new(), |r| {
+        truncate_chars(&one_line(r), REPO_IN_NAME_MAX).0
+    });
+    let draft = if draft { "[draft] " } else { "" };
+    let prefix = format!("{draft}{repo}#{number} ");
     let title = one_line(title);
     let room = NAME_MAX.saturating_sub(prefix.chars().count());
     let (title, _) = truncate_chars(&title, room);
@@ -176,6 +188,21 @@ mod tests {
         assert_eq!(s.chars().count(), 5);
         assert!(s.ends_with('…'));
         assert_eq!(truncate_chars("short", 5), ("short".into(), false));
+    }
+
+    #[test]
+    fn qualified_names_carry_the_repo_and_keep_the_number() {
+        assert_eq!(
+            thread_name_in(Some("rocket"), 12, "Title", false),
+            "rocket#12 Title"
+        );
+        assert_eq!(
+            thread_name_in(Some("rocket"), 12, "T", true),
+            "[draft] rocket#12 T"
+        );
+        let name = thread_name_in(Some(&"r".repeat(100)), 987654, &"x".repeat(200), true);
+        assert!(name.chars().count() <= NAME_MAX);
+        assert!(name.contains("#987654 "), "{name}");
     }
 
     #[test]

@@ -6,10 +6,10 @@
 use super::{Args, Failure, Outcome};
 use crate::discord::{Budget, BudgetSettings, Discord};
 use crate::settings::{Common, WebSettings, WorkerSettings};
+use crate::worker::channels::Channels;
 use redis::aio::ConnectionManager;
 
 /// Text channels (0) and announcement channels (5) take threads.
-const THREAD_PARENTS: &[u8] = &[0, 5];
 
 #[derive(Default)]
 struct Report {
@@ -139,17 +139,11 @@ async fn check_discord(worker: &WorkerSettings, redis: ConnectionManager, report
         Ok(id) => report.ok(&format!("DISCORD_TOKEN works (bot user {id})")),
         Err(e) => return report.fail(&format!("DISCORD_TOKEN: GET /users/@me: {e}")),
     }
-    let channel = worker.discord.channel_id;
-    match discord.channel_info(channel).await {
-        Ok(Some(info)) if THREAD_PARENTS.contains(&info.kind) => report.ok(&format!(
-            "channel {channel} (#{}) is visible and takes threads",
-            info.name.unwrap_or_default()
+    match Channels::inspect(&discord, &worker.config).await {
+        Ok(_) => report.ok(&format!(
+            "every routed channel is visible and takes threads ({})",
+            worker.config.channels().len()
         )),
-        Ok(Some(info)) => report.fail(&format!(
-            "DISCORD_CHANNEL_ID {channel} is a channel of type {}, not a text or announcement channel",
-            info.kind
-        )),
-        Ok(None) => {}
-        Err(e) => report.fail(&format!("DISCORD_CHANNEL_ID {channel}: GET /channels/{channel}: {e}")),
+        Err(e) => report.fail(&format!("{e:#}")),
     }
 }

@@ -1,5 +1,5 @@
-//! Reading a channel's type and name, for `threadline check`: the routed
-//! channel must be one the bot can see, of a type threads go under.
+//! Reading a channel's type, name and (for a forum) its tags: the worker
+//! and `threadline check` look at every routed channel at start.
 
 use super::{id, invalid, Discord, DiscordError};
 use twilight_http::request::TryIntoRequest;
@@ -11,6 +11,24 @@ pub struct ChannelInfo {
     pub kind: u8,
     #[serde(default)]
     pub name: Option<String>,
+    /// A forum's tags (type 15); empty for other channels.
+    #[serde(default)]
+    pub available_tags: Vec<ForumTag>,
+    /// Channel flags; a forum with `REQUIRE_TAG` (1 << 4) refuses posts
+    /// without a tag.
+    #[serde(default)]
+    pub flags: u64,
+}
+
+/// One tag a forum offers.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct ForumTag {
+    /// A snowflake, as Discord sends it: a string.
+    pub id: String,
+    pub name: String,
+    /// Only members with Manage Threads may apply it.
+    #[serde(default)]
+    pub moderated: bool,
 }
 
 impl Discord {

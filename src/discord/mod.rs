@@ -20,7 +20,7 @@ pub mod route;
 mod thread;
 pub mod transport;
 
-pub use channel::ChannelInfo;
+pub use channel::{ChannelInfo, ForumTag};
 pub use error::{DiscordError, THREAD_ALREADY_CREATED};
 pub use history::{Listed, PAGE_MAX};
 pub use limiter::{Budget, BudgetSettings, Pass, Ticket};

@@ -29,6 +29,7 @@ pub async fn post_intro(
     repo: &Repo,
     pr: &PullRequest,
     g: u64,
+    parent: u64,
 ) -> Result<u64, JobError> {
     let key = pr_key(repo, pr);
     let floor = match g {
@@ -41,7 +42,7 @@ pub async fn post_intro(
         marker: intro_marker(repo, pr),
         floor: floor.unwrap_or(0),
     };
-    post::post_once(ctx, &effect, ctx.channel_id, &intro(repo, pr)).await
+    post::post_once(ctx, &effect, parent, &intro(repo, pr)).await
 }
 
 /// What the intro's first line starts with, whatever the title.

@@ -13,6 +13,7 @@
 //! connection of its own. The Web UI's *Stop* starts a drain; its *Quiet*
 //! stops the slots fetching and leaves the process running.
 
+use super::channels::Channels;
 use super::heartbeat::{self, Heartbeat, Quiet};
 use super::{jobs, meter, morgue, pushback, Context, Guards, JobError, Phase, Shutdown};
 use crate::dead_index::DeadIndex;
@@ -139,12 +140,17 @@ async fn context(settings: &WorkerSettings, shutdown: &Shutdown) -> anyhow::Resu
         .map_err(|e| anyhow::anyhow!("building the Discord client: {e}"))?
         .with_metrics(metrics.clone());
     Ok(Context {
-        discord,
+        discord: discord.clone(),
         metrics,
         guards: Guards::new(redis, settings.common.key_prefix()),
         producer: crate::queue::Producer::start(settings.common.faktory.clone())?,
         common: settings.common.clone(),
-        channel_id: settings.discord.channel_id,
+        channels: Arc::new(
+            Channels::inspect(&discord, &settings.config)
+                .await
+                .map_err(|e| e.context("checking the routed channels"))?,
+        ),
+        config: settings.config.clone(),
         rename_window: settings.discord.rename_window,
         origin: String::new(),
     })

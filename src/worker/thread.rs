@@ -19,7 +19,7 @@ use super::claim::Claim;
 use super::intro::post_intro;
 use super::post::{self, Effect};
 use super::pr_state::{self, pr_key, Applied};
-use super::{Context, JobError};
+use super::{Context, JobError, Parent};
 use crate::discord::{ThreadPatch, THREAD_ALREADY_CREATED};
 use crate::text;
 use redis::AsyncCommands;
@@ -160,6 +160,48 @@ pub async fn ensure_thread(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Resu
     }
 }
 
+/// The channel a PR's thread goes under, decided once per PR: a route
+/// that changes later does not move a PR half-way (its intro found again
+/// in one channel, its thread started in another).
+pub async fn parent_of(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Result<Parent, JobError> {
+    let key = ctx.guards.key(&format!("{}:parent", pr_key(repo, pr)));
+    let mut redis = ctx.guards.redis();
+    let stored: Option<String> = redis
+        .get(&key)
+        .await
+        .map_err(|e| JobError::redis("reading the PR's channel", e))?;
+    if let Some(parent) = stored.as_deref().and_then(decode_parent) {
+        return Ok(parent);
+    }
+    let parent = ctx.parent(&repo.full_name)?;
+    let encoded = format!("{}:{}", parent.channel, u8::from(parent.qualified));
+    let script = redis::Script::new(
+        "redis.call('SET', KEYS[1], ARGV[1], 'NX') return redis.call('GET', KEYS[1])",
+    );
+    let kept: String = script
+        .key(&key)
+        .arg(encoded)
+        .invoke_async(&mut redis)
+        .await
+        .map_err(|e| JobError::redis("recording the PR's channel", e))?;
+    Ok(decode_parent(&kept).unwrap_or(parent))
+}
+
+fn decode_parent(raw: &str) -> Option<Parent> {
+    let (channel, qualified) = raw.split_once(':')?;
+    Some(Parent {
+        channel: channel.parse().ok()?,
+        qualified: qualified == "1",
+    })
+}
+
+/// The thread's name: qualified with the repository's name (without its
+/// owner) when the channel is shared.
+pub fn thread_name(repo: &Repo, number: u64, title: &str, draft: bool, qualified: bool) -> String {
+    let short = repo.full_name.rsplit('/').next().unwrap_or(&repo.full_name);
+    text::thread_name_in(qualified.then_some(short), number, title, draft)
+}
+
 /// Posts the intro and starts the thread from it; returns the thread id.
 async fn create(
     ctx: &Context,
@@ -167,11 +209,15 @@ async fn create(
     pr: &PullRequest,
     generation: u64,
 ) -> Result<u64, JobError> {
-    let parent = ctx.channel_id;
+    let parent = parent_of(ctx, repo, pr).await?;
     let snap = pr_state::snapshot(ctx, repo, pr).await?;
-    let starter = post_intro(ctx, repo, pr, generation).await?;
-    let name = text::thread_name(pr.number, &snap.title, snap.draft);
-    let thread = match ctx.discord.start_thread(parent, starter, &name).await {
+    let starter = post_intro(ctx, repo, pr, generation, parent.channel).await?;
+    let name = thread_name(repo, pr.number, &snap.title, snap.draft, parent.qualified);
+    let thread = match ctx
+        .discord
+        .start_thread(parent.channel, starter, &name)
+        .await
+    {
         Ok(id) => {
             // Only the creator knows the name the thread got; a racing
             // worker's name may differ, and the sync corrects either.

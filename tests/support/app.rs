@@ -7,6 +7,7 @@ use super::servers::{shared_faktory_url, shared_redis_url, unique_namespace};
 use hmac::{Hmac, Mac};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use threadline::config::{Config, EnvOverrides};
 use threadline::settings::{Common, DoorSettings, FaktoryAddr, Secret, WebSettings};
 use threadline::web::Application;
 
@@ -74,6 +75,10 @@ async fn spawn_app_from(
         metrics: Default::default(),
         delivery_log_days: 7,
         delivery_log_max_mb: 64,
+        config: std::sync::Arc::new(Config::without_file(&EnvOverrides {
+            fallback: Some(0),
+            ..Default::default()
+        })),
     };
     tweak(&mut settings);
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -16,7 +16,6 @@
 //! sync, since a message posted meanwhile may have unarchived it.
 
 use crate::discord::ThreadPatch;
-use crate::text::thread_name;
 use crate::worker::claim::Claim;
 use crate::worker::pr_state::{self, Applied};
 use crate::worker::{schedule, thread, Context, JobError};
@@ -40,7 +39,8 @@ async fn sync(ctx: &Context, job: &ThreadSync) -> Result<(), JobError> {
     let thread = thread::ensure_thread(ctx, repo, pr).await?;
     let snap = pr_state::snapshot(ctx, repo, pr).await?;
     let mut applied = pr_state::applied(ctx, repo, pr).await?;
-    let name = thread_name(pr.number, &snap.title, snap.draft);
+    let parent = thread::parent_of(ctx, repo, pr).await?;
+    let name = thread::thread_name(repo, pr.number, &snap.title, snap.draft, parent.qualified);
     if applied.name != name {
         match pr_state::rename_wait_ms(ctx, repo, pr).await? {
             0 => rename(ctx, job, thread, &name, &mut applied).await?,

@@ -1,0 +1,74 @@
+//! The routed channels, looked at once at start: each must be one the bot
+//! can see, and its type decides how PRs appear in it. Text (0) and
+//! announcement (5) channels get a thread per PR started from an intro;
+//! forums (15) get a forum post per PR. Anything else stops the worker
+//! with a message naming the route, before it fetches a job.
+
+use crate::config::{Config, Route};
+use crate::discord::{ChannelInfo, Discord};
+use anyhow::{bail, Context as _};
+use std::collections::HashMap;
+
+/// Channel types threads and posts go under.
+const TEXT: &[u8] = &[0, 5];
+const FORUM: u8 = 15;
+
+/// How PRs appear in one channel.
+#[derive(Debug, Clone)]
+pub enum Mode {
+    Text,
+    Forum(ChannelInfo),
+}
+
+/// Every routed channel's mode.
+#[derive(Debug, Clone, Default)]
+pub struct Channels {
+    modes: HashMap<u64, Mode>,
+}
+
+impl Channels {
+    /// Text mode for every channel: dry runs, and tests of other things.
+    pub fn all_text() -> Channels {
+        Channels::default()
+    }
+
+    /// The mode of `channel`; a channel not looked at is text.
+    pub fn mode(&self, channel: u64) -> &Mode {
+        self.modes.get(&channel).unwrap_or(&Mode::Text)
+    }
+
+    /// Reads every routed channel, refusing what threads cannot go under.
+    pub async fn inspect(discord: &Discord, config: &Config) -> anyhow::Result<Channels> {
+        let mut modes = HashMap::new();
+        for channel in config.channels() {
+            let name = route_name(config, channel);
+            let info = discord.channel_info(channel).await.with_context(|| {
+                format!("{name}: channel {channel} cannot be read (does the bot see it?)")
+            })?;
+            let Some(info) = info else { continue };
+            let mode = match info.kind {
+                kind if TEXT.contains(&kind) => Mode::Text,
+                FORUM => Mode::Forum(info),
+                kind => bail!(
+                    "{name}: channel {channel} is of type {kind}; routes need a text (0), announcement (5) or forum (15) channel"
+                ),
+            };
+            modes.insert(channel, mode);
+        }
+        Ok(Channels { modes })
+    }
+}
+
+/// Names the first route to `channel` for messages, e.g.
+/// `route 2 (acme/*)`, or `DISCORD_CHANNEL_ID`.
+pub fn route_name(config: &Config, channel: u64) -> String {
+    let found = config
+        .routes
+        .iter()
+        .enumerate()
+        .find(|(_, r)| r.channel == Some(channel));
+    match found {
+        Some((i, Route { repo, .. })) => format!("routes[{i}] ({repo})"),
+        None => "DISCORD_CHANNEL_ID".to_string(),
+    }
+}
