@@ -80,7 +80,12 @@ fn web_job(faktory_url: &str, namespace: &str) -> faktory::Job {
             reserve_for: Duration::from_secs(600),
         },
         reserve_for: Duration::from_secs(600),
-        forward_bots: false,
+        config: std::sync::Arc::new(threadline::config::Config::without_file(
+            &threadline::config::EnvOverrides {
+                fallback: Some(1),
+                ..Default::default()
+            },
+        )),
     };
     let delivery = Delivery {
         id: delivery_id(1 << 32),

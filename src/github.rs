@@ -22,6 +22,9 @@ pub struct PullRequestEvent {
     pub after: Option<String>,
     pub requested_reviewer: Option<User>,
     pub requested_team: Option<Team>,
+    /// The label added or removed (`labeled`, `unlabeled`).
+    #[serde(default)]
+    pub label: Option<Label>,
 }
 
 /// An `issue_comment` delivery.
@@ -74,6 +77,8 @@ pub struct PullRequest {
     pub updated_at: Option<String>,
     #[serde(default)]
     pub commits: Option<u64>,
+    #[serde(default)]
+    pub labels: Vec<Label>,
 }
 
 /// The issue side of a PR, as `issue_comment` deliveries carry it.
@@ -94,6 +99,14 @@ pub struct Issue {
     /// Present only when the issue is a pull request.
     #[serde(default)]
     pub pull_request: Option<IgnoredAny>,
+    #[serde(default)]
+    pub labels: Vec<Label>,
+}
+
+/// A label on a PR or issue.
+#[derive(Debug, Deserialize)]
+pub struct Label {
+    pub name: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -156,6 +169,15 @@ pub struct Team {
 #[derive(Debug, Deserialize)]
 pub struct Changes {
     pub title: Option<From>,
+    /// `edited` with a new base branch: `changes.base.ref.from`.
+    #[serde(default)]
+    pub base: Option<BaseChange>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct BaseChange {
+    #[serde(rename = "ref")]
+    pub name: Option<From>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -12,6 +12,7 @@ pub mod dead_index;
 pub mod delivery_log;
 pub mod discord;
 pub mod duration;
+pub mod gate;
 pub mod github;
 pub mod metrics;
 pub mod queue;

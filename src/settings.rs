@@ -64,8 +64,6 @@ pub struct WebSettings {
     pub port: u16,
     pub webhook_secret: Secret,
     pub reserve_for: Duration,
-    /// Forward comments and reviews written by bots (`FORWARD_BOT_EVENTS=1`).
-    pub forward_bots: bool,
     /// What a request may cost before its signature is verified.
     pub door: DoorSettings,
     pub metrics: MetricsSettings,
@@ -159,7 +157,6 @@ impl WebSettings {
             common,
             port: parse_var("PORT", 3000)?,
             webhook_secret: Secret(secret),
-            forward_bots: var_or("FORWARD_BOT_EVENTS", "0") == "1",
             door: DoorSettings::from_env()?,
             metrics: MetricsSettings::from_env()?,
             delivery_log_days: parse_var("DELIVERY_LOG_DAYS", 7)?,

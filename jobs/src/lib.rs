@@ -16,11 +16,13 @@
 
 mod comment_changes;
 mod common;
+mod eligible;
 mod events;
 mod pr_opened;
 
 pub use comment_changes::{PrCommentChanged, PrReviewCommentChanged};
 pub use common::{Delivery, Excerpt, PullRequest, Repo};
+pub use eligible::PrEligible;
 pub use events::{
     PrCommented, PrDraftChanged, PrPushed, PrRetitled, PrReviewComment, PrReviewRequest,
     PrReviewed, PrStateChanged, ReviewCommentsFlush, ThreadSync,
@@ -61,6 +63,7 @@ pub const ALL_KINDS: &[&str] = &[
     ThreadSync::KIND,
     PrCommentChanged::KIND,
     PrReviewCommentChanged::KIND,
+    PrEligible::KIND,
 ];
 
 /// A job kind: its name, its queue and its typed args.

@@ -116,20 +116,22 @@ async fn perform(
     let plan = JobPlan {
         common: settings.common.clone(),
         reserve_for: settings.reserve_for,
-        forward_bots: settings.forward_bots,
+        config: settings.config.clone(),
     };
     let json = payload_json(entry.content_type.as_deref(), body).map_err(anyhow::Error::msg)?;
     let key = delivery.key();
     let job = match route(&entry.event, delivery, &json, &plan).map_err(anyhow::Error::msg)? {
-        Routed::Ping | Routed::Ignored { .. } => return Ok(Replayed::Ignored),
-        Routed::Enqueue { job, .. } => *job,
+        Routed::Ping | Routed::Ignored { .. } | Routed::Filtered { .. } => {
+            return Ok(Replayed::Ignored)
+        }
+        Routed::Enqueue { job, gate, .. } => (*job, gate),
     };
     let common = settings.common.clone();
     let queued = std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
             let producer = Producer::start(common.faktory.clone())?;
             let intaker = Intaker::new(producer, common.redis_url.clone(), common.key_prefix());
-            intaker.accept(&key, job).await
+            intaker.accept(&key, job.0, job.1.as_ref()).await
         })
     })
     .join()

@@ -11,6 +11,7 @@
 //! counter, read in the same round trip as the mark: it orders events that
 //! GitHub stamped with the same second.
 
+use crate::gate::GateFacts;
 use crate::queue::{Producer, Unqueued};
 use crate::store::DELIVERY_TTL;
 use anyhow::Context as _;
@@ -44,7 +45,14 @@ impl Intaker {
     }
 
     /// Queues `job` unless this delivery was queued before.
-    pub async fn accept(&self, delivery_key: &str, job: Unqueued) -> anyhow::Result<Intake> {
+    /// A PR's facts for the worker's filters (`gate`) are recorded before
+    /// the job is pushed, so that the job never runs ahead of them.
+    pub async fn accept(
+        &self,
+        delivery_key: &str,
+        job: Unqueued,
+        gate: Option<&GateFacts>,
+    ) -> anyhow::Result<Intake> {
         let mut redis = self.redis().await?;
         let key = format!("{}delivery:{delivery_key}", self.key_prefix);
         let (seen, seq): (bool, u64) = redis::pipe()
@@ -55,6 +63,11 @@ impl Intaker {
             .context("checking the delivery in Redis")?;
         if seen {
             return Ok(Intake::Duplicate);
+        }
+        if let Some(facts) = gate {
+            crate::gate::record(&mut redis, &self.key_prefix, facts)
+                .await
+                .context("recording the PR's base and draft state")?;
         }
         let job = job.stamp(seq).build();
         let jid = (job.id().as_ref() as &str).to_string();
@@ -67,6 +80,14 @@ impl Intaker {
             }
         });
         Ok(Intake::Queued(jid))
+    }
+
+    /// Records a filtered PR's facts (see [`crate::gate`]).
+    pub async fn record_gate(&self, facts: &GateFacts) -> anyhow::Result<()> {
+        let mut redis = self.redis().await?;
+        crate::gate::record(&mut redis, &self.key_prefix, facts)
+            .await
+            .context("recording the PR's base and draft state")
     }
 
     /// Readiness: Redis answers PING and Faktory answers INFO.

@@ -95,7 +95,7 @@ impl Application {
             plan: route::JobPlan {
                 common: settings.common.clone(),
                 reserve_for: settings.reserve_for,
-                forward_bots: settings.forward_bots,
+                config: settings.config.clone(),
             },
             budget: budget::Budget::new(settings.door.max_inflight_body),
             body_timeout: settings.door.body_timeout,

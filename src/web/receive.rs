@@ -19,6 +19,8 @@ struct Trace {
     delivery: Option<String>,
     event: Option<String>,
     action: Option<String>,
+    /// Why the config dropped it, for the log line.
+    reason: Option<String>,
     /// Which webhook secret matched, when several are listed.
     secret: Option<usize>,
     /// For the delivery log: set once the delivery is verified and named.
@@ -45,9 +47,12 @@ pub async fn receive(
         Err(e) => e.to_string(),
     };
     // Rotating: which secret signed it, by position (never its value).
-    let secret = trace
+    let mut secret = trace
         .secret
         .map_or(String::new(), |n| format!(" secret=#{n}"));
+    if let Some(reason) = &trace.reason {
+        secret.push_str(&format!(" reason={reason:?}"));
+    }
     log::info!(
         "delivery={} event={} action={} outcome={:?} duration_us={}{secret}",
         trace.delivery.as_deref().unwrap_or("-"),
@@ -66,7 +71,7 @@ pub async fn receive(
         .metrics
         .delivery(event, metric_outcome(&result), seconds);
     if let (Some(logbook), Some(logged)) = (&state.logbook, trace.logged) {
-        logbook.offer(record(logged, &result, trace.action));
+        logbook.offer(record(logged, &result, trace.reason.or(trace.action)));
     }
     result.map(|(response, _)| response)
 }
@@ -100,7 +105,8 @@ fn record(
 /// The delivery's outcome as `threadline_deliveries_total` names it.
 fn metric_outcome(result: &Result<(HttpResponse, &'static str), WebhookError>) -> &'static str {
     match result {
-        Ok((_, "pong")) => "ignored",
+        // A filtered delivery counts as ignored: the metric's outcomes are a fixed set.
+        Ok((_, "pong" | "filtered")) => "ignored",
         Ok((_, outcome)) => outcome,
         Err(WebhookError::Unauthorized) => "unauthorized",
         Err(WebhookError::BadRequest(_) | WebhookError::TooSlow) => "bad_request",
@@ -176,7 +182,23 @@ async fn handle(
             trace.action = action;
             Ok((HttpResponse::Accepted().body("ignored"), "ignored"))
         }
-        Routed::Enqueue { action, job } => {
+        Routed::Filtered {
+            action,
+            reason,
+            gate,
+        } => {
+            trace.action = Some(action);
+            if let Some(facts) = &gate {
+                state
+                    .intaker
+                    .record_gate(facts)
+                    .await
+                    .map_err(WebhookError::Unavailable)?;
+            }
+            trace.reason = Some(reason);
+            Ok((HttpResponse::Accepted().body("filtered"), "filtered"))
+        }
+        Routed::Enqueue { action, job, gate } => {
             trace.action = Some(action);
             if let Some(logged) = &mut trace.logged {
                 logged.entry.repo = job.repo_name();
@@ -184,7 +206,7 @@ async fn handle(
             // Boxed: only a verified delivery pays for the queueing future,
             // and the one every connection holds while its body arrives
             // stays small.
-            let intake = Box::pin(state.intaker.accept(&delivery_key, *job)).await;
+            let intake = Box::pin(state.intaker.accept(&delivery_key, *job, gate.as_ref())).await;
             match intake.map_err(WebhookError::Unavailable)? {
                 Intake::Queued(jid) => {
                     if let Some(logged) = &mut trace.logged {

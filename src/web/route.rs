@@ -3,15 +3,20 @@
 //!
 //! Unknown events and actions are ignored with a 2xx, since GitHub adds
 //! new ones over time; a handled action with a payload that lacks what the
-//! job needs is a 400 naming the missing part. Comments and reviews by
-//! bots are ignored unless `FORWARD_BOT_EVENTS=1`. Comments, with their
-//! edits and deletions, are routed in [`comments`].
+//! job needs is a 400 naming the missing part. The config's routes and
+//! filters ([`filter`]) drop deliveries of muted or unrouted repositories,
+//! of PRs kept out, and comments and reviews by bots (unless forwarded).
+//! Comments, with their edits and deletions, are routed in [`comments`].
 
 mod comments;
+mod filter;
 
+use crate::config::Config;
+use crate::gate::GateFacts;
 use crate::github::{self, excerpt};
 use crate::queue::Unqueued;
 use serde::de::IgnoredAny;
+use std::sync::Arc;
 use std::time::Duration;
 use threadline_jobs as jobs;
 use threadline_jobs::Delivery;
@@ -20,15 +25,29 @@ use threadline_jobs::Delivery;
 #[derive(Debug)]
 pub enum Routed {
     Ping,
-    Ignored { action: Option<String> },
-    Enqueue { action: String, job: Box<Unqueued> },
+    Ignored {
+        action: Option<String>,
+    },
+    /// Accepted and dropped by the config, with the reason.
+    Filtered {
+        action: String,
+        reason: String,
+        gate: Option<GateFacts>,
+    },
+    Enqueue {
+        action: String,
+        job: Box<Unqueued>,
+        /// What the worker's filtering of comments needs to know.
+        gate: Option<GateFacts>,
+    },
 }
 
 /// How jobs are addressed, and which deliveries are wanted.
 pub struct JobPlan {
     pub common: crate::settings::Common,
     pub reserve_for: Duration,
-    pub forward_bots: bool,
+    /// Routes and filters (`THREADLINE_CONFIG`).
+    pub config: Arc<Config>,
 }
 
 type Routing = Result<Routed, String>;
@@ -45,8 +64,29 @@ impl JobPlan {
         Ok(Routed::Enqueue {
             action: action.to_string(),
             job: Box::new(job),
+            gate: None,
         })
     }
+}
+
+fn filtered(action: &str, reason: String, gate: Option<GateFacts>) -> Routing {
+    Ok(Routed::Filtered {
+        action: action.to_string(),
+        reason,
+        gate,
+    })
+}
+
+/// Adds the gate record to a job about to be queued.
+fn with_gate(routed: Routing, facts: Option<GateFacts>) -> Routing {
+    routed.map(|r| match r {
+        Routed::Enqueue { action, job, .. } => Routed::Enqueue {
+            action,
+            job,
+            gate: facts,
+        },
+        other => other,
+    })
 }
 
 fn ignored(action: &str) -> Routing {
@@ -67,9 +107,9 @@ pub fn route(event: &str, delivery: Delivery, json: &[u8], plan: &JobPlan) -> Ro
     }
 }
 
-fn pull_request(delivery: Delivery, e: github::PullRequestEvent, plan: &JobPlan) -> Routing {
-    let action = e.action.as_str();
-    let handled = matches!(
+/// The `pull_request` actions that become jobs.
+fn handled(action: &str) -> bool {
+    matches!(
         action,
         "opened"
             | "edited"
@@ -80,8 +120,41 @@ fn pull_request(delivery: Delivery, e: github::PullRequestEvent, plan: &JobPlan)
             | "review_request_removed"
             | "closed"
             | "reopened"
-    );
-    if !handled {
+    )
+}
+
+fn pull_request(delivery: Delivery, e: github::PullRequestEvent, plan: &JobPlan) -> Routing {
+    let action = e.action.as_str();
+    // Label changes matter only when they make a PR eligible.
+    if !handled(action) && !matches!(action, "labeled" | "unlabeled") {
+        return ignored(action);
+    }
+    let (Some(pr), Some(repository)) = (&e.pull_request, &e.repository) else {
+        return pull_request_event(delivery, &e, plan);
+    };
+    let filters = match filter::screen(&plan.config, &repository.full_name) {
+        Ok(filters) => filters,
+        Err(reason) => return filtered(action, reason, None),
+    };
+    let gate = filter::gate(filters, repository.id, pr);
+    if let Some(reason) = filter::became_eligible(filters, &e, pr) {
+        let job = jobs::PrEligible {
+            delivery,
+            repo: repository.to_job(),
+            pr: pr.to_job(),
+            reason,
+        };
+        return with_gate(plan.build(action, &job), gate);
+    }
+    match filter::excluded(filters, pr) {
+        Some(reason) => filtered(action, reason, gate),
+        None => with_gate(pull_request_event(delivery, &e, plan), gate),
+    }
+}
+
+fn pull_request_event(delivery: Delivery, e: &github::PullRequestEvent, plan: &JobPlan) -> Routing {
+    let action = e.action.as_str();
+    if !handled(action) {
         return ignored(action);
     }
     let pr = e
@@ -191,18 +264,23 @@ fn review(delivery: Delivery, e: github::ReviewEvent, plan: &JobPlan) -> Routing
         return ignored(&e.action);
     }
     let review = e.review.as_ref().ok_or("payload has no review")?;
-    if review.user.is_bot() && !plan.forward_bots {
-        return ignored("by a bot");
-    }
     let pr = e
         .pull_request
         .as_ref()
         .ok_or("payload has no pull_request")?;
-    let repo = e
-        .repository
-        .as_ref()
-        .ok_or("payload has no repository")?
-        .to_job();
+    let repository = e.repository.as_ref().ok_or("payload has no repository")?;
+    let filters = match filter::screen(&plan.config, &repository.full_name) {
+        Ok(filters) => filters,
+        Err(reason) => return filtered(&e.action, reason, None),
+    };
+    if !filters.forwards(&review.user.login, review.user.is_bot()) {
+        return ignored("by a bot");
+    }
+    let gate = filter::gate(filters, repository.id, pr);
+    if let Some(reason) = filter::excluded(filters, pr) {
+        return filtered(&e.action, reason, gate);
+    }
+    let repo = repository.to_job();
     let dismissed = e.action == "dismissed";
     let job = jobs::PrReviewed {
         delivery,
@@ -220,7 +298,7 @@ fn review(delivery: Delivery, e: github::ReviewEvent, plan: &JobPlan) -> Routing
         body: excerpt(review.body.as_deref()),
         html_url: review.html_url.clone(),
     };
-    plan.build(&e.action, &job)
+    with_gate(plan.build(&e.action, &job), gate)
 }
 
 fn short(sha: &str) -> &str {

@@ -9,6 +9,7 @@ pub mod channels;
 pub(crate) mod claim;
 pub mod comments;
 mod copies;
+pub(crate) mod eligible;
 mod error;
 pub mod follow;
 mod guard;

@@ -63,7 +63,12 @@ pub async fn push_with_seq(stack: &Stack, event: &Event, seq: u64) {
             reserve_for: std::time::Duration::from_secs(60),
         },
         reserve_for: std::time::Duration::from_secs(60),
-        forward_bots: false,
+        config: std::sync::Arc::new(threadline::config::Config::without_file(
+            &threadline::config::EnvOverrides {
+                fallback: Some(1),
+                ..Default::default()
+            },
+        )),
     };
     let delivery = Delivery {
         id: event.delivery.clone(),

@@ -49,6 +49,12 @@ pub async fn spawn_app_tweaked(tweak: impl FnOnce(&mut WebSettings)) -> TestApp 
     .await
 }
 
+/// A `web` on `faktory_url` and `redis_url` reading `config`.
+pub async fn spawn_app_config(faktory_url: &str, redis_url: &str, config: Config) -> TestApp {
+    let config = std::sync::Arc::new(config);
+    spawn_app_from(faktory_url, redis_url, |s| s.config = config).await
+}
+
 async fn spawn_app_full(faktory_url: &str, redis_url: &str, door: DoorSettings) -> TestApp {
     spawn_app_from(faktory_url, redis_url, |s| s.door = door).await
 }
@@ -70,7 +76,6 @@ async fn spawn_app_from(
         port: 0,
         webhook_secret: Secret(secret.clone()),
         reserve_for: Duration::from_secs(60),
-        forward_bots: false,
         door: DoorSettings::default(),
         metrics: Default::default(),
         delivery_log_days: 7,

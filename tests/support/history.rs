@@ -27,6 +27,12 @@ pub struct History {
     tie: bool,
     /// Comments created by `comment`, for their ids.
     comments: u64,
+    /// `owner/name` of the repository ("o/r" unless `in_repo` says).
+    pub full_name: String,
+    /// The PR's labels, in every payload that carries them.
+    pub labels: Vec<String>,
+    /// The PR's base branch, when set by `base`; the fixture's otherwise.
+    pub base: Option<String>,
     pub events: Vec<Event>,
 }
 
@@ -43,6 +49,9 @@ impl History {
             second: 0,
             tie: false,
             comments: 0,
+            full_name: "o/r".into(),
+            labels: vec![],
+            base: None,
             events: vec![],
         }
     }
@@ -75,12 +84,70 @@ impl History {
         pr["merged"] = json!(self.merged);
         pr["updated_at"] = json!(at);
         pr["html_url"] = json!(format!("https://github.com/o/r/pull/{}", self.number));
+        pr["labels"] = self.label_objects();
+        if let Some(base) = &self.base {
+            pr["base"]["ref"] = json!(base);
+        }
+    }
+
+    fn label_objects(&self) -> Value {
+        json!(self
+            .labels
+            .iter()
+            .map(|l| json!({ "name": l }))
+            .collect::<Vec<_>>())
+    }
+
+    /// Events from now on are of repository `full_name` (`owner/name`).
+    pub fn in_repo(&mut self, full_name: &str) -> &mut Self {
+        self.full_name = full_name.into();
+        self
+    }
+
+    /// The PR starts with these labels (no event).
+    pub fn with_labels(&mut self, labels: &[&str]) -> &mut Self {
+        self.labels = labels.iter().map(|l| l.to_string()).collect();
+        self
+    }
+
+    /// The PR is opened into `base` (no event).
+    pub fn targeting(&mut self, base: &str) -> &mut Self {
+        self.base = Some(base.into());
+        self
+    }
+
+    /// `labeled` or `unlabeled` with `label`.
+    pub fn label(&mut self, label: &str, added: bool) -> &mut Self {
+        if added {
+            self.labels.push(label.into());
+        } else {
+            self.labels.retain(|l| l != label);
+        }
+        let action = if added { "labeled" } else { "unlabeled" };
+        self.push("pull_request", "pull_request/opened.json", |v| {
+            v["action"] = json!(action);
+            v["label"] = json!({ "name": label });
+        });
+        self
+    }
+
+    /// `edited` with a new base branch.
+    pub fn rebase_onto(&mut self, base: &str) -> &mut Self {
+        let from = self
+            .base
+            .replace(base.into())
+            .unwrap_or_else(|| "master".into());
+        self.push("pull_request", "pull_request/opened.json", |v| {
+            v["action"] = json!("edited");
+            v["changes"] = json!({ "base": { "ref": { "from": from } } });
+        });
+        self
     }
 
     fn push(&mut self, name: &'static str, template: &str, edit: impl FnOnce(&mut Value)) {
         let mut v: Value = serde_json::from_slice(&fixture(template)).unwrap();
         v["repository"]["id"] = json!(self.repo_id);
-        v["repository"]["full_name"] = json!("o/r");
+        v["repository"]["full_name"] = json!(self.full_name);
         let at = self.stamp();
         if v.get("pull_request").is_some() {
             self.pr(&mut v, &at);
@@ -92,6 +159,8 @@ impl History {
             issue["state"] = json!(self.state);
             issue["updated_at"] = json!(at);
             issue["html_url"] = json!(format!("https://github.com/o/r/pull/{}", self.number));
+            issue["labels"] = self.label_objects();
+            issue["draft"] = json!(self.draft);
         }
         if v.get("comment").is_some() {
             v["comment"]["updated_at"] = json!(at);

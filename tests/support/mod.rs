@@ -1,5 +1,6 @@
 #![allow(dead_code)]
 pub mod app;
+pub mod configured;
 pub mod fake_discord;
 pub mod history;
 pub mod ports;

@@ -5,7 +5,7 @@
 //! The bots filter applies to every action alike, so that the edit of a
 //! comment that was never forwarded is not even queued.
 
-use super::{ignored, JobPlan, Routing};
+use super::{filter, filtered, ignored, with_gate, JobPlan, Routing};
 use crate::github::{self, excerpt};
 use threadline_jobs as jobs;
 use threadline_jobs::Delivery;
@@ -28,14 +28,18 @@ pub(super) fn issue_comment(
         return ignored(&format!("{action} on an issue"));
     }
     let comment = e.comment.as_ref().ok_or("payload has no comment")?;
-    if comment.user.is_bot() && !plan.forward_bots {
+    let repository = e.repository.as_ref().ok_or("payload has no repository")?;
+    let filters = match filter::screen(&plan.config, &repository.full_name) {
+        Ok(filters) => filters,
+        Err(reason) => return filtered(action, reason, None),
+    };
+    if !filters.forwards(&comment.user.login, comment.user.is_bot()) {
         return ignored(&format!("{action} by a bot"));
     }
-    let repo = e
-        .repository
-        .as_ref()
-        .ok_or("payload has no repository")?
-        .to_job();
+    if let Some(reason) = filter::issue_excluded(filters, issue) {
+        return filtered(action, reason, None);
+    }
+    let repo = repository.to_job();
     let (pr, author) = (issue.to_job(), comment.user.login.clone());
     let (body, html_url) = (excerpt(comment.body.as_deref()), comment.html_url.clone());
     let updated_at = comment.updated_at.clone().unwrap_or_default();
@@ -76,18 +80,23 @@ pub(super) fn review_comment(
         return ignored(action);
     }
     let comment = e.comment.as_ref().ok_or("payload has no comment")?;
-    if comment.user.is_bot() && !plan.forward_bots {
-        return ignored(&format!("{action} by a bot"));
-    }
     let pr = e
         .pull_request
         .as_ref()
         .ok_or("payload has no pull_request")?;
-    let repo = e
-        .repository
-        .as_ref()
-        .ok_or("payload has no repository")?
-        .to_job();
+    let repository = e.repository.as_ref().ok_or("payload has no repository")?;
+    let filters = match filter::screen(&plan.config, &repository.full_name) {
+        Ok(filters) => filters,
+        Err(reason) => return filtered(action, reason, None),
+    };
+    if !filters.forwards(&comment.user.login, comment.user.is_bot()) {
+        return ignored(&format!("{action} by a bot"));
+    }
+    let gate = filter::gate(filters, repository.id, pr);
+    if let Some(reason) = filter::excluded(filters, pr) {
+        return filtered(action, reason, gate);
+    }
+    let repo = repository.to_job();
     let created = jobs::PrReviewComment {
         delivery,
         repo,
@@ -104,9 +113,12 @@ pub(super) fn review_comment(
         updated_at: comment.updated_at.clone().unwrap_or_default(),
     };
     if action == "created" {
-        return plan.build(action, &created);
+        return with_gate(plan.build(action, &created), gate);
     }
-    plan.build(action, &changed(created, action == "deleted"))
+    with_gate(
+        plan.build(action, &changed(created, action == "deleted")),
+        gate,
+    )
 }
 
 /// The change of a line comment carries what its entry is rendered from.
@@ -150,7 +162,12 @@ mod tests {
                 reserve_for: std::time::Duration::from_secs(60),
             },
             reserve_for: std::time::Duration::from_secs(60),
-            forward_bots: false,
+            config: std::sync::Arc::new(crate::config::Config::without_file(
+                &crate::config::EnvOverrides {
+                    fallback: Some(1),
+                    ..Default::default()
+                },
+            )),
         }
     }
 

@@ -4,6 +4,7 @@
 mod pr_comment_changed;
 mod pr_commented;
 mod pr_draft_changed;
+mod pr_eligible;
 mod pr_opened;
 mod pr_pushed;
 mod pr_retitled;
@@ -36,6 +37,7 @@ pub async fn perform(ctx: &Context, job: &faktory::Job) -> Result<(), JobError> 
         jobs::PrReviewCommentChanged::KIND => {
             pr_review_comment_changed::perform(ctx, args(job)?).await
         }
+        jobs::PrEligible::KIND => pr_eligible::perform(ctx, args(job)?).await,
         other => Err(JobError::Permanent(anyhow::anyhow!(
             "no handler for job kind {other:?}"
         ))),

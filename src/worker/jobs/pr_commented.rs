@@ -5,10 +5,14 @@
 use crate::worker::comments::Version;
 use crate::worker::copies;
 use crate::worker::follow::Place;
-use crate::worker::{messages, pr_state, schedule, Context, JobError};
+use crate::worker::{eligible, messages, pr_state, schedule, Context, JobError};
 use threadline_jobs::PrCommented;
 
 pub async fn perform(ctx: &Context, job: PrCommented) -> Result<(), JobError> {
+    if let Some(reason) = eligible::excluded(ctx, &job.repo, &job.pr).await? {
+        log::info!("comment not forwarded: the filters keep the PR out ({reason})");
+        return Ok(());
+    }
     let text = messages::commented(&job);
     if job.comment_id == 0 {
         // From a `web` older than edits: once per delivery, as it was.

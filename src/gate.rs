@@ -1,0 +1,70 @@
+//! What the filters need of a PR that an `issue_comment` payload lacks:
+//! its base branch and draft state, as `web` last saw them in a
+//! `pull_request`, review or line-comment payload.
+//!
+//! `web` records them only when a route filters on them (`base_branches`
+//! or `drafts = "hold"`), filtered deliveries included, since a filtered
+//! delivery makes no job that would tell the worker. The worker reads the
+//! record before it forwards a comment. Newer `updated_at` wins, so a late
+//! delivery cannot roll the record back.
+
+use redis::aio::ConnectionManager;
+
+/// How long a PR's record is kept after its last change.
+const KEEP_SECS: u64 = 90 * 86_400;
+
+const RECORD: &str = r#"
+local stored = redis.call('HGET', KEYS[1], 'updated_at')
+if stored and ARGV[1] < stored then return 0 end
+redis.call('HSET', KEYS[1], 'updated_at', ARGV[1], 'base', ARGV[2], 'draft', ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+return 1
+"#;
+
+/// One PR's facts, as of one payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GateFacts {
+    pub repo_id: u64,
+    pub number: u64,
+    pub updated_at: String,
+    pub base: String,
+    pub draft: bool,
+}
+
+/// The record's key, under `prefix` (the namespace's key prefix).
+pub fn key(prefix: &str, repo_id: u64, number: u64) -> String {
+    format!("{prefix}pr:{repo_id}:{number}:gate")
+}
+
+/// Records `facts` unless a newer record exists.
+pub async fn record(
+    redis: &mut ConnectionManager,
+    prefix: &str,
+    facts: &GateFacts,
+) -> redis::RedisResult<()> {
+    redis::Script::new(RECORD)
+        .key(key(prefix, facts.repo_id, facts.number))
+        .arg(&facts.updated_at)
+        .arg(&facts.base)
+        .arg(u8::from(facts.draft))
+        .arg(KEEP_SECS)
+        .invoke_async::<i64>(redis)
+        .await
+        .map(|_| ())
+}
+
+/// The recorded base branch and draft state, if any.
+pub async fn read(
+    redis: &mut ConnectionManager,
+    prefix: &str,
+    repo_id: u64,
+    number: u64,
+) -> redis::RedisResult<Option<(String, bool)>> {
+    let (base, draft): (Option<String>, Option<String>) = redis::cmd("HMGET")
+        .arg(key(prefix, repo_id, number))
+        .arg("base")
+        .arg("draft")
+        .query_async(redis)
+        .await?;
+    Ok(base.map(|b| (b, draft.as_deref() == Some("1"))))
+}

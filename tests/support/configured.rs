@@ -1,0 +1,65 @@
+//! A [`Stack`] whose `web` and workers read a config file
+//! (`THREADLINE_CONFIG`), written once the fake Discord exists so that it
+//! can name the fake's channels.
+
+use super::app::{spawn_app_config, WorkerProcess};
+use super::fake_discord::FakeDiscord;
+use super::servers::{shared_redis_url, unique_namespace, FaktoryServer};
+use super::stack::Stack;
+use std::path::PathBuf;
+use threadline::config::{Config, EnvOverrides};
+
+pub struct Configured {
+    pub stack: Stack,
+    /// The config file the workers read.
+    pub path: PathBuf,
+}
+
+/// Writes `text` to a file of its own and returns its path.
+pub fn write_config(text: &str) -> PathBuf {
+    let path = std::env::temp_dir().join(format!("threadline-{}.toml", unique_namespace()));
+    std::fs::write(&path, text).expect("writing the config file");
+    path
+}
+
+impl Configured {
+    /// `toml` gets the fake Discord and its first text channel (which is
+    /// also `DISCORD_CHANNEL_ID`, the fallback) and returns the file's text.
+    pub async fn start(toml: impl FnOnce(&FakeDiscord, u64) -> String) -> Configured {
+        Self::start_with(true, toml).await
+    }
+
+    /// Like `start`; without `fallback`, web has no `DISCORD_CHANNEL_ID`.
+    pub async fn start_with(
+        fallback: bool,
+        toml: impl FnOnce(&FakeDiscord, u64) -> String,
+    ) -> Configured {
+        let faktory = FaktoryServer::start();
+        let discord = FakeDiscord::start();
+        let channel = discord.add_text_channel();
+        let text = toml(&discord, channel);
+        let env = EnvOverrides {
+            fallback: fallback.then_some(channel),
+            ..Default::default()
+        };
+        let config = Config::parse(&text, &env).expect("the test's config parses");
+        let redis = shared_redis_url();
+        let app = spawn_app_config(&faktory.url(), &redis, config).await;
+        Configured {
+            stack: Stack {
+                faktory,
+                discord,
+                channel,
+                app,
+            },
+            path: write_config(&text),
+        }
+    }
+
+    /// A worker reading the config file, with `env` added.
+    pub fn worker(&self, env: &[(&str, String)]) -> WorkerProcess {
+        let mut all = vec![("THREADLINE_CONFIG", self.path.display().to_string())];
+        all.extend(env.iter().cloned());
+        self.stack.worker_env("test-token", 5, 600, 4, &all)
+    }
+}
