@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod dead_index;
 pub mod delivery_log;
+pub mod dibs;
 pub mod duration;
 pub mod discord;
 pub mod github;
