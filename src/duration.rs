@@ -23,4 +23,3 @@ pub fn parse(raw: &str) -> Option<std::time::Duration> {
     }
     (number.is_empty() && !raw.trim().is_empty()).then(|| std::time::Duration::from_secs(total))
 }
-

@@ -72,6 +72,8 @@ pub struct WebSettings {
     pub delivery_log_days: u64,
     /// The delivery log's cap in MB (`DELIVERY_LOG_MAX_MB`, 64).
     pub delivery_log_max_mb: u64,
+    /// Dibs: the Discord interactions endpoint and the CI/CD API.
+    pub dibs: DibsWebSettings,
 }
 
 /// Who may read `GET /metrics`, and where the worker serves it.
@@ -160,6 +162,7 @@ impl WebSettings {
             metrics: MetricsSettings::from_env()?,
             delivery_log_days: parse_var("DELIVERY_LOG_DAYS", 7)?,
             delivery_log_max_mb: parse_var("DELIVERY_LOG_MAX_MB", 64)?,
+            dibs: DibsWebSettings::from_env()?,
         })
     }
 }
@@ -172,6 +175,11 @@ pub struct CliSettings {
     pub webhook_secret: Option<Secret>,
     /// `web`'s port, for the default URL of `send`.
     pub port: u16,
+    /// For `commands register`: `DISCORD_TOKEN`, `DISCORD_API_URL` and
+    /// `DISCORD_APPLICATION_ID` (unset: asked of Discord).
+    pub discord_token: Option<Secret>,
+    pub discord_api_url: String,
+    pub discord_application_id: Option<u64>,
 }
 
 impl CliSettings {
@@ -182,6 +190,43 @@ impl CliSettings {
             common: Common::from_env()?,
             webhook_secret: first.map(|s| Secret(s.to_string())),
             port: parse_var("PORT", 3000)?,
+            discord_token: Some(var_or("DISCORD_TOKEN", ""))
+                .filter(|t| !t.is_empty())
+                .map(Secret),
+            discord_api_url: var_or("DISCORD_API_URL", "https://discord.com"),
+            discord_application_id: match var_or("DISCORD_APPLICATION_ID", "").as_str() {
+                "" => None,
+                raw => Some(
+                    raw.parse()
+                        .context("DISCORD_APPLICATION_ID must be a number")?,
+                ),
+            },
+        })
+    }
+}
+
+/// Dibs in `web`. Each part is off until its variable is set.
+#[derive(Debug, Clone, Default)]
+pub struct DibsWebSettings {
+    /// `DISCORD_PUBLIC_KEY` (hex): turns on `POST /webhooks/discord`.
+    pub public_key: Option<String>,
+    /// `DIBS_API_TOKEN`: turns on `/api/dibs`.
+    pub api_token: Option<Secret>,
+    /// Which resources may be used (the config file's `[dibs] resources`).
+    pub dibs: crate::dibs::DibsSettings,
+}
+
+impl DibsWebSettings {
+    fn from_env() -> anyhow::Result<Self> {
+        let public_key = Some(var_or("DISCORD_PUBLIC_KEY", "")).filter(|k| !k.is_empty());
+        if let Some(key) = &public_key {
+            crate::web::ed25519::public_key(key).map_err(anyhow::Error::msg)?;
+        }
+        let token = Some(var_or("DIBS_API_TOKEN", "")).filter(|t| !t.is_empty());
+        Ok(DibsWebSettings {
+            public_key,
+            api_token: token.map(Secret),
+            dibs: Default::default(),
         })
     }
 }

@@ -33,7 +33,10 @@ impl DibsSettings {
     /// The normalised name of `raw` if it is a usable resource name.
     pub fn resource(&self, raw: &str) -> Result<String, String> {
         let name = normalise(raw).ok_or_else(|| {
-            format!("`{}` is not a resource name (letters, digits, `-`, `_`, `.`; at most 50)", raw.trim())
+            format!(
+                "`{}` is not a resource name (letters, digits, `-`, `_`, `.`; at most 50)",
+                raw.trim()
+            )
         })?;
         if !self.resources.is_empty() && !self.resources.contains(&name) {
             return Err(format!(
@@ -187,8 +190,7 @@ mod tests {
 
     #[test]
     fn an_empty_queue_from_lua_reads_as_empty() {
-        let r: Resource =
-            serde_json::from_str(r#"{"name":"s","queue":{},"version":2}"#).unwrap();
+        let r: Resource = serde_json::from_str(r#"{"name":"s","queue":{},"version":2}"#).unwrap();
         assert!(r.queue.is_empty() && r.holder.is_none());
     }
 }

@@ -80,7 +80,13 @@ pub fn list(resources: &[Resource]) -> String {
 
 /// The answer to `/dibs on` that took or extended a hold.
 pub fn took(r: &Resource, holder: &Entry) -> String {
-    format!("{} has **{}**{}{}.", who(holder), r.name, until(holder), pr(holder))
+    format!(
+        "{} has **{}**{}{}.",
+        who(holder),
+        r.name,
+        until(holder),
+        pr(holder)
+    )
 }
 
 pub fn already(r: &Resource) -> String {
@@ -129,8 +135,15 @@ pub fn your_turn(name: &str, holder: &Entry, old: Option<&Entry>, timed_out: boo
 /// The notification of a holder whose time ran out.
 pub fn time_up(name: &str, old: &Entry, next: Option<&Entry>) -> String {
     match next {
-        Some(n) => format!("{} your time on **{name}** ran out; {} has it now.", who(old), who(n)),
-        None => format!("{} your time on **{name}** ran out; it is free now.", who(old)),
+        Some(n) => format!(
+            "{} your time on **{name}** ran out; {} has it now.",
+            who(old),
+            who(n)
+        ),
+        None => format!(
+            "{} your time on **{name}** ran out; it is free now.",
+            who(old)
+        ),
     }
 }
 

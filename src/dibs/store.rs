@@ -51,7 +51,8 @@ impl Store {
 
     /// The timed release scheduled for `version`.
     pub async fn expire(&self, name: &str, version: u64) -> anyhow::Result<Change> {
-        self.run(name, &["expire", name, &version.to_string()]).await
+        self.run(name, &["expire", name, &version.to_string()])
+            .await
     }
 
     async fn run(&self, name: &str, args: &[&str]) -> anyhow::Result<Change> {

@@ -155,9 +155,27 @@ pub async fn ensure_thread(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Resu
         }
         created => {
             claim.release(ctx).await;
-            ctx.guards.record(&thread_key, created?, None).await
+            let thread = ctx.guards.record(&thread_key, created?, None).await?;
+            remember_pr(ctx, repo, pr, thread).await?;
+            Ok(thread)
         }
     }
+}
+
+/// The reverse of the thread map, `thread:{id}` → `owner/repo#12 url`,
+/// so that `web` can say which PR a `/dibs` run in this thread is for.
+async fn remember_pr(
+    ctx: &Context,
+    repo: &Repo,
+    pr: &PullRequest,
+    thread: u64,
+) -> Result<(), JobError> {
+    let value = format!("{}#{} {}", repo.full_name, pr.number, pr.html_url);
+    ctx.guards
+        .redis()
+        .set::<_, _, ()>(ctx.guards.key(&format!("thread:{thread}")), value)
+        .await
+        .map_err(|e| JobError::redis("recording the thread's PR", e))
 }
 
 /// Posts the intro and starts the thread from it; returns the thread id.
