@@ -12,11 +12,13 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DibsNotify {
     pub delivery: Delivery,
-    /// The channel the pinged person ran their command in.
-    pub channel_id: u64,
+    /// The channel the pinged person ran their command in. Snowflakes are
+    /// strings here, as on Discord's wire: Faktory (Go) reads JSON numbers
+    /// as float64 and would round them.
+    pub channel_id: String,
     /// The Discord user id the message is for; `None` pings nobody.
     #[serde(default)]
-    pub user_id: Option<u64>,
+    pub user_id: Option<String>,
     pub content: String,
 }
 
@@ -77,8 +79,8 @@ mod tests {
         assert_eq!(decode::<DibsRelease>(&env.args).unwrap(), job);
         let mut v = encode(&DibsNotify {
             delivery: dibs_delivery("staging", 4, "notify"),
-            channel_id: 9,
-            user_id: Some(7),
+            channel_id: "9".into(),
+            user_id: Some("7".into()),
             content: "hi".into(),
         })
         .unwrap()

@@ -34,8 +34,8 @@ local function position(id)
   return 0
 end
 
--- The holder goes; the next in line, if any, holds it. What happened is
--- kept so that a retried timed release can redo its follow-ups.
+-- The holder goes; the next in line, if any, holds it. What a timed
+-- release did is kept so that a retry of its job can redo its follow-ups.
 local function promote()
   local from = r.version
   out.old = r.holder
@@ -47,7 +47,11 @@ local function promote()
     r.version = r.version + 1
   end
   out.version = r.version
-  r.last = { from = from, to = r.version, old = out.old, promoted = out.promoted or cjson.null }
+  -- Only a timed release is retried by a job; a manual one must not make
+  -- the stale job of its version look like a retry.
+  if op == 'expire' then
+    r.last = { from = from, to = r.version, old = out.old, promoted = out.promoted or cjson.null }
+  end
   out.outcome = 'released'
 end
 

@@ -61,8 +61,8 @@ fn notify(name: &str, version: u64, what: &str, to: &Entry, text: String) -> Opt
     let (user, channel) = (to.user_id()?, to.channel_id()?);
     Some(Followup::Notify(DibsNotify {
         delivery: dibs_delivery(name, version, what),
-        channel_id: channel,
-        user_id: Some(user),
+        channel_id: channel.to_string(),
+        user_id: Some(user.to_string()),
         content: render::cut(&text),
     }))
 }

@@ -15,8 +15,13 @@ pub async fn perform(ctx: &Context, job: DibsNotify) -> Result<(), JobError> {
     // the message it may have posted instead of posting it again.
     let text = lookup::with_ref(&job.content, &post::reference(ctx, &key));
     let effect = post::Effect::new(&key, &text);
-    let channel = job.channel_id;
-    match post::post_pinging(ctx, &effect, channel, &text, job.user_id).await? {
+    let bad = |what: &str| JobError::Permanent(anyhow::anyhow!("{key}: {what} is not a snowflake"));
+    let channel: u64 = job.channel_id.parse().map_err(|_| bad("channel_id"))?;
+    let user = match &job.user_id {
+        Some(u) => Some(u.parse::<u64>().map_err(|_| bad("user_id"))?),
+        None => None,
+    };
+    match post::post_pinging(ctx, &effect, channel, &text, user).await? {
         Ok(_) => Ok(()),
         // Where they asked is gone: there is nobody left to tell there.
         Err(e) if e.code() == Some(UNKNOWN_CHANNEL) => {
