@@ -4,12 +4,14 @@
 //! endpoint's door (Ed25519, PING, 401, 404, latency), `queue` the fair
 //! queue under concurrency and its notifications, `timed` timed releases
 //! across restarts and stale ones, `api` the API, `register` the
-//! `threadline commands register` command.
+//! `threadline commands register` command, `places` PR threads and a
+//! fixed list of resources.
 
 #[path = "../support/mod.rs"]
 mod support;
 
 mod api;
+mod places;
 mod queue;
 mod register;
 mod signature;
@@ -46,6 +48,12 @@ pub const ALL_ON: Switches = Switches {
 
 impl Dibs {
     pub async fn start(on: Switches) -> Dibs {
+        Self::start_with(on, &[]).await
+    }
+
+    /// A stack whose resources are limited to `resources` (empty: any).
+    pub async fn start_with(on: Switches, resources: &[&str]) -> Dibs {
+        let resources: Vec<String> = resources.iter().map(|r| r.to_string()).collect();
         let faktory = FaktoryServer::start();
         let discord = FakeDiscord::start();
         let channel = discord.add_text_channel();
@@ -54,6 +62,7 @@ impl Dibs {
         let app = spawn_app_from(&faktory.url(), &shared_redis_url(), |s| {
             s.dibs.public_key = on.interactions.then_some(public);
             s.dibs.api_token = on.api.then(|| Secret(API_TOKEN.into()));
+            s.dibs.dibs.resources = resources;
         })
         .await;
         let stack = Stack {

@@ -93,3 +93,70 @@ async fn a_stale_release_does_nothing() {
     assert!(status.contains(&format!("1. <@{b}>")), "{status}");
     assert!(dibs.posted().is_empty(), "nobody was told anything");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn extending_moves_the_release() {
+    let dibs = Dibs::start(ALL_ON).await;
+    let (a, b) = (user(1), user(2));
+    dibs.dibs(a, "on", &[("resource", "staging"), ("for", "5s")])
+        .await;
+    dibs.dibs(b, "on", &[("resource", "staging")]).await;
+    let extended = text(
+        &dibs
+            .dibs(a, "on", &[("resource", "staging"), ("for", "2h")])
+            .await,
+    );
+    assert!(
+        extended.contains(&format!("<@{a}> has **staging** until")),
+        "{extended}"
+    );
+    let _worker = dibs.stack.worker("token", 5);
+    // The 5 s release runs and finds itself stale; the 2 h one waits.
+    dibs.stack.settle(1).await;
+    let status = dibs.status("staging").await;
+    assert!(status.contains(&format!("held by <@{a}>")), "{status}");
+    assert!(dibs.posted().is_empty(), "nobody was told anything");
+    let scheduled = dibs.stack.faktory.set_jobs("scheduled").await;
+    assert_eq!(scheduled.len(), 1, "the moved release: {scheduled:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_retried_timed_release_gives_the_same_answer() {
+    use threadline::dibs::{store::Mode, Entry, Outcome, Store};
+    let redis = threadline::store::connect(&support::servers::shared_redis_url())
+        .await
+        .expect("Redis");
+    let prefix = format!("threadline:{}:", support::servers::unique_namespace());
+    let store = Store::new(redis, prefix);
+    let entry = |id: &str| Entry {
+        id: id.into(),
+        channel: "5".into(),
+        for_ms: 60_000,
+        ..Entry::default()
+    };
+    let took = store
+        .take("staging", &entry("1"), Mode::Queue)
+        .await
+        .unwrap();
+    store
+        .take("staging", &entry("2"), Mode::Queue)
+        .await
+        .unwrap();
+    let first = store.expire("staging", took.version).await.unwrap();
+    let again = store.expire("staging", took.version).await.unwrap();
+    assert_eq!(first.outcome, Outcome::Released);
+    assert_eq!(again.outcome, Outcome::Released, "a retry of the same job");
+    assert_eq!(again.version, first.version);
+    assert_eq!(again.promoted, first.promoted);
+    assert_eq!(first.promoted.as_ref().unwrap().id, "2");
+    assert_eq!(
+        threadline::dibs::follow::after(&again, true),
+        threadline::dibs::follow::after(&first, true),
+        "the same follow-up jobs, which the worker performs once"
+    );
+    // A manual release of 2's hold leaves 2's own timed release stale.
+    let manual = store.release("staging", "2", false).await.unwrap();
+    assert_eq!(manual.outcome, Outcome::Released);
+    let stale = store.expire("staging", first.version).await.unwrap();
+    assert_eq!(stale.outcome, Outcome::Stale);
+}
