@@ -120,13 +120,20 @@ async fn command(dibs: &DibsWeb, interaction: Interaction) -> Answer {
         Ok(command) => command,
         Err(why) => return Answer::error(why),
     };
-    match dibs_commands::run(dibs, command, who).await {
+    let said = format!("{command:?}");
+    let user = who.id.clone();
+    let answer = match dibs_commands::run(dibs, command, who).await {
         Ok(answer) => answer,
         Err(e) => {
             log::error!("dibs command failed: {e:#}");
             Answer::error("Dibs is unavailable right now (Redis); try again.".into())
         }
-    }
+    };
+    log::info!(
+        "interaction user={user} command={said} error={}",
+        answer.ephemeral
+    );
+    answer
 }
 
 /// The subcommand and its options (names as registered).
