@@ -8,6 +8,12 @@ use super::{Entry, Resource};
 /// Discord's limit on a message's content, in characters.
 const MAX_CHARS: usize = 2000;
 
+/// Added to an answer when its timed release or notification could not
+/// be queued (Faktory unreachable): the change itself stands.
+pub const NOT_QUEUED: &str = "⚠ Threadline could not queue the timed release or \
+notification this causes (its job queue is unreachable): release by hand with \
+`/dibs off`, and tell the next in line yourself.";
+
 /// A holder or waiter: a mention, or the API holder's name.
 pub fn who(e: &Entry) -> String {
     if e.is_api() {

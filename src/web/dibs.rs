@@ -54,21 +54,24 @@ impl DibsWeb {
             .await
     }
 
-    /// Queues what `change` causes. The change itself is made and is
-    /// answered either way: a failure here is logged (a notification or a
-    /// timed release lost) rather than turned into a failed command that
-    /// a retry would not repeat.
-    pub async fn follow(&self, change: &Change) {
+    /// Queues what `change` causes; false if that failed. The change
+    /// itself is made and is answered either way, with a warning: a retry
+    /// of the command would not repeat what it caused.
+    pub async fn follow(&self, change: &Change) -> bool {
         let jobs = follow::after(change, false);
         if jobs.is_empty() {
-            return;
+            return true;
         }
-        if let Err(e) = follow::push(&self.producer, &self.common, jobs).await {
-            log::error!(
-                "dibs {}: version {} changed, but its follow-up jobs were not queued: {e:#}",
-                change.state.name,
-                change.version
-            );
+        match follow::push(&self.producer, &self.common, jobs).await {
+            Ok(()) => true,
+            Err(e) => {
+                log::error!(
+                    "dibs {}: version {} changed, but its follow-up jobs were not queued: {e:#}",
+                    change.state.name,
+                    change.version
+                );
+                false
+            }
         }
     }
 }

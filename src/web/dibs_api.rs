@@ -140,7 +140,7 @@ async fn apply(
             ))
         }
     };
-    dibs.follow(&change).await;
+    let followed = dibs.follow(&change).await;
     let state = &change.state;
     let held_by = |r: &Resource| r.holder.as_ref().map(|h| h.id.clone()).unwrap_or_default();
     Ok(match change.outcome {
@@ -152,7 +152,13 @@ async fn apply(
                 held_by(state)
             ),
         ),
-        _ => HttpResponse::Ok().json(view(state)),
+        _ => {
+            let mut body = view(state);
+            if !followed {
+                body["warning"] = json!(crate::dibs::render::NOT_QUEUED);
+            }
+            HttpResponse::Ok().json(body)
+        }
     })
 }
 

@@ -87,23 +87,33 @@ async fn on(
         who.pr = pr;
     }
     let change = store.take(name, &who, Mode::Queue).await?;
-    dibs.follow(&change).await;
+    let followed = dibs.follow(&change).await;
     let r = &change.state;
-    Ok(Answer::public(match (change.outcome, &r.holder) {
+    let text = match (change.outcome, &r.holder) {
         (Outcome::Took | Outcome::Extended, Some(h)) => render::took(r, h),
         (Outcome::Queued | Outcome::AlreadyQueued, _) => {
             render::queued(r, change.position.unwrap_or(0))
         }
         _ => render::already(r),
-    }))
+    };
+    Ok(Answer::public(warned(text, followed)))
+}
+
+/// Says so when what a change causes could not be queued.
+fn warned(text: String, followed: bool) -> String {
+    match followed {
+        true => text,
+        false => format!("{text}\n{}", render::NOT_QUEUED),
+    }
 }
 
 async fn off(dibs: &DibsWeb, store: &Store, name: &str, who: &Entry) -> anyhow::Result<Answer> {
     let change = store.release(name, &who.id, false).await?;
-    dibs.follow(&change).await;
+    let followed = dibs.follow(&change).await;
     Ok(match change.outcome {
         Outcome::Released => {
-            Answer::public(render::released(&change.state, change.promoted.as_ref()))
+            let text = render::released(&change.state, change.promoted.as_ref());
+            Answer::public(warned(text, followed))
         }
         Outcome::Left => Answer::public(render::left(name)),
         _ => Answer::error(render::not_holding(name)),
