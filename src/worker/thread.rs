@@ -156,7 +156,7 @@ pub async fn ensure_thread(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Resu
         created => {
             claim.release(ctx).await;
             let thread = ctx.guards.record(&thread_key, created?, None).await?;
-            remember_pr(ctx, repo, pr, thread).await?;
+            remember_pr(ctx, repo, pr, thread).await;
             Ok(thread)
         }
     }
@@ -164,18 +164,17 @@ pub async fn ensure_thread(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Resu
 
 /// The reverse of the thread map, `thread:{id}` → `owner/repo#12 url`,
 /// so that `web` can say which PR a `/dibs` run in this thread is for.
-async fn remember_pr(
-    ctx: &Context,
-    repo: &Repo,
-    pr: &PullRequest,
-    thread: u64,
-) -> Result<(), JobError> {
+/// Only a nicety for Dibs: a failure is logged, never fails the thread.
+async fn remember_pr(ctx: &Context, repo: &Repo, pr: &PullRequest, thread: u64) {
     let value = format!("{}#{} {}", repo.full_name, pr.number, pr.html_url);
-    ctx.guards
+    let written = ctx
+        .guards
         .redis()
         .set::<_, _, ()>(ctx.guards.key(&format!("thread:{thread}")), value)
-        .await
-        .map_err(|e| JobError::redis("recording the thread's PR", e))
+        .await;
+    if let Err(e) = written {
+        log::warn!("could not record which PR thread {thread} is for: {e}");
+    }
 }
 
 /// Posts the intro and starts the thread from it; returns the thread id.

@@ -165,9 +165,19 @@ async fn a_retried_timed_release_gives_the_same_answer() {
 async fn without_faktory_the_change_stands_and_the_answer_warns() {
     let mut dibs = Dibs::start(ALL_ON).await;
     dibs.stack.faktory.stop();
-    let took = text(&dibs.dibs(user(1), "on", &[("resource", "staging"), ("for", "1h")]).await);
-    assert!(took.contains(&format!("<@{}> has **staging** until", user(1))), "{took}");
+    let took = text(
+        &dibs
+            .dibs(user(1), "on", &[("resource", "staging"), ("for", "1h")])
+            .await,
+    );
+    assert!(
+        took.contains(&format!("<@{}> has **staging** until", user(1))),
+        "{took}"
+    );
     assert!(took.contains("could not queue the timed release"), "{took}");
     let status = dibs.status("staging").await;
-    assert!(status.contains(&format!("held by <@{}>", user(1))), "{status}");
+    assert!(
+        status.contains(&format!("held by <@{}>", user(1))),
+        "{status}"
+    );
 }
