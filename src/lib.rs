@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod dead_index;
 pub mod delivery_log;
+pub mod dibs;
 pub mod discord;
 pub mod duration;
 pub mod gate;

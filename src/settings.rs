@@ -74,6 +74,8 @@ pub struct WebSettings {
     pub delivery_log_max_mb: u64,
     /// `THREADLINE_CONFIG`: routes, people and filters.
     pub config: Arc<Config>,
+    /// Dibs: the Discord interactions endpoint and the CI/CD API.
+    pub dibs: DibsWebSettings,
 }
 
 /// Who may read `GET /metrics`, and where the worker serves it.
@@ -152,6 +154,9 @@ impl WebSettings {
             bail!("GITHUB_WEBHOOK_SECRET is not set: web refuses to accept unsigned webhooks");
         }
         let common = Common::from_env()?;
+        let config = Arc::new(web_config()?);
+        let mut dibs = DibsWebSettings::from_env()?;
+        dibs.dibs.resources = config.dibs.resources.clone();
         Ok(WebSettings {
             reserve_for: common.reserve_for,
             common,
@@ -161,7 +166,8 @@ impl WebSettings {
             metrics: MetricsSettings::from_env()?,
             delivery_log_days: parse_var("DELIVERY_LOG_DAYS", 7)?,
             delivery_log_max_mb: parse_var("DELIVERY_LOG_MAX_MB", 64)?,
-            config: Arc::new(web_config()?),
+            config,
+            dibs,
         })
     }
 }
@@ -174,6 +180,11 @@ pub struct CliSettings {
     pub webhook_secret: Option<Secret>,
     /// `web`'s port, for the default URL of `send`.
     pub port: u16,
+    /// For `commands register`: `DISCORD_TOKEN`, `DISCORD_API_URL` and
+    /// `DISCORD_APPLICATION_ID` (unset: asked of Discord).
+    pub discord_token: Option<Secret>,
+    pub discord_api_url: String,
+    pub discord_application_id: Option<u64>,
 }
 
 impl CliSettings {
@@ -184,6 +195,43 @@ impl CliSettings {
             common: Common::from_env()?,
             webhook_secret: first.map(|s| Secret(s.to_string())),
             port: parse_var("PORT", 3000)?,
+            discord_token: Some(var_or("DISCORD_TOKEN", ""))
+                .filter(|t| !t.is_empty())
+                .map(Secret),
+            discord_api_url: var_or("DISCORD_API_URL", "https://discord.com"),
+            discord_application_id: match var_or("DISCORD_APPLICATION_ID", "").as_str() {
+                "" => None,
+                raw => Some(
+                    raw.parse()
+                        .context("DISCORD_APPLICATION_ID must be a number")?,
+                ),
+            },
+        })
+    }
+}
+
+/// Dibs in `web`. Each part is off until its variable is set.
+#[derive(Debug, Clone, Default)]
+pub struct DibsWebSettings {
+    /// `DISCORD_PUBLIC_KEY` (hex): turns on `POST /webhooks/discord`.
+    pub public_key: Option<String>,
+    /// `DIBS_API_TOKEN`: turns on `/api/dibs`.
+    pub api_token: Option<Secret>,
+    /// Which resources may be used: `[dibs] resources` of the config file.
+    pub dibs: crate::dibs::DibsSettings,
+}
+
+impl DibsWebSettings {
+    fn from_env() -> anyhow::Result<Self> {
+        let public_key = Some(var_or("DISCORD_PUBLIC_KEY", "")).filter(|k| !k.is_empty());
+        if let Some(key) = &public_key {
+            crate::web::ed25519::public_key(key).map_err(anyhow::Error::msg)?;
+        }
+        let token = Some(var_or("DIBS_API_TOKEN", "")).filter(|t| !t.is_empty());
+        Ok(DibsWebSettings {
+            public_key,
+            api_token: token.map(Secret),
+            dibs: Default::default(),
         })
     }
 }

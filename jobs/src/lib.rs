@@ -16,12 +16,14 @@
 
 mod comment_changes;
 mod common;
+mod dibs;
 mod eligible;
 mod events;
 mod pr_opened;
 
 pub use comment_changes::{PrCommentChanged, PrReviewCommentChanged};
 pub use common::{Delivery, Excerpt, PullRequest, Repo};
+pub use dibs::{dibs_delivery, DibsNotify, DibsRelease};
 pub use eligible::PrEligible;
 pub use events::{
     PrCommented, PrDraftChanged, PrPushed, PrRetitled, PrReviewComment, PrReviewRequest,
@@ -37,7 +39,7 @@ pub const QUEUE_THREADS: &str = "threadline-threads";
 /// Messages into a thread: comments, reviews, review requests, pushes,
 /// line comments and their flush, and comment edits and deletions.
 pub const QUEUE_MESSAGES: &str = "threadline-messages";
-/// Timed work (reminders, releases); no kind uses it yet.
+/// Timed work: Dibs' timed releases (`dibs.release`).
 pub const QUEUE_SCHEDULED: &str = "threadline-scheduled";
 /// The single queue of releases before the split. Never pushed to any more,
 /// but still fetched (last), so that jobs pushed by a `web` of the previous
@@ -64,6 +66,8 @@ pub const ALL_KINDS: &[&str] = &[
     PrCommentChanged::KIND,
     PrReviewCommentChanged::KIND,
     PrEligible::KIND,
+    DibsNotify::KIND,
+    DibsRelease::KIND,
 ];
 
 /// A job kind: its name, its queue and its typed args.

@@ -4,6 +4,7 @@
 
 mod args;
 mod check;
+mod commands;
 mod dead;
 mod deliveries;
 mod replay;
@@ -33,6 +34,10 @@ commands:
   check
       read the settings, reach Redis (and its eviction policy), Faktory and
       Discord (the token, the channel); exit 1 on any problem
+  commands register [--guild ID]
+      register the /dibs command with Discord (bulk overwrite: re-running is
+      harmless); DISCORD_TOKEN, DISCORD_APPLICATION_ID (else asked of
+      Discord), DISCORD_API_URL; --guild: that guild only, at once
   help                    this text
 
 exit status: 0 success, 1 a problem, 2 a usage error";
@@ -47,6 +52,7 @@ pub async fn run(argv: &[String]) -> i32 {
         "send" => send::run(rest).await,
         "dead" => dead::run(rest).await,
         "check" => check::run(rest).await,
+        "commands" => commands::run(rest).await,
         "deliveries" => deliveries::list(rest).await,
         "delivery" => deliveries::show(rest).await,
         "replay" => replay::run(rest).await,

@@ -72,6 +72,9 @@ struct MessageBody<'a> {
 #[derive(serde::Serialize)]
 struct AllowedMentions {
     parse: [&'static str; 0],
+    /// The only users a message may ping; absent (none) for most.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    users: Vec<String>,
 }
 
 /// The id of whatever Discord created; ids are strings on the wire.
@@ -165,6 +168,18 @@ impl Discord {
         content: &str,
         nonce: &str,
     ) -> Result<u64, DiscordError> {
+        self.send_message_pinging(channel, content, nonce, None)
+            .await
+    }
+
+    /// Like [`Discord::send_message`], pinging `user` and no one else.
+    pub async fn send_message_pinging(
+        &self,
+        channel: u64,
+        content: &str,
+        nonce: &str,
+        user: Option<u64>,
+    ) -> Result<u64, DiscordError> {
         let Some(live) = &self.live else {
             log::info!("DRY RUN: post to channel {channel} (nonce {nonce}):\n{content}");
             return Ok(id_from(nonce));
@@ -173,7 +188,10 @@ impl Discord {
             content,
             nonce,
             enforce_nonce: true,
-            allowed_mentions: AllowedMentions { parse: [] },
+            allowed_mentions: AllowedMentions {
+                parse: [],
+                users: user.iter().map(u64::to_string).collect(),
+            },
         };
         let body = serde_json::to_vec(&body).map_err(|e| DiscordError::Invalid(e.to_string()))?;
         let request = live

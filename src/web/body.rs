@@ -81,18 +81,56 @@ pub struct Admitted<'a> {
     slow: Option<Permit<'a>>,
 }
 
+/// What checks a body as it arrives: the webhook secrets' HMAC, or
+/// [`Unchecked`] for a signature that needs the whole body first.
+pub trait Check {
+    fn update(&mut self, chunk: &[u8]);
+    /// Which secret matched (from 1), or `Err` for a bad signature.
+    fn finish(self) -> Result<usize, ()>;
+}
+
+impl Check for Verifier {
+    fn update(&mut self, chunk: &[u8]) {
+        Verifier::update(self, chunk)
+    }
+
+    fn finish(self) -> Result<usize, ()> {
+        Verifier::finish(self).map_err(|_| ())
+    }
+}
+
+/// No check while reading (the caller verifies the whole body).
+pub struct Unchecked;
+
+impl Check for Unchecked {
+    fn update(&mut self, _: &[u8]) {}
+
+    fn finish(self) -> Result<usize, ()> {
+        Ok(0)
+    }
+}
+
 /// Takes the declared length from the budget, or refuses with 503.
 /// `declared` is `None` for a chunked body.
 pub fn admit(budget: &Budget, declared: Option<usize>) -> Result<Admitted<'_>, WebhookError> {
+    admit_within(budget, declared, MAX_BODY)
+}
+
+/// Like [`admit`], for an endpoint whose bodies are at most `cap` (413).
+pub fn admit_within(
+    budget: &Budget,
+    declared: Option<usize>,
+    cap: usize,
+) -> Result<Admitted<'_>, WebhookError> {
     let wanted = declared.unwrap_or(0);
-    if wanted > MAX_BODY {
+    if wanted > cap {
         return Err(WebhookError::TooLarge);
     }
     let permit = budget.try_take(wanted).ok_or(WebhookError::Busy)?;
     Ok(Admitted {
         bytes: Vec::new(),
         permit,
-        most: declared.unwrap_or(MAX_BODY),
+        most: declared.unwrap_or(cap),
         budget,
         slow: None,
     })
@@ -103,7 +141,7 @@ impl<'a> Admitted<'a> {
     pub async fn read(
         mut self,
         payload: &mut web::Payload,
-        mut verifier: Verifier,
+        mut verifier: impl Check,
         deadline: Instant,
     ) -> Result<HeldBody<'a>, WebhookError> {
         let mut pace = tokio::time::interval_at(Instant::now() + PACE_CHECK, PACE_CHECK);
@@ -168,7 +206,7 @@ impl<'a> Admitted<'a> {
     /// sent, not for what it declared.
     fn append(&mut self, chunk: &[u8]) -> Result<(), WebhookError> {
         let needed = self.bytes.len() + chunk.len();
-        if needed > MAX_BODY {
+        if needed > MAX_BODY.min(self.most) {
             return Err(WebhookError::TooLarge);
         }
         let share = self.permit.bytes();

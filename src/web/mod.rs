@@ -2,7 +2,8 @@
 //!
 //! [`Application`] takes an already-bound listener (tests bind port 0) and
 //! serves `POST /webhooks/github`, `GET /healthz`, `GET /readyz` and
-//! `GET /metrics` (see [`crate::metrics`]). It
+//! `GET /metrics` (see [`crate::metrics`]), and for Dibs
+//! ([`crate::dibs`]) `POST /webhooks/discord` and `/api/dibs`. It
 //! never talks to Discord; a delivery's whole cost is a Redis check and a
 //! Faktory PUSH. What a request costs before it is verified is bounded by
 //! `door` (connections, deadlines), `budget` (body bytes held at once),
@@ -11,10 +12,15 @@
 
 mod body;
 mod budget;
+mod dibs;
+mod dibs_api;
+mod dibs_commands;
 mod door;
+pub mod ed25519;
 mod error;
 mod hangup;
 mod intake;
+mod interactions;
 mod logbook;
 mod receive;
 pub mod route;
@@ -88,7 +94,7 @@ impl Application {
         let state = web::Data::new(State {
             secrets: secrets::split(&settings.webhook_secret),
             intaker: intake::Intaker::new(
-                producer,
+                producer.clone(),
                 settings.common.redis_url.clone(),
                 settings.common.key_prefix(),
             ),
@@ -102,13 +108,22 @@ impl Application {
             metrics,
             logbook,
         });
+        let dibs = web::Data::new(dibs::DibsWeb::new(
+            &settings.dibs,
+            settings.common.clone(),
+            producer.clone(),
+        )?);
         let limits = door::ServerLimits::new(&settings.door);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
                 .app_data(endpoint.clone())
+                .app_data(dibs.clone())
                 .wrap_fn(door::hold_unread_body)
                 .route("/webhooks/github", web::post().to(receive::receive))
+                .route("/webhooks/discord", web::post().to(interactions::receive))
+                .route("/api/dibs", web::get().to(dibs_api::list))
+                .route("/api/dibs/{resource}", web::post().to(dibs_api::change))
                 .route(
                     "/healthz",
                     web::get().to(|| async { HttpResponse::Ok().body("ok") }),

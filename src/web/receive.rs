@@ -222,7 +222,7 @@ async fn handle(
 
 /// The declared `Content-Length` (actix has checked its form); `None` for
 /// a chunked body. Over GitHub's cap is refused before anything is read.
-fn declared_length(headers: &HeaderMap) -> Result<Option<usize>, WebhookError> {
+pub(super) fn declared_length(headers: &HeaderMap) -> Result<Option<usize>, WebhookError> {
     let chunked = headers
         .get(header::TRANSFER_ENCODING)
         .and_then(|v| v.to_str().ok())

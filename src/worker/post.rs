@@ -58,6 +58,17 @@ pub async fn post_raw(
     channel: u64,
     content: &str,
 ) -> Result<Result<u64, DiscordError>, JobError> {
+    post_pinging(ctx, effect, channel, content, None).await
+}
+
+/// Like [`post_raw`], pinging `user` (and no one else) when given.
+pub async fn post_pinging(
+    ctx: &Context,
+    effect: &Effect<'_>,
+    channel: u64,
+    content: &str,
+    user: Option<u64>,
+) -> Result<Result<u64, DiscordError>, JobError> {
     let key = effect.key;
     if let Some(id) = ctx.guards.get(key).await? {
         return Ok(Ok(id));
@@ -82,7 +93,11 @@ pub async fn post_raw(
     // The channel is part of the nonce: a retry into a recreated thread
     // must not get back the message Discord kept for the deleted one.
     let nonce = ctx.guards.nonce(&format!("{key}@{channel}"));
-    match ctx.discord.send_message(channel, content, &nonce).await {
+    let sent = ctx
+        .discord
+        .send_message_pinging(channel, content, &nonce, user)
+        .await;
+    match sent {
         Ok(id) => Ok(Ok(ctx.guards.record(key, id, Some(EFFECT_TTL)).await?)),
         Err(e) => Ok(Err(e)),
     }

@@ -155,7 +155,9 @@ pub async fn ensure_thread(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Resu
         }
         created => {
             claim.release(ctx).await;
-            ctx.guards.record(&thread_key, created?, None).await
+            let thread = ctx.guards.record(&thread_key, created?, None).await?;
+            remember_pr(ctx, repo, pr, thread).await;
+            Ok(thread)
         }
     }
 }
@@ -200,6 +202,21 @@ fn decode_parent(raw: &str) -> Option<Parent> {
 pub fn thread_name(repo: &Repo, number: u64, title: &str, draft: bool, qualified: bool) -> String {
     let short = repo.full_name.rsplit('/').next().unwrap_or(&repo.full_name);
     text::thread_name_in(qualified.then_some(short), number, title, draft)
+}
+
+/// The reverse of the thread map, `thread:{id}` → `owner/repo#12 url`,
+/// so that `web` can say which PR a `/dibs` run in this thread is for.
+/// Only a nicety for Dibs: a failure is logged, never fails the thread.
+async fn remember_pr(ctx: &Context, repo: &Repo, pr: &PullRequest, thread: u64) {
+    let value = format!("{}#{} {}", repo.full_name, pr.number, pr.html_url);
+    let written = ctx
+        .guards
+        .redis()
+        .set::<_, _, ()>(ctx.guards.key(&format!("thread:{thread}")), value)
+        .await;
+    if let Err(e) = written {
+        log::warn!("could not record which PR thread {thread} is for: {e}");
+    }
 }
 
 /// Posts the intro and starts the thread from it; returns the thread id.

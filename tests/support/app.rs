@@ -59,7 +59,7 @@ async fn spawn_app_full(faktory_url: &str, redis_url: &str, door: DoorSettings) 
     spawn_app_from(faktory_url, redis_url, |s| s.door = door).await
 }
 
-async fn spawn_app_from(
+pub async fn spawn_app_from(
     faktory_url: &str,
     redis_url: &str,
     tweak: impl FnOnce(&mut WebSettings),
@@ -84,6 +84,7 @@ async fn spawn_app_from(
             fallback: Some(0),
             ..Default::default()
         })),
+        dibs: Default::default(),
     };
     tweak(&mut settings);
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

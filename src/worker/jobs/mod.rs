@@ -1,6 +1,8 @@
 //! One module per job kind, each with the same surface: `perform(ctx, args)`.
 //! [`perform`] decodes a Faktory job into its typed args and dispatches.
 
+mod dibs_notify;
+mod dibs_release;
 mod pr_comment_changed;
 mod pr_commented;
 mod pr_draft_changed;
@@ -38,6 +40,8 @@ pub async fn perform(ctx: &Context, job: &faktory::Job) -> Result<(), JobError> 
             pr_review_comment_changed::perform(ctx, args(job)?).await
         }
         jobs::PrEligible::KIND => pr_eligible::perform(ctx, args(job)?).await,
+        jobs::DibsNotify::KIND => dibs_notify::perform(ctx, args(job)?).await,
+        jobs::DibsRelease::KIND => dibs_release::perform(ctx, args(job)?).await,
         other => Err(JobError::Permanent(anyhow::anyhow!(
             "no handler for job kind {other:?}"
         ))),

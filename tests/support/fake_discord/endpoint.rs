@@ -17,6 +17,7 @@ pub(super) enum Endpoint {
     DeleteMessage(u64, u64),
     ListMessages(u64, Page),
     CurrentUser,
+    Interaction(super::interactions::Call),
 }
 
 impl Endpoint {
@@ -41,7 +42,10 @@ impl Endpoint {
                 Ok(Endpoint::ListMessages(snowflake(c)?, Page::parse(query)?))
             }
             ("GET", ["users", "@me"]) => Ok(Endpoint::CurrentUser),
-            _ => Err(not_found()),
+            (method, segments) => match super::interactions::Call::parse(method, segments) {
+                Some(call) => call.map(Endpoint::Interaction),
+                None => Err(not_found()),
+            },
         }
     }
 
@@ -55,6 +59,7 @@ impl Endpoint {
             Endpoint::DeleteMessage(..) => Route::DeleteMessage,
             Endpoint::ListMessages(..) => Route::ListMessages,
             Endpoint::CurrentUser => Route::GetCurrentUser,
+            Endpoint::Interaction(_) => Route::Any,
         }
     }
 }

@@ -19,6 +19,7 @@ mod endpoint;
 mod fields;
 mod handle;
 mod history;
+mod interactions;
 mod limits;
 mod messages;
 mod reply;
@@ -31,6 +32,8 @@ mod types;
 pub use handle::FakeHandle;
 #[allow(unused_imports)]
 pub use history::Author;
+#[allow(unused_imports)]
+pub use interactions::APPLICATION_ID;
 #[allow(unused_imports)]
 pub use limits::{BucketLimit, Limits, RateLimitCounts};
 #[allow(unused_imports)]

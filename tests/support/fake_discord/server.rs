@@ -121,7 +121,7 @@ async fn process(state: Shared, incoming: Incoming) -> Reply {
             doing,
             bucket,
         } => {
-            let (mut reply, hold) = run(&state, endpoint, &incoming.body, doing).await;
+            let (mut reply, hold) = run(&state, endpoint, &incoming, doing).await;
             // The rename window's own 429 headers win over the bucket's.
             reply.bucket = reply.bucket.or(bucket);
             (reply, hold)
@@ -157,7 +157,7 @@ fn plan(st: &mut State, incoming: &Incoming, now: Instant) -> Plan {
         .authorization
         .as_deref()
         .is_some_and(|a| a.starts_with("Bot "));
-    if !authorized {
+    if !authorized && !super::interactions::Call::is_webhook(&incoming.path) {
         return Plan::Answer(Reply::error(401, 0, "401: Unauthorized"));
     }
     let key = BucketKind::of(&incoming.method, &incoming.path);
@@ -196,8 +196,13 @@ fn plan(st: &mut State, incoming: &Incoming, now: Instant) -> Plan {
 }
 
 /// The reply, plus how long to hold it back after the work is done.
-async fn run(state: &Shared, endpoint: Endpoint, body: &Value, doing: Doing) -> (Reply, Duration) {
-    let work = || execute(&mut lock(state), endpoint, body);
+async fn run(
+    state: &Shared,
+    endpoint: Endpoint,
+    incoming: &Incoming,
+    doing: Doing,
+) -> (Reply, Duration) {
+    let work = || execute(&mut lock(state), endpoint, &incoming.path, &incoming.body);
     match doing {
         Doing::Normal => (work(), Duration::ZERO),
         Doing::Fail(reply) => (reply, Duration::ZERO),
@@ -218,7 +223,7 @@ fn lose_reply(reply: Reply, status: u16) -> Reply {
     }
 }
 
-fn execute(st: &mut State, endpoint: Endpoint, body: &Value) -> Reply {
+fn execute(st: &mut State, endpoint: Endpoint, path: &str, body: &Value) -> Reply {
     let result = match endpoint {
         Endpoint::CreateMessage(channel_id) => create_message(st, channel_id, body),
         Endpoint::StartThread(channel_id, message_id) => {
@@ -230,6 +235,7 @@ fn execute(st: &mut State, endpoint: Endpoint, body: &Value) -> Reply {
         Endpoint::DeleteMessage(c, m) => delete_message(st, c, m),
         Endpoint::ListMessages(id, page) => list_messages(st, id, page),
         Endpoint::CurrentUser => current_user(),
+        Endpoint::Interaction(call) => super::interactions::execute(st, call, path, body),
     };
     result.unwrap_or_else(|reply| reply)
 }

@@ -39,6 +39,7 @@ pub(super) struct State {
     pub rename_window: Duration,
     pub nonce_window: Duration,
     pub limiter: Limiter,
+    pub interactions: super::interactions::Interactions,
 }
 
 impl State {
@@ -55,6 +56,7 @@ impl State {
             rename_window: DEFAULT_RENAME_WINDOW,
             nonce_window: DEFAULT_NONCE_WINDOW,
             limiter: Limiter::default(),
+            interactions: Default::default(),
         }
     }
 

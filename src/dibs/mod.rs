@@ -1,0 +1,196 @@
+//! Dibs: taking turns on shared resources (staging servers, test devices)
+//! as a fair queue with automatic release.
+//!
+//! A resource's holder, queue and version are one JSON value in Redis,
+//! changed only by one Lua script ([`store`]), so concurrent commands from
+//! any number of `web` processes end in one definite order. Timed releases
+//! are `dibs.release` jobs pushed with Faktory `at`; each carries the
+//! version it was scheduled for and does nothing once the resource moved
+//! on. [`render`] words what people read; [`follow`] turns a change into
+//! the jobs it causes.
+
+pub mod follow;
+pub mod render;
+pub mod store;
+
+use serde::{Deserialize, Deserializer, Serialize};
+use std::time::Duration;
+
+pub use store::Store;
+
+/// The longest hold the API accepts, and the default of an API `take`.
+pub const MAX_FOR: Duration = Duration::from_secs(7 * 86_400);
+pub const API_DEFAULT_FOR: Duration = Duration::from_secs(3_600);
+
+/// Which resources may be used: any (empty), or a fixed list.
+#[derive(Debug, Clone, Default)]
+pub struct DibsSettings {
+    /// Lowercase names; empty allows any name.
+    pub resources: Vec<String>,
+}
+
+impl DibsSettings {
+    /// The normalised name of `raw` if it is a usable resource name.
+    pub fn resource(&self, raw: &str) -> Result<String, String> {
+        let name = normalise(raw).ok_or_else(|| {
+            format!(
+                "`{}` is not a resource name (letters, digits, `-`, `_`, `.`; at most 50)",
+                raw.trim()
+            )
+        })?;
+        if !self.resources.is_empty() && !self.resources.contains(&name) {
+            return Err(format!(
+                "unknown resource `{name}`; known: {}",
+                self.resources.join(", ")
+            ));
+        }
+        Ok(name)
+    }
+}
+
+/// Lowercase, trimmed; `None` unless 1–50 of `[a-z0-9._-]`.
+pub fn normalise(raw: &str) -> Option<String> {
+    let name = raw.trim().to_lowercase();
+    let ok = (1..=50).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    ok.then_some(name)
+}
+
+/// Someone holding or waiting for a resource.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// A Discord user id, or `api:<holder>` for the CI/CD API.
+    pub id: String,
+    /// A display name.
+    #[serde(default)]
+    pub name: String,
+    /// Where their command was run (a Discord channel id; empty for the
+    /// API): notifications for them go there. A string, because Lua's
+    /// numbers would round a snowflake.
+    #[serde(default)]
+    pub channel: String,
+    /// How long they asked to hold it; 0 until released by hand.
+    #[serde(default)]
+    pub for_ms: u64,
+    #[serde(default)]
+    pub note: String,
+    /// `owner/repo#12` when the command was run in that PR's thread.
+    #[serde(default)]
+    pub pr: String,
+    /// Set when they became the holder (epoch ms).
+    #[serde(default)]
+    pub since_ms: u64,
+    /// When the timed release is due (epoch ms); 0 for none.
+    #[serde(default)]
+    pub until_ms: u64,
+}
+
+impl Entry {
+    pub fn is_api(&self) -> bool {
+        self.id.starts_with("api:")
+    }
+
+    /// The Discord user to ping, if this is one.
+    pub fn user_id(&self) -> Option<u64> {
+        self.id.parse().ok()
+    }
+
+    pub fn channel_id(&self) -> Option<u64> {
+        self.channel.parse().ok().filter(|c| *c > 0)
+    }
+}
+
+/// One resource as stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resource {
+    pub name: String,
+    #[serde(default)]
+    pub holder: Option<Entry>,
+    /// Lua's JSON encoder writes an empty list as `{}`.
+    #[serde(default, deserialize_with = "list")]
+    pub queue: Vec<Entry>,
+    #[serde(default)]
+    pub version: u64,
+}
+
+/// What a change did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Was free; now held.
+    Took,
+    /// The holder asked again with a duration: a new timed release.
+    Extended,
+    /// The holder asked again without one: nothing changes.
+    Already,
+    /// Held by someone else: joined the queue.
+    Queued,
+    AlreadyQueued,
+    /// Held by someone else, and the API does not queue.
+    Held,
+    /// The holder went; `promoted` holds it now, if anyone.
+    Released,
+    /// Left the queue.
+    Left,
+    NotHolding,
+    /// A timed release for a version that is gone.
+    Stale,
+}
+
+/// The answer of the script.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Change {
+    pub outcome: Outcome,
+    /// The version this change made (of a replayed release, the one it
+    /// made the first time): what follow-up jobs are keyed by.
+    #[serde(default)]
+    pub version: u64,
+    #[serde(default)]
+    pub position: Option<usize>,
+    #[serde(default)]
+    pub old: Option<Entry>,
+    #[serde(default)]
+    pub promoted: Option<Entry>,
+    pub state: Resource,
+}
+
+fn list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Entry>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum ListOrEmpty {
+        List(Vec<Entry>),
+        Empty(serde_json::Map<String, serde_json::Value>),
+    }
+    match ListOrEmpty::deserialize(d)? {
+        ListOrEmpty::List(v) => Ok(v),
+        ListOrEmpty::Empty(m) if m.is_empty() => Ok(Vec::new()),
+        ListOrEmpty::Empty(_) => Err(serde::de::Error::custom("a queue must be a list")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_lowercase_and_bounded() {
+        assert_eq!(normalise(" Staging "), Some("staging".into()));
+        assert_eq!(normalise("pixel-7.b_2"), Some("pixel-7.b_2".into()));
+        assert_eq!(normalise(""), None);
+        assert_eq!(normalise("a b"), None);
+        assert_eq!(normalise(&"x".repeat(51)), None);
+        let fixed = DibsSettings {
+            resources: vec!["staging".into()],
+        };
+        assert!(fixed.resource("STAGING").is_ok());
+        assert!(fixed.resource("prod").is_err());
+    }
+
+    #[test]
+    fn an_empty_queue_from_lua_reads_as_empty() {
+        let r: Resource = serde_json::from_str(r#"{"name":"s","queue":{},"version":2}"#).unwrap();
+        assert!(r.queue.is_empty() && r.holder.is_none());
+    }
+}

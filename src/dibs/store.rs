@@ -1,0 +1,125 @@
+//! Dibs in Redis: every change is one run of `dibs.lua`; reads are plain
+//! GETs of the same JSON value. Keys live under the configured prefix:
+//! `dibs:r:{name}` per resource, `dibs:resources` the set of names, and
+//! `thread:{thread id}` (written by the worker) the PR a thread is for.
+
+use super::{Change, Entry, Resource};
+use anyhow::Context as _;
+use redis::aio::ConnectionManager;
+use redis::Script;
+
+/// How a `take` treats a resource held by someone else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Join its queue (Discord).
+    Queue,
+    /// Refuse (the API: a pipeline waits on its own terms).
+    Refuse,
+}
+
+pub struct Store {
+    redis: ConnectionManager,
+    prefix: String,
+    script: Script,
+}
+
+impl Store {
+    pub fn new(redis: ConnectionManager, prefix: String) -> Self {
+        Store {
+            redis,
+            prefix,
+            script: Script::new(include_str!("dibs.lua")),
+        }
+    }
+
+    /// Takes `name` for `entry`, or queues them (see [`Mode`]).
+    pub async fn take(&self, name: &str, entry: &Entry, mode: Mode) -> anyhow::Result<Change> {
+        let entry = serde_json::to_string(entry)?;
+        let mode = match mode {
+            Mode::Queue => "queue",
+            Mode::Refuse => "api",
+        };
+        self.run(name, &["take", name, &entry, mode]).await
+    }
+
+    /// Releases `name` if `who` holds it (anyone with `force`), or takes
+    /// `who` out of its queue.
+    pub async fn release(&self, name: &str, who: &str, force: bool) -> anyhow::Result<Change> {
+        let force = if force { "1" } else { "0" };
+        self.run(name, &["release", name, who, force]).await
+    }
+
+    /// The timed release scheduled for `version`.
+    pub async fn expire(&self, name: &str, version: u64) -> anyhow::Result<Change> {
+        self.run(name, &["expire", name, &version.to_string()])
+            .await
+    }
+
+    async fn run(&self, name: &str, args: &[&str]) -> anyhow::Result<Change> {
+        let mut redis = self.redis.clone();
+        let mut call = self.script.prepare_invoke();
+        call.key(self.resource_key(name)).key(self.names_key());
+        for arg in args {
+            call.arg(*arg);
+        }
+        let raw: String = call
+            .invoke_async(&mut redis)
+            .await
+            .context("running the dibs script in Redis")?;
+        serde_json::from_str(&raw).context("reading the dibs script's answer")
+    }
+
+    /// One resource; `None` if it was never used.
+    pub async fn get(&self, name: &str) -> anyhow::Result<Option<Resource>> {
+        let mut redis = self.redis.clone();
+        let raw: Option<String> = redis::cmd("GET")
+            .arg(self.resource_key(name))
+            .query_async(&mut redis)
+            .await
+            .context("reading a dibs resource")?;
+        raw.map(|r| serde_json::from_str(&r).context("reading a dibs resource"))
+            .transpose()
+    }
+
+    /// Every resource used so far, by name.
+    pub async fn list(&self) -> anyhow::Result<Vec<Resource>> {
+        let mut redis = self.redis.clone();
+        let mut names: Vec<String> = redis::cmd("SMEMBERS")
+            .arg(self.names_key())
+            .query_async(&mut redis)
+            .await
+            .context("listing dibs resources")?;
+        names.sort();
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys: Vec<String> = names.iter().map(|n| self.resource_key(n)).collect();
+        let raws: Vec<Option<String>> = redis::cmd("MGET")
+            .arg(&keys)
+            .query_async(&mut redis)
+            .await
+            .context("reading dibs resources")?;
+        raws.into_iter()
+            .flatten()
+            .map(|r| serde_json::from_str(&r).context("reading a dibs resource"))
+            .collect()
+    }
+
+    /// The PR (`owner/repo#12 url`) whose thread `channel` is, if any.
+    pub async fn pr_of_thread(&self, channel: &str) -> anyhow::Result<Option<String>> {
+        let mut redis = self.redis.clone();
+        redis::cmd("GET")
+            .arg(format!("{}thread:{channel}", self.prefix))
+            .query_async(&mut redis)
+            .await
+            .context("looking up a PR thread")
+    }
+
+    fn resource_key(&self, name: &str) -> String {
+        format!("{}dibs:r:{name}", self.prefix)
+    }
+
+    fn names_key(&self) -> String {
+        format!("{}dibs:resources", self.prefix)
+    }
+}

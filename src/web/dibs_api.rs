@@ -1,0 +1,201 @@
+//! The Dibs API for CI/CD: `POST /api/dibs/{resource}` takes or releases
+//! a resource for a pipeline, `GET /api/dibs` lists every resource. Both
+//! need `Authorization: Bearer $DIBS_API_TOKEN` (compared in constant
+//! time); without the variable the API answers 404. API holders are
+//! `api:<holder>` in the same queue model as Discord users, but an API
+//! `take` of a held resource is 409 rather than a place in the queue: a
+//! pipeline decides itself whether to wait.
+
+use super::dibs::DibsWeb;
+use super::{body, door, State, WebhookError};
+use crate::dibs::store::Mode;
+use crate::dibs::{Entry, Outcome, Resource, API_DEFAULT_FOR, MAX_FOR};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use subtle::ConstantTimeEq;
+
+const MAX_REQUEST: usize = 16 * 1024;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Request {
+    action: String,
+    holder: String,
+    #[serde(default, rename = "for")]
+    hold: Option<String>,
+    #[serde(default)]
+    force: bool,
+}
+
+pub async fn change(
+    req: HttpRequest,
+    mut payload: web::Payload,
+    path: web::Path<String>,
+    state: web::Data<State>,
+    dibs: web::Data<DibsWeb>,
+) -> Result<HttpResponse, WebhookError> {
+    if let Some(refused) = refuse(&req, &dibs) {
+        return Ok(refused);
+    }
+    let declared = super::receive::declared_length(req.headers())?;
+    let deadline = tokio::time::Instant::now() + state.body_timeout;
+    let body = body::admit_within(&state.budget, declared, MAX_REQUEST)?
+        .read(&mut payload, body::Unchecked, deadline)
+        .await?;
+    door::mark_verified(&req);
+    let request: Request = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return Ok(error(400, &format!("bad request body: {e}"))),
+    };
+    let name = match dibs.settings.resource(&path) {
+        Ok(name) => name,
+        Err(why) => return Ok(error(400, &why)),
+    };
+    let who = match holder(&request) {
+        Ok(who) => who,
+        Err(why) => return Ok(error(400, &why)),
+    };
+    Ok(match apply(&dibs, &name, &request, who).await {
+        Ok(response) => response,
+        Err(e) => {
+            log::error!("dibs api: {e:#}");
+            error(503, "Dibs is unavailable right now (Redis); try again")
+        }
+    })
+}
+
+pub async fn list(req: HttpRequest, dibs: web::Data<DibsWeb>) -> HttpResponse {
+    if let Some(refused) = refuse(&req, &dibs) {
+        return refused;
+    }
+    door::mark_verified(&req);
+    let listed = match dibs.store().await {
+        Ok(store) => store.list().await,
+        Err(e) => Err(e),
+    };
+    match listed {
+        Ok(all) => {
+            let views: Vec<Value> = all.iter().map(view).collect();
+            HttpResponse::Ok().json(json!({ "resources": views }))
+        }
+        Err(e) => {
+            log::error!("dibs api: {e:#}");
+            error(503, "Dibs is unavailable right now (Redis); try again")
+        }
+    }
+}
+
+/// 404 when the API is off, 401 without the right token.
+fn refuse(req: &HttpRequest, dibs: &DibsWeb) -> Option<HttpResponse> {
+    let Some(token) = &dibs.api_token else {
+        return Some(HttpResponse::NotFound().finish());
+    };
+    let given = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.as_bytes().strip_prefix(b"Bearer "))
+        .unwrap_or_default();
+    let ok: bool = token.expose().as_bytes().ct_eq(given).into();
+    (!ok).then(|| error(401, "missing or wrong bearer token"))
+}
+
+fn holder(request: &Request) -> Result<Entry, String> {
+    let name = request.holder.trim();
+    let ok = (1..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if !ok {
+        return Err("holder must be 1–64 of letters, digits, `-`, `_`, `.`".into());
+    }
+    let hold = match request.hold.as_deref() {
+        None => API_DEFAULT_FOR,
+        Some(raw) => crate::duration::parse(raw)
+            .filter(|d| !d.is_zero() && *d <= MAX_FOR)
+            .ok_or_else(|| format!("`for` {raw:?} is not a duration up to 7d"))?,
+    };
+    Ok(Entry {
+        id: format!("api:{name}"),
+        name: name.to_string(),
+        for_ms: hold.as_millis() as u64,
+        ..Entry::default()
+    })
+}
+
+async fn apply(
+    dibs: &DibsWeb,
+    name: &str,
+    request: &Request,
+    who: Entry,
+) -> anyhow::Result<HttpResponse> {
+    let store = dibs.store().await?;
+    let change = match request.action.as_str() {
+        "take" => store.take(name, &who, Mode::Refuse).await?,
+        "release" => store.release(name, &who.id, request.force).await?,
+        other => {
+            return Ok(error(
+                400,
+                &format!("action {other:?} is neither take nor release"),
+            ))
+        }
+    };
+    let followed = dibs.follow(&change).await;
+    let state = &change.state;
+    let held_by = |r: &Resource| r.holder.as_ref().map(|h| h.id.clone()).unwrap_or_default();
+    Ok(match change.outcome {
+        Outcome::Held => conflict(state, &format!("{name} is held by {}", held_by(state))),
+        Outcome::NotHolding if state.holder.is_some() => conflict(
+            state,
+            &format!(
+                "{name} is held by {}; release with \"force\": true",
+                held_by(state)
+            ),
+        ),
+        _ => {
+            let mut body = view(state);
+            if !followed {
+                body["warning"] = json!(crate::dibs::render::NOT_QUEUED);
+            }
+            HttpResponse::Ok().json(body)
+        }
+    })
+}
+
+fn conflict(state: &Resource, why: &str) -> HttpResponse {
+    let mut body = view(state);
+    body["error"] = json!(why);
+    HttpResponse::Conflict().json(body)
+}
+
+fn error(status: u16, why: &str) -> HttpResponse {
+    let status = actix_web::http::StatusCode::from_u16(status)
+        .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
+    HttpResponse::build(status).json(json!({ "error": why }))
+}
+
+/// A resource as the API shows it; the holder is never in the queue.
+fn view(r: &Resource) -> Value {
+    let holder = r.holder.as_ref().map(|h| {
+        json!({
+            "id": h.id,
+            "name": h.name,
+            "since": rfc3339(h.since_ms),
+            "until": (h.until_ms > 0).then(|| rfc3339(h.until_ms)),
+            "note": h.note,
+            "pr": h.pr,
+        })
+    });
+    let queue: Vec<Value> = r
+        .queue
+        .iter()
+        .map(|e| json!({ "id": e.id, "name": e.name }))
+        .collect();
+    json!({ "name": r.name, "holder": holder, "queue": queue })
+}
+
+fn rfc3339(ms: u64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms as i64)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
