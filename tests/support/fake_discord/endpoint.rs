@@ -17,6 +17,9 @@ pub(super) enum Endpoint {
     DeleteMessage(u64, u64),
     ListMessages(u64, Page),
     CurrentUser,
+    CreateForumPost(u64),
+    ActiveThreads(u64),
+    ArchivedPublic(u64),
 }
 
 impl Endpoint {
@@ -41,6 +44,13 @@ impl Endpoint {
                 Ok(Endpoint::ListMessages(snowflake(c)?, Page::parse(query)?))
             }
             ("GET", ["users", "@me"]) => Ok(Endpoint::CurrentUser),
+            ("POST", ["channels", c, "threads"]) => Ok(Endpoint::CreateForumPost(snowflake(c)?)),
+            ("GET", ["guilds", g, "threads", "active"]) => {
+                Ok(Endpoint::ActiveThreads(snowflake(g)?))
+            }
+            ("GET", ["channels", c, "threads", "archived", "public"]) => {
+                Ok(Endpoint::ArchivedPublic(snowflake(c)?))
+            }
             _ => Err(not_found()),
         }
     }
@@ -55,6 +65,8 @@ impl Endpoint {
             Endpoint::DeleteMessage(..) => Route::DeleteMessage,
             Endpoint::ListMessages(..) => Route::ListMessages,
             Endpoint::CurrentUser => Route::GetCurrentUser,
+            Endpoint::CreateForumPost(_) => Route::CreateForumPost,
+            Endpoint::ActiveThreads(_) | Endpoint::ArchivedPublic(_) => Route::ListThreads,
         }
     }
 }
