@@ -1,6 +1,6 @@
 //! What Threadline knows about each PR, in Redis, under `pr:{repo}:{number}:`.
 //!
-//! - `snap`: the newest PR state seen (title, draft, closed), ordered by
+//! - `snap`: the newest PR state seen (title, draft, closed, merged), ordered by
 //!   GitHub's `updated_at` so that late deliveries cannot roll it back, and
 //!   within one second (its resolution) by the order `web` received them;
 //! - `applied`: what the thread on Discord currently shows (name,
@@ -21,6 +21,8 @@ pub struct Snapshot {
     pub title: String,
     pub draft: bool,
     pub closed: bool,
+    /// Closed by a merge (a forum post's tag tells merged from closed).
+    pub merged: bool,
 }
 
 /// What the thread shows on Discord.
@@ -32,6 +34,17 @@ pub struct Applied {
 }
 
 /// The key prefix of one PR.
+impl Applied {
+    /// A thread just made under `name`: open and unlocked.
+    pub fn named(name: String) -> Applied {
+        Applied {
+            name,
+            archived: false,
+            locked: false,
+        }
+    }
+}
+
 pub fn pr_key(repo: &Repo, pr: &PullRequest) -> String {
     format!("pr:{}:{}", repo.id, pr.number)
 }
@@ -46,7 +59,7 @@ if stored == ARGV[1] then
   local seq = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
   if tonumber(ARGV[5]) < seq then return 0 end
 end
-redis.call('HSET', KEYS[1], 'updated_at', ARGV[1], 'title', ARGV[2], 'closed', ARGV[3], 'seq', ARGV[5])
+redis.call('HSET', KEYS[1], 'updated_at', ARGV[1], 'title', ARGV[2], 'closed', ARGV[3], 'seq', ARGV[5], 'merged', ARGV[6])
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'draft', ARGV[4]) end
 return 1
 "#;
@@ -74,6 +87,7 @@ pub async fn observe(
         .arg(closed)
         .arg(draft)
         .arg(seq)
+        .arg(if pr.merged { "1" } else { "0" })
         .invoke_async::<i64>(&mut redis)
         .await
         .map_err(|e| JobError::redis("recording the PR state", e))?;
@@ -97,6 +111,7 @@ pub async fn snapshot(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Result<Sn
         closed: fields
             .get("closed")
             .map_or(pr.state == "closed", |c| c == "1"),
+        merged: fields.get("merged").map_or(pr.merged, |m| m == "1"),
     })
 }
 
