@@ -51,15 +51,18 @@ pub fn pr_key(repo: &Repo, pr: &PullRequest) -> String {
 
 // Newer-wins update: fields of an event at least as new as the stored one,
 // by (updated_at, receive seq), replace it; `draft` only from events that
-// know it. Equal on both is the same event again.
+// know it. Equal on both is the same event again. `merged` only ever turns
+// on, whatever the event's age: a merged PR stays merged, and review and
+// comment payloads do not say.
 const OBSERVE: &str = r#"
+if ARGV[6] == '1' then redis.call('HSET', KEYS[1], 'merged', '1') end
 local stored = redis.call('HGET', KEYS[1], 'updated_at')
 if stored and ARGV[1] < stored then return 0 end
 if stored == ARGV[1] then
   local seq = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
   if tonumber(ARGV[5]) < seq then return 0 end
 end
-redis.call('HSET', KEYS[1], 'updated_at', ARGV[1], 'title', ARGV[2], 'closed', ARGV[3], 'seq', ARGV[5], 'merged', ARGV[6])
+redis.call('HSET', KEYS[1], 'updated_at', ARGV[1], 'title', ARGV[2], 'closed', ARGV[3], 'seq', ARGV[5])
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'draft', ARGV[4]) end
 return 1
 "#;

@@ -1,5 +1,6 @@
 //! The PR's thread, created at most once, and messages posted into it at
-//! most once.
+//! most once. In a forum channel the thread is a forum post, made by
+//! [`super::forum::post`]; everything after its creation is the same.
 //!
 //! A thread is started from a starter message (the PR's intro): the
 //! starter is posted with a nonce, the thread takes the starter's id, and

@@ -59,6 +59,13 @@ async fn open_then_approved_then_merged_keeping_a_hand_tag() {
     assert!(post.archived, "a merged PR's post is archived: {post:?}");
     // The review, the push and the merge went into the post like a thread.
     assert!(f.stack.discord.messages(post.id).len() >= 5);
+
+    // A review payload does not say "merged"; the post stays merged.
+    let seen = story.events.len();
+    story.review("dave", "approved", "Late LGTM");
+    f.deliver_from(&story.events, seen).await;
+    let tags = f.stack.discord.applied_tags(post.id);
+    assert_eq!(tags, [f.tags[MERGED], f.tags[BUG]]);
     assert_eq!(f.stack.discord.forum_posts(f.forum).len(), 1);
 }
 

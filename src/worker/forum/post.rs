@@ -68,7 +68,7 @@ pub async fn create(
         }
     }
     let state = current_state(ctx, repo, pr).await?;
-    let tags = forum.tags.desired(state, &[]);
+    let tags = forum.tags.for_new_post(state, forum.require_tag);
     let content = intro(repo, pr);
     let post = NewPost {
         name,

@@ -51,7 +51,9 @@ pub async fn sync_tags(
         .await
         .map_err(|e| JobError::discord("reading the forum post's tags", e))?;
     let want = forum.tags.desired(state, &now.applied_tags);
-    if super::tags::same_tags(&want, &now.applied_tags) {
+    // A forum that requires a tag keeps the old one rather than none.
+    let tagless = want.is_empty() && forum.require_tag;
+    if tagless || super::tags::same_tags(&want, &now.applied_tags) {
         return Ok(false);
     }
     match ctx.discord.set_post_tags(post, &want, now.archived).await {

@@ -50,12 +50,24 @@ pub struct Forum {
     /// Whose active threads to list when a post is looked for (0: unknown).
     pub guild: u64,
     pub tags: StateTags,
+    /// Discord refuses a post (or a change) that leaves it without a tag.
+    pub require_tag: bool,
 }
 
 impl StateTags {
     /// The tag of `state`, if the forum has one.
     pub fn of(&self, state: PrState) -> Option<u64> {
         self.ids[state as usize]
+    }
+
+    /// The tags a new post gets. A forum that requires a tag, lacking the
+    /// tag of `state`, gets another state's rather than no post at all.
+    pub fn for_new_post(&self, state: PrState, require_tag: bool) -> Vec<u64> {
+        let tags = self.desired(state, &[]);
+        match tags.is_empty() && require_tag {
+            true => self.ids().into_iter().take(1).collect(),
+            false => tags,
+        }
     }
 
     /// Every state tag's id.
@@ -123,7 +135,11 @@ pub fn resolve(
         .as_deref()
         .and_then(|g| g.parse().ok())
         .unwrap_or(0);
-    Ok(Forum { guild, tags })
+    Ok(Forum {
+        guild,
+        tags,
+        require_tag: info.flags & REQUIRE_TAG != 0,
+    })
 }
 
 #[cfg(test)]
@@ -188,6 +204,8 @@ mod tests {
         assert_eq!(tags.desired(PrState::Open, &many), [1, 50, 51, 52, 53]);
         // No tag for the state: the hand tags only, the old state tag gone.
         assert_eq!(tags.desired(PrState::Draft, &[3, 50]), [50]);
+        assert_eq!(tags.for_new_post(PrState::Draft, false), Vec::<u64>::new());
+        assert_eq!(tags.for_new_post(PrState::Draft, true), [1]);
         assert!(same_tags(&[2, 50], &[50, 2]));
         assert!(!same_tags(&[2, 50], &[50]));
     }
