@@ -7,11 +7,13 @@
 //! - `once`: a lost reply to the post's creation makes no second post;
 //! - `startup`: a configured tag the forum lacks is a warning, a forum
 //!   that requires a tag but has none of the names stops the worker;
-//! - `shared`: two repositories in one forum get qualified titles.
+//! - `shared`: two repositories in one forum get qualified titles;
+//! - `fake`: the fake's forum routes against Discord's rules.
 
 #[path = "../support/mod.rs"]
 mod support;
 
+mod fake;
 mod once;
 mod shared;
 mod startup;

@@ -46,3 +46,27 @@ async fn a_forum_requiring_a_tag_it_lacks_stops_the_worker() {
     assert!(logs.contains("routes[0] (o/r)"), "{logs}");
     assert!(logs.contains("requires a tag"), "{logs}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_forum_requiring_a_tag_keeps_one_when_the_state_has_none() {
+    // Requires a tag; "Approved" is missing.
+    let tags = [("Open", false), ("Merged", false)];
+    let f = ForumStack::start(&tags, true, &["o/r"]).await;
+    let _worker = f.worker();
+    let mut story = History::new(822, 52, "Required");
+    story.opened();
+    f.deliver_from(&story.events, 0).await;
+    let post = f.post();
+    assert_eq!(f.stack.discord.applied_tags(post.id), [f.tags[0]]);
+
+    let seen = story.events.len();
+    story.review("alice", "approved", "ok");
+    f.deliver_from(&story.events, seen).await;
+    let kept = f.stack.discord.applied_tags(post.id);
+    assert_eq!(kept, [f.tags[0]], "no Approved tag: the old tag stays");
+
+    let seen = story.events.len();
+    story.closed(true);
+    f.deliver_from(&story.events, seen).await;
+    assert_eq!(f.stack.discord.applied_tags(post.id), [f.tags[1]]);
+}

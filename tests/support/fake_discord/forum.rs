@@ -168,17 +168,13 @@ pub(super) fn create_post(st: &mut State, forum_id: u64, body: &Value) -> Result
         starter_message_id: None,
         applied_tags: tags,
     };
-    let post = Channel {
-        thread: Some(thread),
+    let mut post = Channel {
         name,
         ..Channel::text(id)
     };
-    let mut json = thread_json(
-        &post,
-        post.thread.as_ref().unwrap_or_else(|| unreachable!()),
-        1,
-    );
+    let mut json = thread_json(&post, &thread, 1);
     json["message"] = entry.json.clone();
+    post.thread = Some(thread);
     st.messages.push(entry);
     st.channels.insert(id, post);
     Ok(Reply::ok(json))
