@@ -18,6 +18,9 @@ pub struct ChannelInfo {
     /// without a tag.
     #[serde(default)]
     pub flags: u64,
+    /// The guild the channel is in, whose active threads list a forum's posts.
+    #[serde(default)]
+    pub guild_id: Option<String>,
 }
 
 /// One tag a forum offers.

@@ -14,6 +14,7 @@
 mod channel;
 pub mod edit;
 mod error;
+mod forum;
 mod history;
 pub mod limiter;
 pub mod route;
@@ -22,6 +23,7 @@ pub mod transport;
 
 pub use channel::{ChannelInfo, ForumTag};
 pub use error::{DiscordError, THREAD_ALREADY_CREATED};
+pub use forum::{ListedThread, NewPost, PostState};
 pub use history::{Listed, PAGE_MAX};
 pub use limiter::{Budget, BudgetSettings, Pass, Ticket};
 pub use thread::ThreadPatch;

@@ -2,10 +2,13 @@
 //! can see, and its type decides how PRs appear in it. Text (0) and
 //! announcement (5) channels get a thread per PR started from an intro;
 //! forums (15) get a forum post per PR. Anything else stops the worker
-//! with a message naming the route, before it fetches a job.
+//! with a message naming the route, before it fetches a job, and so does a
+//! forum that requires a tag while it has none of the configured state
+//! tags ([`super::forum::tags`]).
 
+use super::forum::{tags, Forum};
 use crate::config::{Config, Route};
-use crate::discord::{ChannelInfo, Discord};
+use crate::discord::Discord;
 use anyhow::{bail, Context as _};
 use std::collections::HashMap;
 
@@ -17,7 +20,7 @@ const FORUM: u8 = 15;
 #[derive(Debug, Clone)]
 pub enum Mode {
     Text,
-    Forum(ChannelInfo),
+    Forum(Forum),
 }
 
 /// Every routed channel's mode.
@@ -48,7 +51,7 @@ impl Channels {
             let Some(info) = info else { continue };
             let mode = match info.kind {
                 kind if TEXT.contains(&kind) => Mode::Text,
-                FORUM => Mode::Forum(info),
+                FORUM => Mode::Forum(tags::resolve(&name, channel, &info, &config.forum)?),
                 kind => bail!(
                     "{name}: channel {channel} is of type {kind}; routes need a text (0), announcement (5) or forum (15) channel"
                 ),

@@ -46,7 +46,7 @@ pub async fn post_intro(
 }
 
 /// What the intro's first line starts with, whatever the title.
-fn intro_marker(repo: &Repo, pr: &PullRequest) -> Marker {
+pub(super) fn intro_marker(repo: &Repo, pr: &PullRequest) -> Marker {
     Marker::FirstLineStarts(format!("**{}#{}**: ", repo.full_name, pr.number))
 }
 

@@ -23,9 +23,9 @@
 //!
 //! A thread started beyond the window is found again through its intro:
 //! starting a thread from it answers "already created", and the thread's id
-//! is the intro's id. Never by name. Forum posts (coming with teams) have
-//! no starter message in the parent; they will be found through the active
-//! and archived thread listings, by the same marker in their first message.
+//! is the intro's id. Never by name. Forum posts have no starter message
+//! in the parent; [`super::forum::post`] finds them through the active and
+//! archived thread listings, by the same marker in their first message.
 
 use super::{Context, JobError};
 use crate::discord::{DiscordError, PAGE_MAX};

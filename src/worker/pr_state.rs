@@ -1,6 +1,6 @@
 //! What Threadline knows about each PR, in Redis, under `pr:{repo}:{number}:`.
 //!
-//! - `snap`: the newest PR state seen (title, draft, closed), ordered by
+//! - `snap`: the newest PR state seen (title, draft, closed, merged), ordered by
 //!   GitHub's `updated_at` so that late deliveries cannot roll it back, and
 //!   within one second (its resolution) by the order `web` received them;
 //! - `applied`: what the thread on Discord currently shows (name,
@@ -21,6 +21,8 @@ pub struct Snapshot {
     pub title: String,
     pub draft: bool,
     pub closed: bool,
+    /// Closed by a merge (a forum post's tag tells merged from closed).
+    pub merged: bool,
 }
 
 /// What the thread shows on Discord.
@@ -32,14 +34,28 @@ pub struct Applied {
 }
 
 /// The key prefix of one PR.
+impl Applied {
+    /// A thread just made under `name`: open and unlocked.
+    pub fn named(name: String) -> Applied {
+        Applied {
+            name,
+            archived: false,
+            locked: false,
+        }
+    }
+}
+
 pub fn pr_key(repo: &Repo, pr: &PullRequest) -> String {
     format!("pr:{}:{}", repo.id, pr.number)
 }
 
 // Newer-wins update: fields of an event at least as new as the stored one,
 // by (updated_at, receive seq), replace it; `draft` only from events that
-// know it. Equal on both is the same event again.
+// know it. Equal on both is the same event again. `merged` only ever turns
+// on, whatever the event's age: a merged PR stays merged, and review and
+// comment payloads do not say.
 const OBSERVE: &str = r#"
+if ARGV[6] == '1' then redis.call('HSET', KEYS[1], 'merged', '1') end
 local stored = redis.call('HGET', KEYS[1], 'updated_at')
 if stored and ARGV[1] < stored then return 0 end
 if stored == ARGV[1] then
@@ -74,6 +90,7 @@ pub async fn observe(
         .arg(closed)
         .arg(draft)
         .arg(seq)
+        .arg(if pr.merged { "1" } else { "0" })
         .invoke_async::<i64>(&mut redis)
         .await
         .map_err(|e| JobError::redis("recording the PR state", e))?;
@@ -97,6 +114,7 @@ pub async fn snapshot(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Result<Sn
         closed: fields
             .get("closed")
             .map_or(pr.state == "closed", |c| c == "1"),
+        merged: fields.get("merged").map_or(pr.merged, |m| m == "1"),
     })
 }
 

@@ -1,5 +1,6 @@
 //! The PR's thread, created at most once, and messages posted into it at
-//! most once.
+//! most once. In a forum channel the thread is a forum post, made by
+//! [`super::forum::post`]; everything after its creation is the same.
 //!
 //! A thread is started from a starter message (the PR's intro): the
 //! starter is posted with a nonce, the thread takes the starter's id, and
@@ -15,7 +16,9 @@
 //! channel, and the thread is started from it, which Discord answers with
 //! "already created" if that worker got that far.
 
+use super::channels::Mode;
 use super::claim::Claim;
+use super::forum;
 use super::intro::post_intro;
 use super::post::{self, Effect};
 use super::pr_state::{self, pr_key, Applied};
@@ -228,8 +231,16 @@ async fn create(
 ) -> Result<u64, JobError> {
     let parent = parent_of(ctx, repo, pr).await?;
     let snap = pr_state::snapshot(ctx, repo, pr).await?;
-    let starter = post_intro(ctx, repo, pr, generation, parent.channel).await?;
     let name = thread_name(repo, pr.number, &snap.title, snap.draft, parent.qualified);
+    if let Mode::Forum(forum) = ctx.channels.mode(parent.channel) {
+        let made = forum::post::create(ctx, repo, pr, generation, (parent.channel, forum), &name);
+        let made = made.await?;
+        if made.created {
+            pr_state::set_applied(ctx, repo, pr, &Applied::named(name)).await?;
+        }
+        return Ok(made.id);
+    }
+    let starter = post_intro(ctx, repo, pr, generation, parent.channel).await?;
     let thread = match ctx
         .discord
         .start_thread(parent.channel, starter, &name)
@@ -238,12 +249,7 @@ async fn create(
         Ok(id) => {
             // Only the creator knows the name the thread got; a racing
             // worker's name may differ, and the sync corrects either.
-            let applied = Applied {
-                name,
-                archived: false,
-                locked: false,
-            };
-            pr_state::set_applied(ctx, repo, pr, &applied).await?;
+            pr_state::set_applied(ctx, repo, pr, &Applied::named(name)).await?;
             id
         }
         Err(e) if e.code() == Some(THREAD_ALREADY_CREATED) => starter,

@@ -14,9 +14,13 @@
 //! finds it taken reschedules itself), so a slow sync holding an old view
 //! can never undo a newer one. A closed PR's thread is archived on every
 //! sync, since a message posted meanwhile may have unarchived it.
+//!
+//! In a forum, the post's tags follow the PR's state too ([`forum::sync`]).
 
 use crate::discord::ThreadPatch;
+use crate::worker::channels::Mode;
 use crate::worker::claim::Claim;
+use crate::worker::forum;
 use crate::worker::pr_state::{self, Applied};
 use crate::worker::{schedule, thread, Context, JobError};
 use std::time::Duration;
@@ -48,6 +52,13 @@ async fn sync(ctx: &Context, job: &ThreadSync) -> Result<(), JobError> {
                 log::info!("rename of thread {thread} deferred {wait} ms (Discord's rename limit)");
                 schedule::push_later(ctx, job, Duration::from_millis(wait)).await?;
             }
+        }
+    }
+    if let Mode::Forum(forum) = ctx.channels.mode(parent.channel) {
+        // Before archiving: Discord changes an archived post's tags only
+        // together with unarchiving it.
+        if forum::sync::sync_tags(ctx, repo, pr, thread, forum).await? {
+            applied.archived = false;
         }
     }
     if snap.closed {

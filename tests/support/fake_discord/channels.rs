@@ -4,6 +4,7 @@
 
 use super::endpoint::BucketKind;
 use super::fields::{optional_bool, optional_string};
+use super::forum::{forum_json, patched_tags};
 use super::messages::{BOT_USER_ID, TIMESTAMP};
 use super::reply::Reply;
 use super::state::{Channel, State, ThreadInfo, RENAMES_PER_WINDOW};
@@ -11,7 +12,7 @@ use serde_json::{json, Map, Value};
 use std::collections::VecDeque;
 use std::time::Instant;
 
-const GUILD_ID: &str = "1";
+pub(super) const GUILD_ID: &str = "1";
 const ARCHIVE_DURATIONS: [u64; 4] = [60, 1440, 4320, 10080];
 const DEFAULT_ARCHIVE_DURATION: u64 = 1440;
 const MAX_NAME_CHARS: usize = 100;
@@ -57,12 +58,14 @@ pub(super) fn start_thread(
         locked: false,
         auto_archive_duration,
         starter_message_id: Some(message_id),
+        applied_tags: Vec::new(),
     };
     let channel = Channel {
         id: message_id,
         name,
         renames: VecDeque::new(),
         thread: Some(thread),
+        forum: None,
     };
     let reply = Reply::ok(channel_json(st, &channel));
     st.channels.insert(message_id, channel);
@@ -108,6 +111,7 @@ struct ChannelPatch {
 
 pub(super) fn update_channel(st: &mut State, id: u64, body: &Value) -> Result<Reply, Reply> {
     let window = st.rename_window;
+    let tags = patched_tags(st, id, body)?;
     let channel = st
         .channels
         .get_mut(&id)
@@ -132,6 +136,9 @@ pub(super) fn update_channel(st: &mut State, id: u64, body: &Value) -> Result<Re
         channel.renames.push_back(Instant::now());
     }
     apply_patch(channel, patch);
+    if let (Some(tags), Some(t)) = (tags, channel.thread.as_mut()) {
+        t.applied_tags = tags;
+    }
     let channel = &st.channels[&id];
     Ok(Reply::ok(channel_json(st, channel)))
 }
@@ -180,6 +187,9 @@ pub(super) fn get_channel(st: &State, id: u64) -> Result<Reply, Reply> {
 }
 
 fn channel_json(st: &State, channel: &Channel) -> Value {
+    if let Some(forum) = &channel.forum {
+        return forum_json(channel, forum);
+    }
     match &channel.thread {
         None => text_channel_json(channel),
         Some(t) => thread_json(channel, t, st.message_count(channel.id)),
@@ -203,7 +213,7 @@ fn text_channel_json(channel: &Channel) -> Value {
     })
 }
 
-fn thread_json(channel: &Channel, t: &ThreadInfo, message_count: usize) -> Value {
+pub(super) fn thread_json(channel: &Channel, t: &ThreadInfo, message_count: usize) -> Value {
     json!({
         "id": channel.id.to_string(),
         "type": 11,
@@ -222,5 +232,6 @@ fn thread_json(channel: &Channel, t: &ThreadInfo, message_count: usize) -> Value
         "member_count": 1,
         "rate_limit_per_user": 0,
         "flags": 0,
+        "applied_tags": t.applied_tags.iter().map(u64::to_string).collect::<Vec<_>>(),
     })
 }

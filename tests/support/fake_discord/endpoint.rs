@@ -18,6 +18,9 @@ pub(super) enum Endpoint {
     ListMessages(u64, Page),
     CurrentUser,
     Interaction(super::interactions::Call),
+    CreateForumPost(u64),
+    ActiveThreads(u64),
+    ArchivedPublic(u64),
 }
 
 impl Endpoint {
@@ -42,6 +45,13 @@ impl Endpoint {
                 Ok(Endpoint::ListMessages(snowflake(c)?, Page::parse(query)?))
             }
             ("GET", ["users", "@me"]) => Ok(Endpoint::CurrentUser),
+            ("POST", ["channels", c, "threads"]) => Ok(Endpoint::CreateForumPost(snowflake(c)?)),
+            ("GET", ["guilds", g, "threads", "active"]) => {
+                Ok(Endpoint::ActiveThreads(snowflake(g)?))
+            }
+            ("GET", ["channels", c, "threads", "archived", "public"]) => {
+                Ok(Endpoint::ArchivedPublic(snowflake(c)?))
+            }
             (method, segments) => match super::interactions::Call::parse(method, segments) {
                 Some(call) => call.map(Endpoint::Interaction),
                 None => Err(not_found()),
@@ -60,6 +70,8 @@ impl Endpoint {
             Endpoint::ListMessages(..) => Route::ListMessages,
             Endpoint::CurrentUser => Route::GetCurrentUser,
             Endpoint::Interaction(_) => Route::Any,
+            Endpoint::CreateForumPost(_) => Route::CreateForumPost,
+            Endpoint::ActiveThreads(_) | Endpoint::ArchivedPublic(_) => Route::ListThreads,
         }
     }
 }

@@ -16,7 +16,7 @@ const MAX_NONCE_CHARS: usize = 25;
 const MAX_EMBEDS: usize = 10;
 const MAX_EMBED_CHARS: usize = 6000;
 
-struct NewMessage {
+pub(super) struct NewMessage {
     content: String,
     nonce: Option<String>,
     enforce_nonce: bool,
@@ -34,6 +34,7 @@ pub(super) fn create_message(
         .get(&channel_id)
         .ok_or_else(Reply::unknown_channel)?;
     let new = parse_new_message(body)?;
+    super::forum::refuse_message(st, channel_id)?;
     if channel.thread.as_ref().is_some_and(|t| t.locked) {
         return Err(Reply::error(403, 160005, "Thread is locked"));
     }
@@ -64,7 +65,12 @@ fn find_by_nonce(st: &State, new: &NewMessage) -> Option<Value> {
     same.next().map(|m| m.json.clone())
 }
 
-fn message_entry(id: u64, channel_id: u64, new: NewMessage, body: &Value) -> MessageEntry {
+pub(super) fn message_entry(
+    id: u64,
+    channel_id: u64,
+    new: NewMessage,
+    body: &Value,
+) -> MessageEntry {
     let json = message_json(id, channel_id, &new);
     let stored = StoredMessage {
         id,
@@ -110,7 +116,7 @@ fn message_json(id: u64, channel_id: u64, new: &NewMessage) -> Value {
     json
 }
 
-fn parse_new_message(body: &Value) -> Result<NewMessage, Reply> {
+pub(super) fn parse_new_message(body: &Value) -> Result<NewMessage, Reply> {
     let obj = body.as_object().ok_or_else(Reply::invalid_json)?;
     let content = optional_string(obj, "content")?.unwrap_or_default();
     if content.chars().count() > MAX_CONTENT_CHARS {

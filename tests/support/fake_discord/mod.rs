@@ -3,7 +3,8 @@
 //! so it works under any caller runtime. twilight-http reaches it through
 //! `ClientBuilder::proxy(fake.proxy_addr(), true)`. It implements the few routes
 //! Threadline uses (create message, start thread from message, update channel,
-//! get channel, edit and delete message, list messages, get current user)
+//! get channel, edit and delete message, list messages, get current user,
+//! and for forums (`forum`) create a post and list threads)
 //! with Discord's validation, error codes, snowflake ids that carry their
 //! creation time, and rename window,
 //! records every request, and can inject faults such as lost replies and rate
@@ -17,6 +18,7 @@ mod channels;
 mod edits;
 mod endpoint;
 mod fields;
+mod forum;
 mod handle;
 mod history;
 mod interactions;

@@ -7,6 +7,7 @@
 use super::channels::{get_channel, start_thread, update_channel};
 use super::edits::{delete_message, edit_message};
 use super::endpoint::{BucketKind, Endpoint};
+use super::forum::{active_threads, archived_public, create_post};
 use super::history::{current_user, list_messages};
 use super::messages::create_message;
 use super::reply::{error_message, BucketState, Reply};
@@ -236,6 +237,9 @@ fn execute(st: &mut State, endpoint: Endpoint, path: &str, body: &Value) -> Repl
         Endpoint::ListMessages(id, page) => list_messages(st, id, page),
         Endpoint::CurrentUser => current_user(),
         Endpoint::Interaction(call) => super::interactions::execute(st, call, path, body),
+        Endpoint::CreateForumPost(forum) => create_post(st, forum, body),
+        Endpoint::ActiveThreads(guild) => active_threads(st, guild),
+        Endpoint::ArchivedPublic(channel) => archived_public(st, channel),
     };
     result.unwrap_or_else(|reply| reply)
 }

@@ -124,6 +124,8 @@ pub(super) struct Channel {
     pub name: String,
     pub renames: VecDeque<Instant>,
     pub thread: Option<ThreadInfo>,
+    /// Set on a forum channel (type 15).
+    pub forum: Option<super::forum::ForumInfo>,
 }
 
 pub(super) struct ThreadInfo {
@@ -132,6 +134,8 @@ pub(super) struct ThreadInfo {
     pub locked: bool,
     pub auto_archive_duration: u64,
     pub starter_message_id: Option<u64>,
+    /// A forum post's tags (ids), in their order.
+    pub applied_tags: Vec<u64>,
 }
 
 impl Channel {
@@ -142,6 +146,7 @@ impl Channel {
             name,
             renames: VecDeque::new(),
             thread: None,
+            forum: None,
         }
     }
 

@@ -52,6 +52,10 @@ pub enum Route {
     DeleteMessage,
     ListMessages,
     GetCurrentUser,
+    /// `POST /channels/{forum}/threads`.
+    CreateForumPost,
+    /// The active and archived thread listings.
+    ListThreads,
     Any,
 }
 
