@@ -151,6 +151,8 @@ impl User {
 #[derive(Debug, Deserialize)]
 pub struct Team {
     pub name: String,
+    #[serde(default)]
+    pub slug: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -177,6 +179,8 @@ pub struct Repository {
     pub full_name: String,
     #[serde(default)]
     pub html_url: Option<String>,
+    #[serde(default)]
+    pub owner: Option<User>,
 }
 
 /// A cleaned, bounded excerpt of a GitHub text.
@@ -230,6 +234,20 @@ impl Issue {
             updated_at: self.updated_at.clone().unwrap_or_default(),
             from_issue: true,
         }
+    }
+}
+
+impl PullRequestEvent {
+    /// The requested team as `org/slug`, as `[teams]` names it: the
+    /// organisation is the repository's owner.
+    pub fn requested_team_slug(&self) -> Option<String> {
+        let team = self.requested_team.as_ref()?;
+        let repo = self.repository.as_ref()?;
+        let org = match &repo.owner {
+            Some(owner) => owner.login.as_str(),
+            None => repo.full_name.split('/').next()?,
+        };
+        Some(format!("{org}/{}", team.slug.as_deref()?))
     }
 }
 

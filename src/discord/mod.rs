@@ -16,6 +16,8 @@ pub mod edit;
 mod error;
 mod history;
 pub mod limiter;
+mod members;
+mod mentions;
 pub mod route;
 mod thread;
 pub mod transport;
@@ -24,6 +26,7 @@ pub use channel::{ChannelInfo, ForumTag};
 pub use error::{DiscordError, THREAD_ALREADY_CREATED};
 pub use history::{Listed, PAGE_MAX};
 pub use limiter::{Budget, BudgetSettings, Pass, Ticket};
+pub use mentions::{Mentions, MENTIONS_MAX};
 pub use thread::ThreadPatch;
 
 use crate::metrics::Metrics;
@@ -59,19 +62,6 @@ struct Live {
     deadline: Duration,
     /// The bot's own user id, once asked ([`history`]).
     me: tokio::sync::OnceCell<u64>,
-}
-
-#[derive(serde::Serialize)]
-struct MessageBody<'a> {
-    content: &'a str,
-    nonce: &'a str,
-    enforce_nonce: bool,
-    allowed_mentions: AllowedMentions,
-}
-
-#[derive(serde::Serialize)]
-struct AllowedMentions {
-    parse: [&'static str; 0],
 }
 
 /// The id of whatever Discord created; ids are strings on the wire.
@@ -165,24 +155,8 @@ impl Discord {
         content: &str,
         nonce: &str,
     ) -> Result<u64, DiscordError> {
-        let Some(live) = &self.live else {
-            log::info!("DRY RUN: post to channel {channel} (nonce {nonce}):\n{content}");
-            return Ok(id_from(nonce));
-        };
-        let body = MessageBody {
-            content,
-            nonce,
-            enforce_nonce: true,
-            allowed_mentions: AllowedMentions { parse: [] },
-        };
-        let body = serde_json::to_vec(&body).map_err(|e| DiscordError::Invalid(e.to_string()))?;
-        let request = live
-            .builder
-            .create_message(id(channel)?)
-            .payload_json(&body)
-            .try_into_request()
-            .map_err(invalid)?;
-        created_id(self.call(live, request).await?)
+        self.send_message_mentioning(channel, content, nonce, &Mentions::none())
+            .await
     }
 
     /// Starts a public thread from `message`; its id is the message's id.

@@ -158,6 +158,7 @@ fn pull_request(delivery: Delivery, e: github::PullRequestEvent, plan: &JobPlan)
                 (None, None) => return Err("payload names no requested reviewer or team".into()),
             };
             let removed = action == "review_request_removed";
+            let team = e.requested_team_slug();
             plan.build(
                 action,
                 &jobs::PrReviewRequest {
@@ -167,6 +168,7 @@ fn pull_request(delivery: Delivery, e: github::PullRequestEvent, plan: &JobPlan)
                     actor,
                     reviewer,
                     removed,
+                    team,
                 },
             )
         }

@@ -12,7 +12,7 @@
 
 use super::lookup::{self, Marker};
 use super::{intent::Intent, Context, JobError};
-use crate::discord::DiscordError;
+use crate::discord::{DiscordError, Mentions};
 use crate::store::EFFECT_TTL;
 
 const UNKNOWN_CHANNEL: u64 = 10003;
@@ -58,6 +58,19 @@ pub async fn post_raw(
     channel: u64,
     content: &str,
 ) -> Result<Result<u64, DiscordError>, JobError> {
+    post_raw_mentioning(ctx, effect, channel, content, &Mentions::none()).await
+}
+
+/// Like [`post_raw`], pinging exactly `mentions` (whose text the content
+/// carries, after its first line: the marker never depends on who is
+/// mapped when).
+pub async fn post_raw_mentioning(
+    ctx: &Context,
+    effect: &Effect<'_>,
+    channel: u64,
+    content: &str,
+    mentions: &Mentions,
+) -> Result<Result<u64, DiscordError>, JobError> {
     let key = effect.key;
     if let Some(id) = ctx.guards.get(key).await? {
         return Ok(Ok(id));
@@ -82,7 +95,11 @@ pub async fn post_raw(
     // The channel is part of the nonce: a retry into a recreated thread
     // must not get back the message Discord kept for the deleted one.
     let nonce = ctx.guards.nonce(&format!("{key}@{channel}"));
-    match ctx.discord.send_message(channel, content, &nonce).await {
+    let sent = ctx
+        .discord
+        .send_message_mentioning(channel, content, &nonce, mentions)
+        .await;
+    match sent {
         Ok(id) => Ok(Ok(ctx.guards.record(key, id, Some(EFFECT_TTL)).await?)),
         Err(e) => Ok(Err(e)),
     }

@@ -16,6 +16,7 @@ mod review_comments_flush;
 mod thread_sync;
 
 use super::{lookup, post, pr_state, schedule, thread, Context, JobError};
+use crate::discord::Mentions;
 use threadline_jobs::{self as jobs, decode, Delivery, Job, PullRequest, Repo};
 
 /// Runs one Faktory job.
@@ -59,6 +60,21 @@ async fn announce(
     effect: &str,
     text: Option<String>,
 ) -> Result<(), JobError> {
+    let none = Mentions::none();
+    announce_mentioning(ctx, delivery, repo, pr, effect, text, &none).await
+}
+
+/// [`announce`], with `text` pinging exactly `mentions` (on a line of
+/// their own after the first, see [`super::people`]).
+async fn announce_mentioning(
+    ctx: &Context,
+    delivery: &Delivery,
+    repo: &Repo,
+    pr: &PullRequest,
+    effect: &str,
+    text: Option<String>,
+    mentions: &Mentions,
+) -> Result<(), JobError> {
     pr_state::observe(ctx, delivery.seq, repo, pr).await?;
     match text {
         Some(text) => {
@@ -69,7 +85,8 @@ async fn announce(
                 "commented" | "review" => text,
                 _ => lookup::with_ref(&text, &post::reference(ctx, &key)),
             };
-            thread::post_in_thread(ctx, repo, pr, &key, &text).await?;
+            let text = super::people::with_mentions(&text, mentions);
+            thread::post_in_thread_mentioning(ctx, repo, pr, &key, &text, mentions).await?;
         }
         None => {
             thread::ensure_thread(ctx, repo, pr).await?;

@@ -1,10 +1,15 @@
 //! `pr.reviewed`: a review's outcome (approved, changes requested,
 //! dismissed) or, for a plain comment review, its body if it has one.
+//! An approval or a change request pings the author when mapped; the
+//! reviewer joins the thread.
 
-use crate::worker::{messages, Context, JobError};
+use crate::worker::{members, messages, people, Context, JobError};
 use threadline_jobs::PrReviewed;
 
 pub async fn perform(ctx: &Context, job: PrReviewed) -> Result<(), JobError> {
     let text = messages::reviewed(&job);
-    super::announce(ctx, &job.delivery, &job.repo, &job.pr, "review", text).await
+    let mentions = people::for_review(ctx, &job);
+    let (delivery, repo, pr) = (&job.delivery, &job.repo, &job.pr);
+    super::announce_mentioning(ctx, delivery, repo, pr, "review", text, &mentions).await?;
+    members::join(ctx, repo, pr, &[&pr.author, &job.reviewer]).await
 }

@@ -17,6 +17,9 @@ pub(super) enum Endpoint {
     DeleteMessage(u64, u64),
     ListMessages(u64, Page),
     CurrentUser,
+    AddMember(u64, u64),
+    RemoveMember(u64, u64),
+    ListMembers(u64),
 }
 
 impl Endpoint {
@@ -41,6 +44,13 @@ impl Endpoint {
                 Ok(Endpoint::ListMessages(snowflake(c)?, Page::parse(query)?))
             }
             ("GET", ["users", "@me"]) => Ok(Endpoint::CurrentUser),
+            ("PUT", ["channels", c, "thread-members", u]) => {
+                Ok(Endpoint::AddMember(snowflake(c)?, snowflake(u)?))
+            }
+            ("DELETE", ["channels", c, "thread-members", u]) => {
+                Ok(Endpoint::RemoveMember(snowflake(c)?, snowflake(u)?))
+            }
+            ("GET", ["channels", c, "thread-members"]) => Ok(Endpoint::ListMembers(snowflake(c)?)),
             _ => Err(not_found()),
         }
     }
@@ -55,6 +65,9 @@ impl Endpoint {
             Endpoint::DeleteMessage(..) => Route::DeleteMessage,
             Endpoint::ListMessages(..) => Route::ListMessages,
             Endpoint::CurrentUser => Route::GetCurrentUser,
+            Endpoint::AddMember(..) | Endpoint::RemoveMember(..) | Endpoint::ListMembers(_) => {
+                Route::ThreadMembers
+            }
         }
     }
 }

@@ -3,7 +3,8 @@
 //! so it works under any caller runtime. twilight-http reaches it through
 //! `ClientBuilder::proxy(fake.proxy_addr(), true)`. It implements the few routes
 //! Threadline uses (create message, start thread from message, update channel,
-//! get channel, edit and delete message, list messages, get current user)
+//! get channel, edit and delete message, list messages, get current user,
+//! add, remove and list thread members)
 //! with Discord's validation, error codes, snowflake ids that carry their
 //! creation time, and rename window,
 //! records every request, and can inject faults such as lost replies and rate
@@ -20,6 +21,7 @@ mod fields;
 mod handle;
 mod history;
 mod limits;
+mod members;
 mod messages;
 mod reply;
 mod server;

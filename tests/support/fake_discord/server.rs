@@ -8,6 +8,7 @@ use super::channels::{get_channel, start_thread, update_channel};
 use super::edits::{delete_message, edit_message};
 use super::endpoint::{BucketKind, Endpoint};
 use super::history::{current_user, list_messages};
+use super::members::{add_member, list_members, remove_member};
 use super::messages::create_message;
 use super::reply::{error_message, BucketState, Reply};
 use super::state::{lock, Shared, State};
@@ -230,6 +231,9 @@ fn execute(st: &mut State, endpoint: Endpoint, body: &Value) -> Reply {
         Endpoint::DeleteMessage(c, m) => delete_message(st, c, m),
         Endpoint::ListMessages(id, page) => list_messages(st, id, page),
         Endpoint::CurrentUser => current_user(),
+        Endpoint::AddMember(t, u) => add_member(st, t, u),
+        Endpoint::RemoveMember(t, u) => remove_member(st, t, u),
+        Endpoint::ListMembers(t) => list_members(st, t),
     };
     result.unwrap_or_else(|reply| reply)
 }

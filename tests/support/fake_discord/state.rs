@@ -6,7 +6,7 @@
 use super::limits::Limiter;
 use super::types::{Fault, FaultKind, Recorded, Route, StoredMessage, StoredThread};
 use serde_json::Value;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -39,6 +39,8 @@ pub(super) struct State {
     pub rename_window: Duration,
     pub nonce_window: Duration,
     pub limiter: Limiter,
+    /// Thread id → its members' user ids.
+    pub members: BTreeMap<u64, BTreeSet<u64>>,
 }
 
 impl State {
@@ -55,6 +57,7 @@ impl State {
             rename_window: DEFAULT_RENAME_WINDOW,
             nonce_window: DEFAULT_NONCE_WINDOW,
             limiter: Limiter::default(),
+            members: BTreeMap::new(),
         }
     }
 

@@ -52,6 +52,8 @@ pub enum Route {
     DeleteMessage,
     ListMessages,
     GetCurrentUser,
+    /// Adding, removing and listing thread members.
+    ThreadMembers,
     Any,
 }
 
