@@ -18,6 +18,7 @@ mod comment_changes;
 mod common;
 mod events;
 mod pr_opened;
+mod reminder;
 
 pub use comment_changes::{PrCommentChanged, PrReviewCommentChanged};
 pub use common::{Delivery, Excerpt, PullRequest, Repo};
@@ -26,6 +27,7 @@ pub use events::{
     PrReviewed, PrStateChanged, ReviewCommentsFlush, ThreadSync,
 };
 pub use pr_opened::PrOpened;
+pub use reminder::PrReviewReminder;
 
 use serde::{de::DeserializeOwned, Serialize};
 
@@ -35,7 +37,7 @@ pub const QUEUE_THREADS: &str = "threadline-threads";
 /// Messages into a thread: comments, reviews, review requests, pushes,
 /// line comments and their flush, and comment edits and deletions.
 pub const QUEUE_MESSAGES: &str = "threadline-messages";
-/// Timed work (reminders, releases); no kind uses it yet.
+/// Timed work: review reminders (and releases, later).
 pub const QUEUE_SCHEDULED: &str = "threadline-scheduled";
 /// The single queue of releases before the split. Never pushed to any more,
 /// but still fetched (last), so that jobs pushed by a `web` of the previous
@@ -61,6 +63,7 @@ pub const ALL_KINDS: &[&str] = &[
     ThreadSync::KIND,
     PrCommentChanged::KIND,
     PrReviewCommentChanged::KIND,
+    PrReviewReminder::KIND,
 ];
 
 /// A job kind: its name, its queue and its typed args.

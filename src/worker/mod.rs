@@ -25,6 +25,7 @@ pub(crate) mod people;
 mod post;
 pub mod pr_state;
 mod pushback;
+pub(crate) mod reminders;
 pub mod review_batches;
 pub mod runtime;
 mod schedule;

@@ -9,6 +9,7 @@ mod pr_pushed;
 mod pr_retitled;
 mod pr_review_comment;
 mod pr_review_comment_changed;
+mod pr_review_reminder;
 mod pr_review_request;
 mod pr_reviewed;
 mod pr_state_changed;
@@ -37,6 +38,7 @@ pub async fn perform(ctx: &Context, job: &faktory::Job) -> Result<(), JobError> 
         jobs::PrReviewCommentChanged::KIND => {
             pr_review_comment_changed::perform(ctx, args(job)?).await
         }
+        jobs::PrReviewReminder::KIND => pr_review_reminder::perform(ctx, args(job)?).await,
         other => Err(JobError::Permanent(anyhow::anyhow!(
             "no handler for job kind {other:?}"
         ))),

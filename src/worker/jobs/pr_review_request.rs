@@ -1,8 +1,8 @@
 //! `pr.review_request`: a short message in the PR's thread, pinging the
 //! requested reviewer (or team role) when mapped; the reviewer joins the
-//! thread.
+//! thread, and a reminder cycle starts (or ends, for a removal).
 
-use crate::worker::{members, messages, people, Context, JobError};
+use crate::worker::{members, messages, people, reminders, Context, JobError};
 use threadline_jobs::PrReviewRequest;
 
 pub async fn perform(ctx: &Context, job: PrReviewRequest) -> Result<(), JobError> {
@@ -23,5 +23,6 @@ pub async fn perform(ctx: &Context, job: PrReviewRequest) -> Result<(), JobError
         (false, None) => job.reviewer.as_str(),
         _ => "",
     };
-    members::join(ctx, repo, pr, &[&pr.author, reviewer]).await
+    members::join(ctx, repo, pr, &[&pr.author, reviewer]).await?;
+    reminders::requested(ctx, &job).await
 }

@@ -1,9 +1,9 @@
 //! `pr.reviewed`: a review's outcome (approved, changes requested,
 //! dismissed) or, for a plain comment review, its body if it has one.
 //! An approval or a change request pings the author when mapped; the
-//! reviewer joins the thread.
+//! reviewer joins the thread and their review reminders end.
 
-use crate::worker::{members, messages, people, Context, JobError};
+use crate::worker::{members, messages, people, reminders, Context, JobError};
 use threadline_jobs::PrReviewed;
 
 pub async fn perform(ctx: &Context, job: PrReviewed) -> Result<(), JobError> {
@@ -11,5 +11,10 @@ pub async fn perform(ctx: &Context, job: PrReviewed) -> Result<(), JobError> {
     let mentions = people::for_review(ctx, &job);
     let (delivery, repo, pr) = (&job.delivery, &job.repo, &job.pr);
     super::announce_mentioning(ctx, delivery, repo, pr, "review", text, &mentions).await?;
-    members::join(ctx, repo, pr, &[&pr.author, &job.reviewer]).await
+    members::join(ctx, repo, pr, &[&pr.author, &job.reviewer]).await?;
+    if job.state == "dismissed" {
+        return Ok(());
+    }
+    // Any review by them answers the request: their reminders end.
+    reminders::cancelled(ctx, delivery, repo, pr, &job.reviewer, None).await
 }
