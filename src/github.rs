@@ -259,3 +259,32 @@ impl Repository {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(json: serde_json::Value) -> Option<PullRequestEvent> {
+        serde_json::from_value(json).ok()
+    }
+
+    #[test]
+    fn a_requested_team_is_named_org_slash_slug() {
+        let repo = serde_json::json!({ "id": 1, "full_name": "acme/rocket", "owner": { "login": "Acme" } });
+        let team = serde_json::json!({ "name": "Core Team", "slug": "core-team" });
+        let e = event(
+            serde_json::json!({ "action": "review_requested", "repository": repo, "requested_team": team }),
+        );
+        let slug = e.and_then(|e| e.requested_team_slug());
+        assert_eq!(slug.as_deref(), Some("Acme/core-team"));
+        // Without an owner object, the owner part of the full name.
+        let repo = serde_json::json!({ "id": 1, "full_name": "acme/rocket" });
+        let e = event(
+            serde_json::json!({ "action": "review_requested", "repository": repo, "requested_team": team }),
+        );
+        let slug = e.and_then(|e| e.requested_team_slug());
+        assert_eq!(slug.as_deref(), Some("acme/core-team"));
+        let person = event(serde_json::json!({ "action": "review_requested", "repository": repo }));
+        assert_eq!(person.and_then(|e| e.requested_team_slug()), None);
+    }
+}
