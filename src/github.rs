@@ -164,6 +164,8 @@ impl User {
 #[derive(Debug, Deserialize)]
 pub struct Team {
     pub name: String,
+    #[serde(default)]
+    pub slug: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -199,6 +201,8 @@ pub struct Repository {
     pub full_name: String,
     #[serde(default)]
     pub html_url: Option<String>,
+    #[serde(default)]
+    pub owner: Option<User>,
 }
 
 /// A cleaned, bounded excerpt of a GitHub text.
@@ -255,11 +259,54 @@ impl Issue {
     }
 }
 
+impl PullRequestEvent {
+    /// The requested team as `org/slug`, as `[teams]` names it: the
+    /// organisation is the repository's owner.
+    pub fn requested_team_slug(&self) -> Option<String> {
+        let team = self.requested_team.as_ref()?;
+        let repo = self.repository.as_ref()?;
+        let org = match &repo.owner {
+            Some(owner) => owner.login.as_str(),
+            None => repo.full_name.split('/').next()?,
+        };
+        Some(format!("{org}/{}", team.slug.as_deref()?))
+    }
+}
+
 impl Repository {
     pub fn to_job(&self) -> threadline_jobs::Repo {
         threadline_jobs::Repo {
             id: self.id,
             full_name: self.full_name.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(json: serde_json::Value) -> Option<PullRequestEvent> {
+        serde_json::from_value(json).ok()
+    }
+
+    #[test]
+    fn a_requested_team_is_named_org_slash_slug() {
+        let repo = serde_json::json!({ "id": 1, "full_name": "acme/rocket", "owner": { "login": "Acme" } });
+        let team = serde_json::json!({ "name": "Core Team", "slug": "core-team" });
+        let e = event(
+            serde_json::json!({ "action": "review_requested", "repository": repo, "requested_team": team }),
+        );
+        let slug = e.and_then(|e| e.requested_team_slug());
+        assert_eq!(slug.as_deref(), Some("Acme/core-team"));
+        // Without an owner object, the owner part of the full name.
+        let repo = serde_json::json!({ "id": 1, "full_name": "acme/rocket" });
+        let e = event(
+            serde_json::json!({ "action": "review_requested", "repository": repo, "requested_team": team }),
+        );
+        let slug = e.and_then(|e| e.requested_team_slug());
+        assert_eq!(slug.as_deref(), Some("acme/core-team"));
+        let person = event(serde_json::json!({ "action": "review_requested", "repository": repo }));
+        assert_eq!(person.and_then(|e| e.requested_team_slug()), None);
     }
 }

@@ -66,6 +66,10 @@ pub struct PrReviewRequest {
     /// A login, or a team as `team <name>`.
     pub reviewer: String,
     pub removed: bool,
+    /// The requested team as `org/slug` (how `[teams]` names it); `None`
+    /// for a person, and in jobs from a `web` older than the field.
+    #[serde(default)]
+    pub team: Option<String>,
 }
 job_kind!(PrReviewRequest, "pr.review_request", QUEUE_MESSAGES);
 

@@ -20,6 +20,7 @@ mod dibs;
 mod eligible;
 mod events;
 mod pr_opened;
+mod reminder;
 
 pub use comment_changes::{PrCommentChanged, PrReviewCommentChanged};
 pub use common::{Delivery, Excerpt, PullRequest, Repo};
@@ -30,6 +31,7 @@ pub use events::{
     PrReviewed, PrStateChanged, ReviewCommentsFlush, ThreadSync,
 };
 pub use pr_opened::PrOpened;
+pub use reminder::PrReviewReminder;
 
 use serde::{de::DeserializeOwned, Serialize};
 
@@ -39,7 +41,8 @@ pub const QUEUE_THREADS: &str = "threadline-threads";
 /// Messages into a thread: comments, reviews, review requests, pushes,
 /// line comments and their flush, and comment edits and deletions.
 pub const QUEUE_MESSAGES: &str = "threadline-messages";
-/// Timed work: Dibs' timed releases (`dibs.release`).
+/// Timed work: review reminders (`pr.review_reminder`) and Dibs' timed
+/// releases (`dibs.release`).
 pub const QUEUE_SCHEDULED: &str = "threadline-scheduled";
 /// The single queue of releases before the split. Never pushed to any more,
 /// but still fetched (last), so that jobs pushed by a `web` of the previous
@@ -68,6 +71,7 @@ pub const ALL_KINDS: &[&str] = &[
     PrEligible::KIND,
     DibsNotify::KIND,
     DibsRelease::KIND,
+    PrReviewReminder::KIND,
 ];
 
 /// A job kind: its name, its queue and its typed args.

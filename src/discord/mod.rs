@@ -17,6 +17,8 @@ mod error;
 mod forum;
 mod history;
 pub mod limiter;
+mod members;
+mod mentions;
 pub mod route;
 mod thread;
 pub mod transport;
@@ -26,6 +28,7 @@ pub use error::{DiscordError, THREAD_ALREADY_CREATED};
 pub use forum::{ListedThread, NewPost, PostState};
 pub use history::{Listed, PAGE_MAX};
 pub use limiter::{Budget, BudgetSettings, Pass, Ticket};
+pub use mentions::{Mentions, MENTIONS_MAX};
 pub use thread::ThreadPatch;
 
 use crate::metrics::Metrics;
@@ -63,14 +66,7 @@ struct Live {
     me: tokio::sync::OnceCell<u64>,
 }
 
-#[derive(serde::Serialize)]
-struct MessageBody<'a> {
-    content: &'a str,
-    nonce: &'a str,
-    enforce_nonce: bool,
-    allowed_mentions: AllowedMentions,
-}
-
+/// `allowed_mentions` of a body built here (forum posts): nobody.
 #[derive(serde::Serialize)]
 struct AllowedMentions {
     parse: [&'static str; 0],
@@ -170,39 +166,8 @@ impl Discord {
         content: &str,
         nonce: &str,
     ) -> Result<u64, DiscordError> {
-        self.send_message_pinging(channel, content, nonce, None)
+        self.send_message_mentioning(channel, content, nonce, &Mentions::none())
             .await
-    }
-
-    /// Like [`Discord::send_message`], pinging `user` and no one else.
-    pub async fn send_message_pinging(
-        &self,
-        channel: u64,
-        content: &str,
-        nonce: &str,
-        user: Option<u64>,
-    ) -> Result<u64, DiscordError> {
-        let Some(live) = &self.live else {
-            log::info!("DRY RUN: post to channel {channel} (nonce {nonce}):\n{content}");
-            return Ok(id_from(nonce));
-        };
-        let body = MessageBody {
-            content,
-            nonce,
-            enforce_nonce: true,
-            allowed_mentions: AllowedMentions {
-                parse: [],
-                users: user.iter().map(u64::to_string).collect(),
-            },
-        };
-        let body = serde_json::to_vec(&body).map_err(|e| DiscordError::Invalid(e.to_string()))?;
-        let request = live
-            .builder
-            .create_message(id(channel)?)
-            .payload_json(&body)
-            .try_into_request()
-            .map_err(invalid)?;
-        created_id(self.call(live, request).await?)
     }
 
     /// Starts a public thread from `message`; its id is the message's id.

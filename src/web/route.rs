@@ -231,6 +231,7 @@ fn pull_request_event(delivery: Delivery, e: &github::PullRequestEvent, plan: &J
                 (None, None) => return Err("payload names no requested reviewer or team".into()),
             };
             let removed = action == "review_request_removed";
+            let team = e.requested_team_slug();
             plan.build(
                 action,
                 &jobs::PrReviewRequest {
@@ -240,6 +241,7 @@ fn pull_request_event(delivery: Delivery, e: &github::PullRequestEvent, plan: &J
                     actor,
                     reviewer,
                     removed,
+                    team,
                 },
             )
         }

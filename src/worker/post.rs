@@ -12,7 +12,7 @@
 
 use super::lookup::{self, Marker};
 use super::{intent::Intent, Context, JobError};
-use crate::discord::DiscordError;
+use crate::discord::{DiscordError, Mentions};
 use crate::store::EFFECT_TTL;
 
 const UNKNOWN_CHANNEL: u64 = 10003;
@@ -58,16 +58,18 @@ pub async fn post_raw(
     channel: u64,
     content: &str,
 ) -> Result<Result<u64, DiscordError>, JobError> {
-    post_pinging(ctx, effect, channel, content, None).await
+    post_raw_mentioning(ctx, effect, channel, content, &Mentions::none()).await
 }
 
-/// Like [`post_raw`], pinging `user` (and no one else) when given.
-pub async fn post_pinging(
+/// Like [`post_raw`], pinging exactly `mentions` (whose text the content
+/// carries, after its first line: the marker never depends on who is
+/// mapped when).
+pub async fn post_raw_mentioning(
     ctx: &Context,
     effect: &Effect<'_>,
     channel: u64,
     content: &str,
-    user: Option<u64>,
+    mentions: &Mentions,
 ) -> Result<Result<u64, DiscordError>, JobError> {
     let key = effect.key;
     if let Some(id) = ctx.guards.get(key).await? {
@@ -95,7 +97,7 @@ pub async fn post_pinging(
     let nonce = ctx.guards.nonce(&format!("{key}@{channel}"));
     let sent = ctx
         .discord
-        .send_message_pinging(channel, content, &nonce, user)
+        .send_message_mentioning(channel, content, &nonce, mentions)
         .await;
     match sent {
         Ok(id) => Ok(Ok(ctx.guards.record(key, id, Some(EFFECT_TTL)).await?)),

@@ -23,7 +23,7 @@ use super::intro::post_intro;
 use super::post::{self, Effect};
 use super::pr_state::{self, pr_key, Applied};
 use super::{Context, JobError, Parent};
-use crate::discord::{ThreadPatch, THREAD_ALREADY_CREATED};
+use crate::discord::{Mentions, ThreadPatch, THREAD_ALREADY_CREATED};
 use crate::text;
 use redis::AsyncCommands;
 use std::time::Duration;
@@ -43,10 +43,22 @@ pub async fn post_in_thread(
     key: &str,
     content: &str,
 ) -> Result<(), JobError> {
+    post_in_thread_mentioning(ctx, repo, pr, key, content, &Mentions::none()).await
+}
+
+/// Like [`post_in_thread`], pinging exactly `mentions`.
+pub async fn post_in_thread_mentioning(
+    ctx: &Context,
+    repo: &Repo,
+    pr: &PullRequest,
+    key: &str,
+    content: &str,
+    mentions: &Mentions,
+) -> Result<(), JobError> {
     let effect = Effect::new(key, content);
     for _ in 0..3 {
         let thread = ensure_thread(ctx, repo, pr).await?;
-        match post::post_raw(ctx, &effect, thread, content).await? {
+        match post::post_raw_mentioning(ctx, &effect, thread, content, mentions).await? {
             Ok(_) => return mark_unarchived(ctx, repo, pr).await,
             Err(e) if e.code() == Some(THREAD_LOCKED) => unlock(ctx, repo, pr, thread).await?,
             Err(e) if e.code() == Some(UNKNOWN_CHANNEL) => {

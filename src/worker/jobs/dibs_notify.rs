@@ -5,6 +5,7 @@
 //! like every other effect (see `post`), pinging only the person it is for.
 
 use super::{lookup, post, Context, JobError};
+use crate::discord::Mentions;
 use threadline_jobs::DibsNotify;
 
 const UNKNOWN_CHANNEL: u64 = 10003;
@@ -17,11 +18,11 @@ pub async fn perform(ctx: &Context, job: DibsNotify) -> Result<(), JobError> {
     let effect = post::Effect::new(&key, &text);
     let bad = |what: &str| JobError::Permanent(anyhow::anyhow!("{key}: {what} is not a snowflake"));
     let channel: u64 = job.channel_id.parse().map_err(|_| bad("channel_id"))?;
-    let user = match &job.user_id {
-        Some(u) => Some(u.parse::<u64>().map_err(|_| bad("user_id"))?),
-        None => None,
-    };
-    match post::post_pinging(ctx, &effect, channel, &text, user).await? {
+    let mut mentions = Mentions::none();
+    if let Some(user) = &job.user_id {
+        mentions.user(user.parse::<u64>().map_err(|_| bad("user_id"))?);
+    }
+    match post::post_raw_mentioning(ctx, &effect, channel, &text, &mentions).await? {
         Ok(_) => Ok(()),
         // Where they asked is gone: there is nobody left to tell there.
         Err(e) if e.code() == Some(UNKNOWN_CHANNEL) => {

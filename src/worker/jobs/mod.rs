@@ -12,6 +12,7 @@ mod pr_pushed;
 mod pr_retitled;
 mod pr_review_comment;
 mod pr_review_comment_changed;
+mod pr_review_reminder;
 mod pr_review_request;
 mod pr_reviewed;
 mod pr_state_changed;
@@ -19,6 +20,7 @@ mod review_comments_flush;
 mod thread_sync;
 
 use super::{lookup, post, pr_state, schedule, thread, Context, JobError};
+use crate::discord::Mentions;
 use threadline_jobs::{self as jobs, decode, Delivery, Job, PullRequest, Repo};
 
 /// Runs one Faktory job.
@@ -42,6 +44,7 @@ pub async fn perform(ctx: &Context, job: &faktory::Job) -> Result<(), JobError> 
         jobs::PrEligible::KIND => pr_eligible::perform(ctx, args(job)?).await,
         jobs::DibsNotify::KIND => dibs_notify::perform(ctx, args(job)?).await,
         jobs::DibsRelease::KIND => dibs_release::perform(ctx, args(job)?).await,
+        jobs::PrReviewReminder::KIND => pr_review_reminder::perform(ctx, args(job)?).await,
         other => Err(JobError::Permanent(anyhow::anyhow!(
             "no handler for job kind {other:?}"
         ))),
@@ -65,6 +68,21 @@ async fn announce(
     effect: &str,
     text: Option<String>,
 ) -> Result<(), JobError> {
+    let none = Mentions::none();
+    announce_mentioning(ctx, delivery, repo, pr, effect, text, &none).await
+}
+
+/// [`announce`], with `text` pinging exactly `mentions` (on a line of
+/// their own after the first, see [`super::people`]).
+async fn announce_mentioning(
+    ctx: &Context,
+    delivery: &Delivery,
+    repo: &Repo,
+    pr: &PullRequest,
+    effect: &str,
+    text: Option<String>,
+    mentions: &Mentions,
+) -> Result<(), JobError> {
     pr_state::observe(ctx, delivery.seq, repo, pr).await?;
     match text {
         Some(text) => {
@@ -75,7 +93,8 @@ async fn announce(
                 "commented" | "review" => text,
                 _ => lookup::with_ref(&text, &post::reference(ctx, &key)),
             };
-            thread::post_in_thread(ctx, repo, pr, &key, &text).await?;
+            let text = super::people::with_mentions(&text, mentions);
+            thread::post_in_thread_mentioning(ctx, repo, pr, &key, &text, mentions).await?;
         }
         None => {
             thread::ensure_thread(ctx, repo, pr).await?;

@@ -1,11 +1,12 @@
 //! `pr.commented`: the comment as a message in the PR's thread, posted
 //! once per comment, showing its newest version (an edit that arrived
 //! first), or nothing if it was deleted first (see [`crate::worker::comments`]).
+//! The commenter joins the thread when mapped.
 
 use crate::worker::comments::Version;
 use crate::worker::copies;
 use crate::worker::follow::Place;
-use crate::worker::{eligible, messages, pr_state, schedule, Context, JobError};
+use crate::worker::{eligible, members, messages, pr_state, schedule, Context, JobError};
 use threadline_jobs::PrCommented;
 
 pub async fn perform(ctx: &Context, job: PrCommented) -> Result<(), JobError> {
@@ -17,7 +18,8 @@ pub async fn perform(ctx: &Context, job: PrCommented) -> Result<(), JobError> {
     if job.comment_id == 0 {
         // From a `web` older than edits: once per delivery, as it was.
         let (delivery, repo, pr) = (&job.delivery, &job.repo, &job.pr);
-        return super::announce(ctx, delivery, repo, pr, "commented", Some(text)).await;
+        super::announce(ctx, delivery, repo, pr, "commented", Some(text)).await?;
+        return members::join(ctx, repo, pr, &[&pr.author, &job.author]).await;
     }
     let place = Place {
         delivery: &job.delivery,
@@ -35,5 +37,6 @@ pub async fn perform(ctx: &Context, job: PrCommented) -> Result<(), JobError> {
         .await?
         .create(ctx, place, &version)
         .await?;
-    schedule::sync_soon(ctx, &job.delivery, &job.repo, &job.pr).await
+    schedule::sync_soon(ctx, &job.delivery, &job.repo, &job.pr).await?;
+    members::join(ctx, &job.repo, &job.pr, &[&job.pr.author, &job.author]).await
 }

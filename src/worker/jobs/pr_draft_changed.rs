@@ -1,17 +1,15 @@
-//! `pr.draft_changed`: a short message in the PR's thread.
+//! `pr.draft_changed`: a short message in the PR's thread. Converting to
+//! a draft ends its review reminders.
 
-use crate::worker::{messages, Context, JobError};
+use crate::worker::{messages, reminders, Context, JobError};
 use threadline_jobs::PrDraftChanged;
 
 pub async fn perform(ctx: &Context, job: PrDraftChanged) -> Result<(), JobError> {
     let text = messages::draft_changed(&job);
-    super::announce(
-        ctx,
-        &job.delivery,
-        &job.repo,
-        &job.pr,
-        "draft_changed",
-        Some(text),
-    )
-    .await
+    let (delivery, repo, pr) = (&job.delivery, &job.repo, &job.pr);
+    super::announce(ctx, delivery, repo, pr, "draft_changed", Some(text)).await?;
+    if pr.draft {
+        reminders::cut(ctx, delivery, repo, pr).await?;
+    }
+    Ok(())
 }

@@ -1,17 +1,28 @@
-//! `pr.review_request`: a short message in the PR's thread.
+//! `pr.review_request`: a short message in the PR's thread, pinging the
+//! requested reviewer (or team role) when mapped; the reviewer joins the
+//! thread, and a reminder cycle starts (or ends, for a removal).
 
-use crate::worker::{messages, Context, JobError};
+use crate::worker::{members, messages, people, reminders, Context, JobError};
 use threadline_jobs::PrReviewRequest;
 
 pub async fn perform(ctx: &Context, job: PrReviewRequest) -> Result<(), JobError> {
     let text = messages::review_request(&job);
-    super::announce(
+    let mentions = people::for_request(ctx, &job);
+    let (delivery, repo, pr) = (&job.delivery, &job.repo, &job.pr);
+    super::announce_mentioning(
         ctx,
-        &job.delivery,
-        &job.repo,
-        &job.pr,
+        delivery,
+        repo,
+        pr,
         "review_request",
         Some(text),
+        &mentions,
     )
-    .await
+    .await?;
+    let reviewer = match (job.removed, &job.team) {
+        (false, None) => job.reviewer.as_str(),
+        _ => "",
+    };
+    members::join(ctx, repo, pr, &[&pr.author, reviewer]).await?;
+    reminders::requested(ctx, &job).await
 }

@@ -1,10 +1,17 @@
 //! `pr.state_changed`: merged, closed or reopened. The message comes
 //! first; the thread sync then archives (and locks) or reopens the thread.
+//! A merge pings the author when mapped; closing ends review reminders.
 
-use crate::worker::{messages, Context, JobError};
+use crate::worker::{messages, people, reminders, Context, JobError};
 use threadline_jobs::PrStateChanged;
 
 pub async fn perform(ctx: &Context, job: PrStateChanged) -> Result<(), JobError> {
     let text = messages::state_changed(&job);
-    super::announce(ctx, &job.delivery, &job.repo, &job.pr, "state", Some(text)).await
+    let mentions = people::for_state(ctx, &job);
+    let (delivery, repo, pr) = (&job.delivery, &job.repo, &job.pr);
+    super::announce_mentioning(ctx, delivery, repo, pr, "state", Some(text), &mentions).await?;
+    if pr.state == "closed" {
+        reminders::cut(ctx, delivery, repo, pr).await?;
+    }
+    Ok(())
 }

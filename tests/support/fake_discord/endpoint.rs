@@ -21,6 +21,9 @@ pub(super) enum Endpoint {
     CreateForumPost(u64),
     ActiveThreads(u64),
     ArchivedPublic(u64),
+    AddMember(u64, u64),
+    RemoveMember(u64, u64),
+    ListMembers(u64),
 }
 
 impl Endpoint {
@@ -52,6 +55,13 @@ impl Endpoint {
             ("GET", ["channels", c, "threads", "archived", "public"]) => {
                 Ok(Endpoint::ArchivedPublic(snowflake(c)?))
             }
+            ("PUT", ["channels", c, "thread-members", u]) => {
+                Ok(Endpoint::AddMember(snowflake(c)?, snowflake(u)?))
+            }
+            ("DELETE", ["channels", c, "thread-members", u]) => {
+                Ok(Endpoint::RemoveMember(snowflake(c)?, snowflake(u)?))
+            }
+            ("GET", ["channels", c, "thread-members"]) => Ok(Endpoint::ListMembers(snowflake(c)?)),
             (method, segments) => match super::interactions::Call::parse(method, segments) {
                 Some(call) => call.map(Endpoint::Interaction),
                 None => Err(not_found()),
@@ -72,6 +82,9 @@ impl Endpoint {
             Endpoint::Interaction(_) => Route::Any,
             Endpoint::CreateForumPost(_) => Route::CreateForumPost,
             Endpoint::ActiveThreads(_) | Endpoint::ArchivedPublic(_) => Route::ListThreads,
+            Endpoint::AddMember(..) | Endpoint::RemoveMember(..) | Endpoint::ListMembers(_) => {
+                Route::ThreadMembers
+            }
         }
     }
 }

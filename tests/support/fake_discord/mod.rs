@@ -4,7 +4,8 @@
 //! `ClientBuilder::proxy(fake.proxy_addr(), true)`. It implements the few routes
 //! Threadline uses (create message, start thread from message, update channel,
 //! get channel, edit and delete message, list messages, get current user,
-//! and for forums (`forum`) create a post and list threads)
+//! for forums (`forum`) create a post and list threads, and add, remove
+//! and list thread members (`members`))
 //! with Discord's validation, error codes, snowflake ids that carry their
 //! creation time, and rename window,
 //! records every request, and can inject faults such as lost replies and rate
@@ -23,6 +24,7 @@ mod handle;
 mod history;
 mod interactions;
 mod limits;
+mod members;
 mod messages;
 mod reply;
 mod server;

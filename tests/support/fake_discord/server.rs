@@ -9,6 +9,7 @@ use super::edits::{delete_message, edit_message};
 use super::endpoint::{BucketKind, Endpoint};
 use super::forum::{active_threads, archived_public, create_post};
 use super::history::{current_user, list_messages};
+use super::members::{add_member, list_members, remove_member};
 use super::messages::create_message;
 use super::reply::{error_message, BucketState, Reply};
 use super::state::{lock, Shared, State};
@@ -240,6 +241,9 @@ fn execute(st: &mut State, endpoint: Endpoint, path: &str, body: &Value) -> Repl
         Endpoint::CreateForumPost(forum) => create_post(st, forum, body),
         Endpoint::ActiveThreads(guild) => active_threads(st, guild),
         Endpoint::ArchivedPublic(channel) => archived_public(st, channel),
+        Endpoint::AddMember(t, u) => add_member(st, t, u),
+        Endpoint::RemoveMember(t, u) => remove_member(st, t, u),
+        Endpoint::ListMembers(t) => list_members(st, t),
     };
     result.unwrap_or_else(|reply| reply)
 }

@@ -6,7 +6,7 @@
 use super::limits::Limiter;
 use super::types::{Fault, FaultKind, Recorded, Route, StoredMessage, StoredThread};
 use serde_json::Value;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -40,6 +40,8 @@ pub(super) struct State {
     pub nonce_window: Duration,
     pub limiter: Limiter,
     pub interactions: super::interactions::Interactions,
+    /// Thread id → its members' user ids.
+    pub members: BTreeMap<u64, BTreeSet<u64>>,
 }
 
 impl State {
@@ -57,6 +59,7 @@ impl State {
             nonce_window: DEFAULT_NONCE_WINDOW,
             limiter: Limiter::default(),
             interactions: Default::default(),
+            members: BTreeMap::new(),
         }
     }
 

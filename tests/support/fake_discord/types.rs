@@ -56,6 +56,8 @@ pub enum Route {
     CreateForumPost,
     /// The active and archived thread listings.
     ListThreads,
+    /// Adding, removing and listing thread members.
+    ThreadMembers,
     Any,
 }
 

@@ -1,0 +1,156 @@
+//! Review reminders, end to end: real Faktory (its scheduled set is the
+//! timer), real Redis, the real worker binary with a `THREADLINE_CONFIG`
+//! holding `[reminders]` in seconds, and the fake Discord.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod cancel;
+mod quiet;
+mod restart;
+
+use serde_json::{json, Value};
+use std::time::Duration;
+use support::app::{eventually, WorkerProcess};
+use support::fake_discord::StoredMessage;
+use support::history::History;
+use support::stack::Stack;
+
+pub const ALICE: u64 = 700_000_000_000_000_002;
+pub const CAROL: u64 = 700_000_000_000_000_003;
+pub const CORE: u64 = 800_000_000_000_000_001;
+pub const NUDGE: &str = "⏰ Reminder";
+
+/// A worker whose config maps alice, carol and `Codertocat/core`, with
+/// `reminders` as the `[reminders]` section's body.
+pub fn worker(stack: &Stack, reminders: &str, env: &[(&str, String)]) -> WorkerProcess {
+    let path = std::env::temp_dir().join(format!("reminders-{}.toml", stack.app.namespace));
+    let text = format!(
+        "[people]\nalice = \"{ALICE}\"\ncarol = \"{CAROL}\"\n\n\
+         [teams]\n\"codertocat/core\" = \"{CORE}\"\n\n[reminders]\n{reminders}\n"
+    );
+    std::fs::write(&path, text).expect("config file written");
+    let mut all = vec![("THREADLINE_CONFIG", path.display().to_string())];
+    all.extend(env.iter().cloned());
+    stack.worker_env("test-token", 1, 600, 4, &all)
+}
+
+/// Changes the JSON of the last event of `h`.
+pub fn edit_last(h: &mut History, edit: impl FnOnce(&mut Value)) {
+    let last = h.events.last_mut().expect("an event to change");
+    let mut v: Value = serde_json::from_slice(&last.body).expect("JSON");
+    edit(&mut v);
+    last.body = serde_json::to_vec(&v).expect("JSON");
+}
+
+/// Every nudge posted anywhere in the stack, oldest first.
+pub fn nudges(stack: &Stack) -> Vec<StoredMessage> {
+    let mut all: Vec<StoredMessage> = stack
+        .discord
+        .threads()
+        .iter()
+        .flat_map(|t| stack.discord.messages(t.id))
+        .filter(|m| m.content.starts_with(NUDGE))
+        .collect();
+    all.sort_by_key(|m| m.id);
+    all
+}
+
+/// The nudges naming `who` (`**alice**`, `**team Core**`).
+pub fn nudges_for(stack: &Stack, who: &str) -> Vec<StoredMessage> {
+    let needle = format!("from **{who}**");
+    let all = nudges(stack);
+    all.into_iter()
+        .filter(|m| m.content.contains(&needle))
+        .collect()
+}
+
+/// When a message was created, from its snowflake (Unix ms).
+pub fn created_ms(id: u64) -> u64 {
+    (id >> 22) + 1_420_070_400_000
+}
+
+/// The message in any thread whose text contains `needle`.
+pub fn message_with(stack: &Stack, needle: &str) -> StoredMessage {
+    let threads = stack.discord.threads();
+    let found = threads
+        .iter()
+        .flat_map(|t| stack.discord.messages(t.id))
+        .find(|m| m.content.contains(needle));
+    found.unwrap_or_else(|| panic!("a message saying {needle:?}"))
+}
+
+pub fn allowed(users: &[u64], roles: &[u64]) -> Value {
+    let mut v = json!({ "parse": [] });
+    let strings = |ids: &[u64]| ids.iter().map(u64::to_string).collect::<Vec<_>>();
+    if !users.is_empty() {
+        v["users"] = json!(strings(users));
+    }
+    if !roles.is_empty() {
+        v["roles"] = json!(strings(roles));
+    }
+    v
+}
+
+/// A team review request (`requested_team`, no `requested_reviewer`).
+pub fn team_requested(h: &mut History, name: &str, slug: &str) {
+    h.review_requested("placeholder", false);
+    let (name, slug) = (name.to_string(), slug.to_string());
+    edit_last(h, |v| {
+        v["requested_reviewer"] = Value::Null;
+        v["requested_team"] = json!({ "name": name, "slug": slug, "id": 1 });
+    });
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pending_review_is_nudged_after_after_then_every_up_to_max() {
+    let stack = Stack::start().await;
+    let _worker = worker(&stack, "after = \"6s\"\nevery = \"6s\"\nmax = 2", &[]);
+    let mut h = History::new(951, 1, "Please review");
+    h.opened()
+        .review_requested("alice", false)
+        .review_requested("zed", false);
+    team_requested(&mut h, "Core", "core");
+    stack.deliver_all(&h.events).await;
+    eventually(Duration::from_secs(90), "two nudges each", || async {
+        nudges(&stack).len() >= 6
+    })
+    .await;
+    // Nothing is left scheduled: no third nudge can ever come.
+    stack.quiesce().await;
+
+    let requested = message_with(&stack, "requested a review from **alice**");
+    let alice = nudges_for(&stack, "alice");
+    assert_eq!(alice.len(), 2, "max = 2: {alice:#?}");
+    let first = created_ms(alice[0].id) - created_ms(requested.id);
+    assert!(
+        first >= 5_900,
+        "the first nudge came {first} ms after the request"
+    );
+    let second = created_ms(alice[1].id) - created_ms(alice[0].id);
+    assert!(
+        second >= 5_900,
+        "the second came {second} ms after the first"
+    );
+    for m in &alice {
+        assert_eq!(m.allowed_mentions, Some(allowed(&[ALICE], &[])), "{m:?}");
+        assert!(m.content.ends_with(&format!("\n<@{ALICE}>")), "{m:?}");
+    }
+    let zed = nudges_for(&stack, "zed");
+    assert_eq!(zed.len(), 2);
+    for m in &zed {
+        assert_eq!(
+            m.allowed_mentions,
+            Some(allowed(&[], &[])),
+            "unmapped: {m:?}"
+        );
+        assert!(!m.content.contains("<@"), "{m:?}");
+    }
+    let team = nudges_for(&stack, "team Core");
+    assert_eq!(team.len(), 2);
+    for m in &team {
+        assert_eq!(m.allowed_mentions, Some(allowed(&[], &[CORE])), "{m:?}");
+        assert!(m.content.ends_with(&format!("\n<@&{CORE}>")), "{m:?}");
+    }
+    assert_eq!(nudges(&stack).len(), 6);
+}
