@@ -10,10 +10,11 @@
 
 mod comments;
 mod filter;
+mod review;
 
 use crate::config::Config;
 use crate::gate::GateFacts;
-use crate::github::{self, excerpt};
+use crate::github;
 use crate::queue::Unqueued;
 use serde::de::IgnoredAny;
 use std::sync::Arc;
@@ -101,7 +102,7 @@ pub fn route(event: &str, delivery: Delivery, json: &[u8], plan: &JobPlan) -> Ro
         "ping" => valid_json(json).map(|_| Routed::Ping),
         "pull_request" => pull_request(delivery, parse(json)?, plan),
         "issue_comment" => comments::issue_comment(delivery, parse(json)?, plan),
-        "pull_request_review" => review(delivery, parse(json)?, plan),
+        "pull_request_review" => review::review(delivery, parse(json)?, plan),
         "pull_request_review_comment" => comments::review_comment(delivery, parse(json)?, plan),
         _ => valid_json(json).map(|_| Routed::Ignored { action: None }),
     }
@@ -259,48 +260,6 @@ fn pull_request_event(delivery: Delivery, e: &github::PullRequestEvent, plan: &J
             )
         }
     }
-}
-
-fn review(delivery: Delivery, e: github::ReviewEvent, plan: &JobPlan) -> Routing {
-    if e.action != "submitted" && e.action != "dismissed" {
-        return ignored(&e.action);
-    }
-    let review = e.review.as_ref().ok_or("payload has no review")?;
-    let pr = e
-        .pull_request
-        .as_ref()
-        .ok_or("payload has no pull_request")?;
-    let repository = e.repository.as_ref().ok_or("payload has no repository")?;
-    let filters = match filter::screen(&plan.config, &repository.full_name) {
-        Ok(filters) => filters,
-        Err(reason) => return filtered(&e.action, reason, None),
-    };
-    if !filters.forwards(&review.user.login, review.user.is_bot()) {
-        return ignored("by a bot");
-    }
-    let gate = filter::gate(filters, repository.id, pr);
-    if let Some(reason) = filter::excluded(filters, pr) {
-        return filtered(&e.action, reason, gate);
-    }
-    let repo = repository.to_job();
-    let dismissed = e.action == "dismissed";
-    let job = jobs::PrReviewed {
-        delivery,
-        repo,
-        pr: pr.to_job(),
-        reviewer: review.user.login.clone(),
-        state: if dismissed {
-            "dismissed".into()
-        } else {
-            review.state.to_lowercase()
-        },
-        dismissed_by: dismissed
-            .then(|| e.sender.as_ref().map(|s| s.login.clone()))
-            .flatten(),
-        body: excerpt(review.body.as_deref()),
-        html_url: review.html_url.clone(),
-    };
-    with_gate(plan.build(&e.action, &job), gate)
 }
 
 fn short(sha: &str) -> &str {

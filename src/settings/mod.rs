@@ -1,0 +1,109 @@
+//! Typed settings, read once from the environment (12-factor).
+//!
+//! Each binary builds its own settings struct at start and refuses to start,
+//! with a message naming the variable, when something required is missing
+//! or malformed. Nothing else in the crate reads the environment. One file
+//! per binary: [`web`], [`worker`] and [`cli`]; what they share is here.
+
+mod cli;
+mod web;
+mod worker;
+
+pub use cli::CliSettings;
+pub use web::{DibsWebSettings, DoorSettings, MetricsSettings, WebSettings};
+pub use worker::{DiscordSettings, WorkerSettings};
+
+use crate::config::EnvOverrides;
+use anyhow::Context as _;
+use std::time::Duration;
+
+pub use crate::queue::FaktoryAddr;
+
+/// Settings shared by `web` and `worker`.
+#[derive(Debug, Clone)]
+pub struct Common {
+    pub faktory: FaktoryAddr,
+    pub redis_url: String,
+    /// Prefixes queue names and Redis keys; empty in production, per-test
+    /// in tests so that tests sharing one Faktory and Redis never meet.
+    pub namespace: String,
+    /// `reserve_for` of every job pushed, by `web` and by the worker's own
+    /// scheduling (`JOB_RESERVE_FOR_SECS`).
+    pub reserve_for: Duration,
+}
+
+impl Common {
+    pub fn from_env() -> anyhow::Result<Self> {
+        Ok(Common {
+            faktory: FaktoryAddr::from_vars(|name| {
+                std::env::var(name).ok().filter(|v| !v.is_empty())
+            })?,
+            // redis://, or rediss:// (TLS) as hosted providers give it, with
+            // a user and password, and `#insecure` for self-signed certificates.
+            redis_url: var_or("REDIS_URL", "redis://127.0.0.1:6379"),
+            namespace: var_or("THREADLINE_NAMESPACE", ""),
+            reserve_for: Duration::from_secs(parse_var("JOB_RESERVE_FOR_SECS", 600)?),
+        })
+    }
+
+    /// The physical Faktory queue of a logical queue.
+    pub fn queue(&self, logical: &str) -> String {
+        if self.namespace.is_empty() {
+            logical.to_string()
+        } else {
+            format!("{}-{logical}", self.namespace)
+        }
+    }
+
+    /// The Redis key prefix: `threadline:` plus the namespace.
+    pub fn key_prefix(&self) -> String {
+        if self.namespace.is_empty() {
+            "threadline:".to_string()
+        } else {
+            format!("threadline:{}:", self.namespace)
+        }
+    }
+}
+
+/// What the environment adds to the config file: the fallback channel,
+/// the default of `bots`, and `REVIEW_REMINDERS=0`.
+fn config_env(fallback: Option<u64>) -> anyhow::Result<EnvOverrides> {
+    Ok(EnvOverrides {
+        fallback,
+        forward_bots: var_or("FORWARD_BOT_EVENTS", "0") == "1",
+        reminders_off: var_or("REVIEW_REMINDERS", "1") == "0",
+    })
+}
+
+/// A value that must never reach a log line.
+#[derive(Clone)]
+pub struct Secret(pub String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+fn var_or(name: &str, default: &str) -> String {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| default.to_string())
+}
+
+fn parse_var<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T> {
+    match std::env::var(name).ok().filter(|v| !v.is_empty()) {
+        None => Ok(default),
+        Some(v) => v
+            .parse()
+            .ok()
+            .with_context(|| format!("{name}={v:?} is not a valid number")),
+    }
+}
