@@ -70,14 +70,6 @@ impl JobPlan {
     }
 }
 
-fn filtered(action: &str, reason: String, gate: Option<GateFacts>) -> Routing {
-    Ok(Routed::Filtered {
-        action: action.to_string(),
-        reason,
-        gate,
-    })
-}
-
 /// Adds the gate record to a job about to be queued.
 fn with_gate(routed: Routing, facts: Option<GateFacts>) -> Routing {
     routed.map(|r| match r {
@@ -133,12 +125,12 @@ fn pull_request(delivery: Delivery, e: github::PullRequestEvent, plan: &JobPlan)
     let (Some(pr), Some(repository)) = (&e.pull_request, &e.repository) else {
         return pull_request_event(delivery, &e, plan);
     };
-    let filters = match filter::screen(&plan.config, &repository.full_name) {
+    let filters = match filter::admit(&plan.config, action, repository, None) {
         Ok(filters) => filters,
-        Err(reason) => return filtered(action, reason, None),
+        Err(answer) => return Ok(answer),
     };
-    let gate = filter::gate(filters, repository.id, pr);
     if let Some(reason) = filter::became_eligible(filters, &e, pr) {
+        let gate = filter::gate(filters, repository.id, pr);
         let job = jobs::PrEligible {
             delivery,
             repo: repository.to_job(),
@@ -147,9 +139,9 @@ fn pull_request(delivery: Delivery, e: github::PullRequestEvent, plan: &JobPlan)
         };
         return with_gate(plan.build(action, &job), gate);
     }
-    match filter::excluded(filters, pr) {
-        Some(reason) => filtered(action, reason, gate),
-        None => with_gate(pull_request_event(delivery, &e, plan), gate),
+    match filter::pr_passes(filters, action, repository.id, pr) {
+        Ok(gate) => with_gate(pull_request_event(delivery, &e, plan), gate),
+        Err(answer) => Ok(answer),
     }
 }
 

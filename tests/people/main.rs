@@ -9,9 +9,9 @@ mod support;
 
 mod members;
 
-use serde_json::{json, Value};
+use serde_json::json;
 use support::fake_discord::StoredMessage;
-use support::history::History;
+use support::history::{allowed, History};
 use support::stack::Stack;
 
 pub const AUTHOR: u64 = 700_000_000_000_000_001;
@@ -38,24 +38,6 @@ pub fn people_worker(stack: &Stack) -> support::app::WorkerProcess {
     stack.worker_env("test-token", 5, 600, 4, &env)
 }
 
-/// Changes the JSON of the last event of `h`.
-pub fn edit_last(h: &mut History, edit: impl FnOnce(&mut Value)) {
-    let last = h.events.last_mut().expect("an event to change");
-    let mut v: Value = serde_json::from_slice(&last.body).expect("JSON");
-    edit(&mut v);
-    last.body = serde_json::to_vec(&v).expect("JSON");
-}
-
-/// A team review request (`requested_team`, no `requested_reviewer`).
-pub fn team_requested(h: &mut History, name: &str, slug: &str) {
-    h.review_requested("placeholder", false);
-    let (name, slug) = (name.to_string(), slug.to_string());
-    edit_last(h, |v| {
-        v["requested_reviewer"] = Value::Null;
-        v["requested_team"] = json!({ "name": name, "slug": slug, "id": 1 });
-    });
-}
-
 fn the_thread(stack: &Stack) -> u64 {
     let threads = stack.discord.threads();
     assert_eq!(threads.len(), 1, "exactly one thread: {threads:?}");
@@ -75,18 +57,6 @@ fn one_with<'a>(messages: &'a [StoredMessage], needle: &str) -> &'a StoredMessag
     found[0]
 }
 
-fn allowed(users: &[u64], roles: &[u64]) -> Value {
-    let mut v = json!({ "parse": [] });
-    let strings = |ids: &[u64]| ids.iter().map(u64::to_string).collect::<Vec<_>>();
-    if !users.is_empty() {
-        v["users"] = json!(strings(users));
-    }
-    if !roles.is_empty() {
-        v["roles"] = json!(strings(roles));
-    }
-    v
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn exactly_the_mapped_people_are_pinged_and_nobody_else() {
     let stack = Stack::start().await;
@@ -95,15 +65,13 @@ async fn exactly_the_mapped_people_are_pinged_and_nobody_else() {
     h.opened()
         .review_requested("alice", false)
         .review_requested("zed", false);
-    team_requested(&mut h, "Core", "core");
-    team_requested(&mut h, "Outsiders", "outsiders");
+    h.team_requested("Core", "core");
+    h.team_requested("Outsiders", "outsiders");
     h.review("alice", "approved", "")
         .review("zed", "changes_requested", "Please @everyone <@&1> fix")
         .comment("zed", "hi @here");
     h.closed(true);
-    edit_last(&mut h, |v| {
-        v["pull_request"]["merged_by"]["login"] = json!("zed")
-    });
+    h.edit_last(|v| v["pull_request"]["merged_by"]["login"] = json!("zed"));
     stack.deliver_all(&h.events).await;
     stack.quiesce().await;
 

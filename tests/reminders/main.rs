@@ -9,11 +9,10 @@ mod cancel;
 mod quiet;
 mod restart;
 
-use serde_json::{json, Value};
 use std::time::Duration;
 use support::app::{eventually, WorkerProcess};
 use support::fake_discord::StoredMessage;
-use support::history::History;
+use support::history::{allowed, History};
 use support::stack::Stack;
 
 pub const ALICE: u64 = 700_000_000_000_000_002;
@@ -33,14 +32,6 @@ pub fn worker(stack: &Stack, reminders: &str, env: &[(&str, String)]) -> WorkerP
     let mut all = vec![("THREADLINE_CONFIG", path.display().to_string())];
     all.extend(env.iter().cloned());
     stack.worker_env("test-token", 1, 600, 4, &all)
-}
-
-/// Changes the JSON of the last event of `h`.
-pub fn edit_last(h: &mut History, edit: impl FnOnce(&mut Value)) {
-    let last = h.events.last_mut().expect("an event to change");
-    let mut v: Value = serde_json::from_slice(&last.body).expect("JSON");
-    edit(&mut v);
-    last.body = serde_json::to_vec(&v).expect("JSON");
 }
 
 /// Every nudge posted anywhere in the stack, oldest first.
@@ -80,28 +71,6 @@ pub fn message_with(stack: &Stack, needle: &str) -> StoredMessage {
     found.unwrap_or_else(|| panic!("a message saying {needle:?}"))
 }
 
-pub fn allowed(users: &[u64], roles: &[u64]) -> Value {
-    let mut v = json!({ "parse": [] });
-    let strings = |ids: &[u64]| ids.iter().map(u64::to_string).collect::<Vec<_>>();
-    if !users.is_empty() {
-        v["users"] = json!(strings(users));
-    }
-    if !roles.is_empty() {
-        v["roles"] = json!(strings(roles));
-    }
-    v
-}
-
-/// A team review request (`requested_team`, no `requested_reviewer`).
-pub fn team_requested(h: &mut History, name: &str, slug: &str) {
-    h.review_requested("placeholder", false);
-    let (name, slug) = (name.to_string(), slug.to_string());
-    edit_last(h, |v| {
-        v["requested_reviewer"] = Value::Null;
-        v["requested_team"] = json!({ "name": name, "slug": slug, "id": 1 });
-    });
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_pending_review_is_nudged_after_after_then_every_up_to_max() {
     let stack = Stack::start().await;
@@ -110,7 +79,7 @@ async fn a_pending_review_is_nudged_after_after_then_every_up_to_max() {
     h.opened()
         .review_requested("alice", false)
         .review_requested("zed", false);
-    team_requested(&mut h, "Core", "core");
+    h.team_requested("Core", "core");
     stack.deliver_all(&h.events).await;
     eventually(Duration::from_secs(90), "two nudges each", || async {
         nudges(&stack).len() >= 6

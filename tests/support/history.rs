@@ -12,6 +12,20 @@ pub struct Event {
     pub body: Vec<u8>,
 }
 
+/// The `allowed_mentions` a message pinging exactly `users` and `roles`
+/// carries (`{"parse": []}` for nobody).
+pub fn allowed(users: &[u64], roles: &[u64]) -> Value {
+    let mut v = json!({ "parse": [] });
+    let strings = |ids: &[u64]| ids.iter().map(u64::to_string).collect::<Vec<_>>();
+    if !users.is_empty() {
+        v["users"] = json!(strings(users));
+    }
+    if !roles.is_empty() {
+        v["roles"] = json!(strings(roles));
+    }
+    v
+}
+
 /// Builds the events of one PR, each newer than the last.
 pub struct History {
     pub repo_id: u64,
@@ -114,6 +128,24 @@ impl History {
     pub fn targeting(&mut self, base: &str) -> &mut Self {
         self.base = Some(base.into());
         self
+    }
+
+    /// Changes the JSON of the last event.
+    pub fn edit_last(&mut self, edit: impl FnOnce(&mut Value)) -> &mut Self {
+        let last = self.events.last_mut().expect("an event to change");
+        let mut v: Value = serde_json::from_slice(&last.body).expect("JSON");
+        edit(&mut v);
+        last.body = serde_json::to_vec(&v).expect("JSON");
+        self
+    }
+
+    /// A team review request (`requested_team`, no `requested_reviewer`).
+    pub fn team_requested(&mut self, name: &str, slug: &str) -> &mut Self {
+        self.review_requested("placeholder", false);
+        self.edit_last(|v| {
+            v["requested_reviewer"] = Value::Null;
+            v["requested_team"] = json!({ "name": name, "slug": slug, "id": 1 });
+        })
     }
 
     /// `labeled` or `unlabeled` with `label`.

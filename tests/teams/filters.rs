@@ -37,11 +37,9 @@ async fn filtered_pull_requests_leave_the_queues_unchanged() {
     h.in_repo("acme/open").with_labels(&["No-Thread"]).opened();
     cases.push(h);
     let mut h = History::new(936, 6, "Opted out in the body");
-    h.in_repo("acme/open").opened();
-    let opened = &mut h.events[0];
-    let mut v: serde_json::Value = serde_json::from_slice(&opened.body).unwrap();
-    v["pull_request"]["body"] = serde_json::json!("Refactor.\n\n[no-thread]");
-    opened.body = serde_json::to_vec(&v).unwrap();
+    h.in_repo("acme/open").opened().edit_last(|v| {
+        v["pull_request"]["body"] = serde_json::json!("Refactor.\n\n[no-thread]");
+    });
     cases.push(h);
     for h in &cases {
         expect_all(&c, h, "filtered").await;

@@ -5,7 +5,7 @@
 //! The bots filter applies to every action alike, so that the edit of a
 //! comment that was never forwarded is not even queued.
 
-use super::{filter, filtered, ignored, with_gate, JobPlan, Routing};
+use super::{filter, ignored, with_gate, JobPlan, Routing};
 use crate::github::{self, excerpt};
 use threadline_jobs as jobs;
 use threadline_jobs::Delivery;
@@ -29,15 +29,12 @@ pub(super) fn issue_comment(
     }
     let comment = e.comment.as_ref().ok_or("payload has no comment")?;
     let repository = e.repository.as_ref().ok_or("payload has no repository")?;
-    let filters = match filter::screen(&plan.config, &repository.full_name) {
+    let filters = match filter::admit(&plan.config, action, repository, Some(&comment.user)) {
         Ok(filters) => filters,
-        Err(reason) => return filtered(action, reason, None),
+        Err(answer) => return Ok(answer),
     };
-    if !filters.forwards(&comment.user.login, comment.user.is_bot()) {
-        return ignored(&format!("{action} by a bot"));
-    }
     if let Some(reason) = filter::issue_excluded(filters, issue) {
-        return filtered(action, reason, None);
+        return Ok(filter::drop(action, reason, None));
     }
     let repo = repository.to_job();
     let (pr, author) = (issue.to_job(), comment.user.login.clone());
@@ -85,17 +82,12 @@ pub(super) fn review_comment(
         .as_ref()
         .ok_or("payload has no pull_request")?;
     let repository = e.repository.as_ref().ok_or("payload has no repository")?;
-    let filters = match filter::screen(&plan.config, &repository.full_name) {
-        Ok(filters) => filters,
-        Err(reason) => return filtered(action, reason, None),
+    let gate = match filter::admit(&plan.config, action, repository, Some(&comment.user))
+        .and_then(|filters| filter::pr_passes(filters, action, repository.id, pr))
+    {
+        Ok(gate) => gate,
+        Err(answer) => return Ok(answer),
     };
-    if !filters.forwards(&comment.user.login, comment.user.is_bot()) {
-        return ignored(&format!("{action} by a bot"));
-    }
-    let gate = filter::gate(filters, repository.id, pr);
-    if let Some(reason) = filter::excluded(filters, pr) {
-        return filtered(action, reason, gate);
-    }
     let repo = repository.to_job();
     let created = jobs::PrReviewComment {
         delivery,

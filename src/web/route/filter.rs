@@ -6,15 +6,13 @@
 //! eligible (a label removed or added, ready for review while drafts are
 //! held, a new base branch) becomes a `pr.eligible` job instead.
 
-use crate::config::{Destination, Drafts, Filters, PrFacts};
+use super::Routed;
+use crate::config::{Config, Destination, Drafts, Filters, PrFacts};
 use crate::gate::GateFacts;
 use crate::github;
 
 /// The filters for `full_name`, or why its deliveries are dropped.
-pub(super) fn screen<'a>(
-    config: &'a crate::config::Config,
-    full_name: &str,
-) -> Result<&'a Filters, String> {
+fn screen<'a>(config: &'a crate::config::Config, full_name: &str) -> Result<&'a Filters, String> {
     match config.destination(full_name) {
         Destination::Channel { filters, .. } => Ok(filters),
         Destination::Muted => Err(format!("{full_name} is muted")),
@@ -24,8 +22,52 @@ pub(super) fn screen<'a>(
     }
 }
 
+/// The filters for a delivery about `repository`, written by `by` (a
+/// comment's or review's author), or the answer that drops it: filtered
+/// for a muted or unrouted repository, ignored for a bot not forwarded.
+pub(super) fn admit<'a>(
+    config: &'a Config,
+    action: &str,
+    repository: &github::Repository,
+    by: Option<&github::User>,
+) -> Result<&'a Filters, Routed> {
+    let filters =
+        screen(config, &repository.full_name).map_err(|reason| drop(action, reason, None))?;
+    match by {
+        Some(user) if !filters.forwards(&user.login, user.is_bot()) => Err(Routed::Ignored {
+            action: Some(format!("{action} by a bot")),
+        }),
+        _ => Ok(filters),
+    }
+}
+
+/// For a delivery that carries the whole PR: the record the worker's
+/// filtering of comments needs, or the answer when the filters keep the
+/// PR out.
+pub(super) fn pr_passes(
+    filters: &Filters,
+    action: &str,
+    repo_id: u64,
+    pr: &github::PullRequest,
+) -> Result<Option<GateFacts>, Routed> {
+    let facts = gate(filters, repo_id, pr);
+    match excluded(filters, pr) {
+        Some(reason) => Err(drop(action, reason, facts)),
+        None => Ok(facts),
+    }
+}
+
+/// Accepted and dropped by the config, with the reason.
+pub(super) fn drop(action: &str, reason: String, gate: Option<GateFacts>) -> Routed {
+    Routed::Filtered {
+        action: action.to_string(),
+        reason,
+        gate,
+    }
+}
+
 /// Why the filters keep this PR out, if they do.
-pub(super) fn excluded(filters: &Filters, pr: &github::PullRequest) -> Option<String> {
+fn excluded(filters: &Filters, pr: &github::PullRequest) -> Option<String> {
     let labels = names(&pr.labels);
     filters.excludes(&facts(pr, &labels, Some(&pr.base.name)))
 }

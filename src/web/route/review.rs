@@ -2,7 +2,7 @@
 //! `pr.reviewed`, unless the config's routes or filters drop it, or it is
 //! a bot's and bots are not forwarded.
 
-use super::{filter, filtered, ignored, with_gate, JobPlan, Routing};
+use super::{filter, ignored, with_gate, JobPlan, Routing};
 use crate::github::{self, excerpt};
 use threadline_jobs as jobs;
 use threadline_jobs::Delivery;
@@ -17,17 +17,12 @@ pub(super) fn review(delivery: Delivery, e: github::ReviewEvent, plan: &JobPlan)
         .as_ref()
         .ok_or("payload has no pull_request")?;
     let repository = e.repository.as_ref().ok_or("payload has no repository")?;
-    let filters = match filter::screen(&plan.config, &repository.full_name) {
-        Ok(filters) => filters,
-        Err(reason) => return filtered(&e.action, reason, None),
+    let gate = match filter::admit(&plan.config, &e.action, repository, Some(&review.user))
+        .and_then(|filters| filter::pr_passes(filters, &e.action, repository.id, pr))
+    {
+        Ok(gate) => gate,
+        Err(answer) => return Ok(answer),
     };
-    if !filters.forwards(&review.user.login, review.user.is_bot()) {
-        return ignored("by a bot");
-    }
-    let gate = filter::gate(filters, repository.id, pr);
-    if let Some(reason) = filter::excluded(filters, pr) {
-        return filtered(&e.action, reason, gate);
-    }
     let repo = repository.to_job();
     let dismissed = e.action == "dismissed";
     let job = jobs::PrReviewed {
