@@ -4,7 +4,7 @@
 //! `release:` phase can run it before a deploy.
 
 use super::{Args, Failure, Outcome};
-use crate::discord::{Budget, BudgetSettings, Discord};
+use crate::discord::{Budget, BudgetSettings, Discord, Retry};
 use crate::settings::{Common, WebSettings, WorkerSettings};
 use crate::worker::channels::Channels;
 use redis::aio::ConnectionManager;
@@ -135,11 +135,14 @@ async fn check_discord(worker: &WorkerSettings, redis: ConnectionManager, report
         Ok(d) => d,
         Err(e) => return report.fail(&format!("Discord client: {e}")),
     };
-    match discord.own_user_id().await {
+    let me = discord.patiently("GET /users/@me", Retry::BudgetOnly, |d| async move {
+        d.own_user_id().await
+    });
+    match me.await {
         Ok(id) => report.ok(&format!("DISCORD_TOKEN works (bot user {id})")),
         Err(e) => return report.fail(&format!("DISCORD_TOKEN: GET /users/@me: {e}")),
     }
-    match Channels::inspect(&discord, &worker.config).await {
+    match Channels::inspect(&discord, &worker.config, Retry::BudgetOnly).await {
         Ok(_) => report.ok(&format!(
             "every routed channel is visible and takes threads ({})",
             worker.config.channels().len()

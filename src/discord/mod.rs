@@ -19,6 +19,7 @@ mod history;
 pub mod limiter;
 mod members;
 mod mentions;
+mod patience;
 pub mod route;
 mod thread;
 pub mod transport;
@@ -29,6 +30,7 @@ pub use forum::{ListedThread, NewPost, PostState};
 pub use history::{Listed, PAGE_MAX};
 pub use limiter::{Budget, BudgetSettings, Pass, Ticket};
 pub use mentions::{Mentions, MENTIONS_MAX};
+pub use patience::{Retry, START_UP_PATIENCE};
 pub use thread::ThreadPatch;
 
 use crate::metrics::Metrics;

@@ -5,6 +5,7 @@
 mod addr;
 mod conn;
 mod producer;
+pub mod wire;
 
 pub use addr::FaktoryAddr;
 

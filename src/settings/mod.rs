@@ -42,7 +42,7 @@ impl Common {
             // a user and password, and `#insecure` for self-signed certificates.
             redis_url: var_or("REDIS_URL", "redis://127.0.0.1:6379"),
             namespace: var_or("THREADLINE_NAMESPACE", ""),
-            reserve_for: Duration::from_secs(parse_var("JOB_RESERVE_FOR_SECS", 600)?),
+            reserve_for: Duration::from_secs(parse_var("JOB_RESERVE_FOR_SECS", 300)?),
         })
     }
 

@@ -4,11 +4,12 @@
 //! forums (15) get a forum post per PR. Anything else stops the worker
 //! with a message naming the route, before it fetches a job, and so does a
 //! forum that requires a tag while it has none of the configured state
-//! tags ([`super::forum::tags`]).
+//! tags ([`super::forum::tags`]). A busy shared budget or a slow Discord
+//! only makes the check wait ([`Discord::patiently`]).
 
 use super::forum::{tags, Forum};
 use crate::config::{Config, Route};
-use crate::discord::Discord;
+use crate::discord::{Discord, Retry};
 use anyhow::{bail, Context as _};
 use std::collections::HashMap;
 
@@ -41,13 +42,28 @@ impl Channels {
     }
 
     /// Reads every routed channel, refusing what threads cannot go under.
-    pub async fn inspect(discord: &Discord, config: &Config) -> anyhow::Result<Channels> {
+    /// `retry` says what the reads wait through besides a busy budget.
+    pub async fn inspect(
+        discord: &Discord,
+        config: &Config,
+        retry: Retry,
+    ) -> anyhow::Result<Channels> {
         let mut modes = HashMap::new();
         for channel in config.channels() {
             let name = route_name(config, channel);
-            let info = discord.channel_info(channel).await.with_context(|| {
-                format!("{name}: channel {channel} cannot be read (does the bot see it?)")
-            })?;
+            // Waits for the shared budget, which other workers may be
+            // draining a backlog through: only Discord's own answer stops.
+            let what = format!("{name}: checking channel {channel}");
+            let info = discord
+                .patiently(
+                    &what,
+                    retry,
+                    |d| async move { d.channel_info(channel).await },
+                )
+                .await
+                .with_context(|| {
+                    format!("{name}: channel {channel} cannot be read (does the bot see it?)")
+                })?;
             let Some(info) = info else { continue };
             let mode = match info.kind {
                 kind if TEXT.contains(&kind) => Mode::Text,

@@ -1,9 +1,8 @@
 //! BEAT for the worker process, on a Faktory connection of its own, and the
 //! Web UI's two signals that come back in BEAT's answer.
 //!
-//! The faktory crate's BEAT sends only the worker id, and its run loop is
-//! not ours (see `runtime`), so this module speaks the few lines of the
-//! protocol it needs itself: `HI`/`HELLO` and `BEAT`.
+//! The faktory crate's BEAT sends only the worker id, so this module says
+//! `BEAT` itself, through [`crate::queue::wire`].
 //!
 //! - `{"state":"quiet"}` (the Web UI's *Quiet*): [`Quiet`] is set, slots
 //!   stop fetching, running jobs finish, and the process keeps running and
@@ -16,11 +15,10 @@
 //! `current_state`; Faktory takes it back from there.
 
 use super::{Phase, Shutdown};
-use crate::queue::{SafeStream, CONNECT_TIMEOUT};
+use crate::queue::wire::{Answer, Hello, Wire};
 use crate::settings::FaktoryAddr;
 use anyhow::{bail, Context as _};
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 use tokio::sync::watch;
 
 /// Faktory wants a BEAT at least every 15 s; 5 s is what the faktory crate
@@ -90,10 +88,9 @@ impl Heartbeat {
 
     /// Beats on one connection until it fails.
     async fn beat_one_connection(&self) -> anyhow::Error {
-        let mut conn = match tokio::time::timeout(CONNECT_TIMEOUT, self.hello()).await {
-            Ok(Ok(conn)) => conn,
-            Ok(Err(e)) => return e,
-            Err(_) => return anyhow::anyhow!("HELLO timed out"),
+        let mut conn = match self.hello().await {
+            Ok(conn) => conn,
+            Err(e) => return e,
         };
         loop {
             let beat = tokio::time::timeout(ANSWER_DEADLINE, self.beat(&mut conn)).await;
@@ -107,46 +104,25 @@ impl Heartbeat {
     }
 
     /// Opens a connection and says HELLO as this worker process.
-    async fn hello(&self) -> anyhow::Result<SafeStream> {
-        let mut conn = SafeStream::connect(&self.addr.host_port).await?;
-        let hi = match read_answer(&mut conn).await? {
-            Answer::Line(line) => line,
-            other => bail!("expected HI, got {other:?}"),
+    async fn hello(&self) -> anyhow::Result<Wire> {
+        let who = Hello {
+            wid: self.wid.clone(),
+            hostname: self.hostname.clone(),
+            labels: self.labels.clone(),
         };
-        let hi: serde_json::Value = serde_json::from_str(hi.strip_prefix("HI ").unwrap_or(&hi))
-            .with_context(|| format!("Faktory's HI: {hi}"))?;
-        let mut hello = serde_json::json!({
-            "hostname": self.hostname,
-            "wid": self.wid,
-            "pid": std::process::id(),
-            "labels": self.labels,
-            "v": 2,
-        });
-        if let Some(salt) = hi["s"].as_str() {
-            let Some(password) = &self.addr.password else {
-                bail!("Faktory wants a password and FAKTORY_URL has none");
-            };
-            let iterations = hi["i"].as_u64().unwrap_or(1);
-            hello["pwdhash"] = password_hash(password, salt, iterations).into();
-        }
-        send(&mut conn, "HELLO", &hello).await?;
-        match read_answer(&mut conn).await? {
-            Answer::Line(ok) if ok == "OK" => Ok(conn),
-            other => bail!("HELLO answered {other:?}"),
-        }
+        Wire::open(&self.addr, &who).await
     }
 
     /// Sends one BEAT with this process's state; returns the state Faktory
     /// orders (a Web UI click).
-    async fn beat(&self, conn: &mut SafeStream) -> anyhow::Result<State> {
+    async fn beat(&self, conn: &mut Wire) -> anyhow::Result<State> {
         let mut beat = serde_json::json!({ "wid": self.wid });
         match self.state() {
             State::Running => {}
             State::Quiet => beat["current_state"] = "quiet".into(),
             State::Terminate => beat["current_state"] = "terminate".into(),
         }
-        send(conn, "BEAT", &beat).await?;
-        Ok(match read_answer(conn).await? {
+        Ok(match conn.call("BEAT", Some(&beat.to_string())).await? {
             Answer::Line(ok) if ok == "OK" => State::Running,
             Answer::Bulk(None) => State::Running,
             Answer::Bulk(Some(body)) => {
@@ -206,79 +182,9 @@ pub fn hostname() -> String {
         .unwrap_or_else(|| "local".to_string())
 }
 
-/// Faktory's `pwdhash`: SHA-256 of password and salt, hashed again
-/// `iterations - 1` times, in hex.
-fn password_hash(password: &str, salt: &str, iterations: u64) -> String {
-    use sha2::{Digest, Sha256};
-    let mut hash = Sha256::new()
-        .chain_update(password)
-        .chain_update(salt)
-        .finalize();
-    for _ in 1..iterations {
-        hash = Sha256::digest(hash);
-    }
-    hex::encode(hash)
-}
-
-/// One answer off the wire (RESP): `+line`, or `$len` and a body (`$-1`
-/// for none). `-ERR` becomes an error.
-#[derive(Debug)]
-enum Answer {
-    Line(String),
-    Bulk(Option<String>),
-}
-
-async fn send(
-    conn: &mut SafeStream,
-    command: &str,
-    body: &serde_json::Value,
-) -> anyhow::Result<()> {
-    conn.write_all(format!("{command} {body}\r\n").as_bytes())
-        .await?;
-    conn.flush().await?;
-    Ok(())
-}
-
-async fn read_answer(conn: &mut SafeStream) -> anyhow::Result<Answer> {
-    let mut line = String::new();
-    if conn.read_line(&mut line).await? == 0 {
-        bail!("Faktory closed the connection");
-    }
-    let line = line.trim_end_matches(['\r', '\n']);
-    if let Some(rest) = line.strip_prefix('+') {
-        return Ok(Answer::Line(rest.to_string()));
-    }
-    if let Some(rest) = line.strip_prefix('-') {
-        bail!("Faktory: {rest}");
-    }
-    let Some(len) = line.strip_prefix('$') else {
-        bail!("unexpected answer {line:?}");
-    };
-    let Ok(len) = usize::try_from(len.parse::<i64>()?) else {
-        return Ok(Answer::Bulk(None));
-    };
-    let mut body = vec![0; len + 2];
-    conn.read_exact(&mut body).await?;
-    body.truncate(len);
-    Ok(Answer::Bulk(Some(String::from_utf8(body)?)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn password_hash_is_faktorys() {
-        // hex(sha256("hunter2" + "salt")), then hashed twice more for i = 3.
-        assert_eq!(
-            password_hash("hunter2", "salt", 1),
-            "7e0b4f79376c001055fc47c44a95487e8fe99173c6360176f77e86ad44db5bb1"
-        );
-        assert_eq!(
-            password_hash("hunter2", "salt", 3),
-            "ad2163ed76aaa66fb7a782ad38a97978e668eedf8149e7e93441a4f65ebf453d"
-        );
-    }
 
     #[test]
     fn quiet_is_set_once() {

@@ -23,6 +23,7 @@ pub(crate) mod members;
 pub mod messages;
 mod meter;
 mod morgue;
+mod outbox;
 pub(crate) mod people;
 mod post;
 pub mod pr_state;
@@ -33,6 +34,7 @@ mod review_decision;
 pub mod runtime;
 mod schedule;
 mod shutdown;
+mod slot;
 pub mod thread;
 
 pub use error::JobError;

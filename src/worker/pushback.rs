@@ -3,12 +3,14 @@
 //! The job is pushed again, unchanged, to its own queue with Faktory `at`,
 //! carrying its budget ticket in the custom field `budget_ticket` so that it
 //! keeps its place in the bucket's queue; then the running copy is
-//! acknowledged and its slot serves other work. Faktory moves scheduled
+//! acknowledged and its slot serves other work. Both go through the slot's
+//! outbox ([`super::outbox`]), copy first, so that a lost connection loses
+//! neither. Faktory moves scheduled
 //! jobs to their queue every 5 s, so the copy is scheduled 5 s before its
 //! permit: it is back in time and waits the rest in its slot. Guards make
 //! the effects of the copy happen once, as for any retry.
 
-use super::{Context, JobError};
+use super::JobError;
 use crate::discord::limiter::DEFER_AFTER;
 use crate::discord::Ticket;
 
@@ -30,14 +32,13 @@ pub fn ticket_of(job: &faktory::Job) -> Option<Ticket> {
     serde_json::from_value(raw.clone()).ok()
 }
 
-/// Schedules a copy of `job` for when its permit is near, holding `ticket`.
-/// `Ok` means the copy is durably queued and this one may be acknowledged.
-pub async fn push_back(
-    ctx: &Context,
+/// The copy of `job` to schedule for when its permit is near, holding
+/// `ticket`; once Faktory has taken it, `job` may be acknowledged.
+pub fn copy_of(
     job: &faktory::Job,
     retry_at_ms: u64,
     ticket: Option<Ticket>,
-) -> Result<(), JobError> {
+) -> Result<faktory::Job, JobError> {
     let mut copy = faktory::Job::new(job.kind().to_string(), job.args().to_vec());
     copy.queue = job.queue.clone();
     copy.reserve_for = job.reserve_for;
@@ -69,10 +70,7 @@ pub async fn push_back(
         retry_at_ms.saturating_sub(super::pr_state::now_ms()),
         copy.id().as_ref() as &str,
     );
-    ctx.producer
-        .push(copy)
-        .await
-        .map_err(|e| JobError::Transient(e.context("pushing the job back for the Discord budget")))
+    Ok(copy)
 }
 
 fn delivery_of(job: &faktory::Job) -> &str {

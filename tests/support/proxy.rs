@@ -2,6 +2,9 @@
 //! NAT with an idle timeout: each connection is piped both ways, and one
 //! that carries no byte either way for `idle` is closed on both sides.
 //!
+//! [`IdleDropProxy::cut`] closes every open connection at once, as a
+//! network cut or a restarting load balancer does.
+//!
 //! It runs on a thread of its own with its own runtime, so a test's
 //! runtime never starves it, and stops when dropped.
 
@@ -10,11 +13,12 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 
 pub struct IdleDropProxy {
     pub port: u16,
     dropped: Arc<AtomicUsize>,
+    cuts: watch::Sender<u64>,
     stop: Option<oneshot::Sender<()>>,
 }
 
@@ -27,6 +31,8 @@ impl IdleDropProxy {
         let dropped = Arc::new(AtomicUsize::new(0));
         let (stop, stopped) = oneshot::channel();
         let counter = dropped.clone();
+        let cuts = watch::Sender::new(0u64);
+        let cut = cuts.clone();
         std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -36,13 +42,14 @@ impl IdleDropProxy {
                 let listener = TcpListener::from_std(listener).unwrap();
                 tokio::select! {
                     _ = stopped => {}
-                    _ = accept_loop(listener, upstream, idle, counter) => {}
+                    _ = accept_loop(listener, upstream, idle, counter, cut) => {}
                 }
             });
         });
         IdleDropProxy {
             port,
             dropped,
+            cuts,
             stop: Some(stop),
         }
     }
@@ -50,6 +57,11 @@ impl IdleDropProxy {
     /// `tcp://127.0.0.1:port`, for a Faktory behind the proxy.
     pub fn faktory_url(&self) -> String {
         format!("tcp://127.0.0.1:{}", self.port)
+    }
+
+    /// Closes every connection open now; new ones are proxied as before.
+    pub fn cut(&self) {
+        self.cuts.send_modify(|n| *n += 1);
     }
 
     /// Connections closed for being idle so far.
@@ -71,23 +83,30 @@ async fn accept_loop(
     upstream: u16,
     idle: Duration,
     dropped: Arc<AtomicUsize>,
+    cuts: watch::Sender<u64>,
 ) {
     while let Ok((client, _)) = listener.accept().await {
         let dropped = dropped.clone();
+        let cut = cuts.subscribe();
         tokio::spawn(async move {
             let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)).await else {
                 return;
             };
-            if pipe(client, server, idle).await {
+            if pipe(client, server, idle, cut).await {
                 dropped.fetch_add(1, Ordering::SeqCst);
             }
         });
     }
 }
 
-/// Copies bytes both ways until either side closes (false) or nothing
-/// moved for `idle` (true); both sockets are closed on return.
-async fn pipe(mut client: TcpStream, mut server: TcpStream, idle: Duration) -> bool {
+/// Copies bytes both ways until either side closes (false), or nothing
+/// moved for `idle` (true), or a cut; both sockets are closed on return.
+async fn pipe(
+    mut client: TcpStream,
+    mut server: TcpStream,
+    idle: Duration,
+    mut cut: watch::Receiver<u64>,
+) -> bool {
     let (mut client_in, mut client_out) = client.split();
     let (mut server_in, mut server_out) = server.split();
     let (mut up, mut down) = ([0u8; 8192], [0u8; 8192]);
@@ -102,6 +121,7 @@ async fn pipe(mut client: TcpStream, mut server: TcpStream, idle: Duration) -> b
                 _ => false,
             },
             _ = tokio::time::sleep(idle) => return true,
+            _ = cut.changed() => return false,
         };
         if !moved {
             return false;
