@@ -82,16 +82,29 @@ fn all_once(stack: &Stack, texts: &[Vec<String>]) -> bool {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_faktory_restart_under_push_backs_strands_no_job() {
-    let mut stack = Stack::start().await;
+    // The production reservation: a stranded job would wait 300 s.
+    let mut stack = Stack::start_with_default_reservation().await;
     stack.discord.set_limits(Some(Limits::discord()));
+    let mut opener = stack.worker_sized("test-token", 5, 600, 4);
+    let mut prs = open_prs(&stack, 9801, 6).await;
+    stop(&mut opener);
+    // A backlog of 8 comments a thread against 5 messages per 5 s: the
+    // budget pushes jobs back while Faktory goes away.
+    let texts = comment_on_all(&stack, &mut prs, 8).await;
+    // Discord holds the first posts, so that their jobs end, and their
+    // outcomes are due, while Faktory is down.
+    stack.discord.inject(Fault {
+        route: Route::CreateMessage,
+        kind: FaultKind::Delay(Duration::from_secs(3)),
+        times: 6,
+    });
     let _workers: Vec<WorkerProcess> = (0..3)
         .map(|_| stack.worker_sized("test-token", 5, 600, 4))
         .collect();
-    let mut prs = open_prs(&stack, 9801, 6).await;
-    // 8 comments a thread against 5 messages per 5 s: the budget pushes
-    // jobs back while Faktory goes away.
-    let texts = comment_on_all(&stack, &mut prs, 8).await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    eventually(WAIT, "the held posts are on their way", || async {
+        stack.discord.pending_faults() == 0
+    })
+    .await;
     stack.faktory.stop();
     tokio::time::sleep(Duration::from_secs(5)).await;
     stack.faktory.restart();
@@ -100,14 +113,25 @@ async fn a_faktory_restart_under_push_backs_strands_no_job() {
     // Without retries requeued by the test: only the workers' own doing.
     eventually(
         Duration::from_secs(60),
-        "every comment in its thread within 60 s of Faktory's return",
-        || async { all_once(&stack, &texts) },
+        "every comment in its thread, and no job left in Busy, within 60 s of Faktory's return",
+        || async { all_once(&stack, &texts) && reserved(&stack).await == 0 },
     )
     .await;
     eprintln!("recovered {:?} after Faktory's return", back.elapsed());
     tokio::time::sleep(Duration::from_secs(6)).await;
     assert!(all_once(&stack, &texts), "and each stays posted once");
+    assert!(
+        stack.faktory.set_jobs("dead").await.is_empty(),
+        "nothing dead"
+    );
     assert_eq!(stack.discord.rate_limited().total(), 0, "no 429");
+}
+
+/// Stops a worker as a deploy does: a killed one may leave a FETCH
+/// waiting inside Faktory, which would take a job.
+fn stop(worker: &mut WorkerProcess) {
+    worker.signal("TERM");
+    worker.wait_exit(Duration::from_secs(20));
 }
 
 /// A worker whose Faktory is behind `proxy`.
@@ -199,10 +223,7 @@ async fn busy_stack(repo: u64) -> (Stack, Vec<History>, Vec<Vec<String>>) {
     stack.discord.set_limits(Some(Limits::discord()));
     let mut opener = stack.worker_global("test-token", 4, 2);
     let mut prs = open_prs(&stack, repo, 4).await;
-    // Stopped as a deploy does: a killed one may leave a FETCH waiting
-    // inside Faktory, which would take a job.
-    opener.signal("TERM");
-    opener.wait_exit(Duration::from_secs(20));
+    stop(&mut opener);
     let texts = comment_on_all(&stack, &mut prs, 6).await;
     (stack, prs, texts)
 }

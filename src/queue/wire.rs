@@ -16,6 +16,9 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 /// blocks at most 2 s inside Faktory).
 const ANSWER_DEADLINE: Duration = Duration::from_secs(10);
 
+/// What Faktory answers while it stops (`-ERR Shutdown in progress`).
+const SHUTTING_DOWN: &str = "shutdown in progress";
+
 /// Who this connection says it is in `HELLO`.
 #[derive(Debug, Clone)]
 pub struct Hello {
@@ -114,6 +117,12 @@ impl Wire {
         match tokio::time::timeout(ANSWER_DEADLINE, self.read()).await {
             Ok(Ok(answer)) => Ok(answer),
             Ok(Err(e)) => match e.downcast::<Refusal>() {
+                // A Faktory on its way down answers every command so, then
+                // closes: the command was not carried out, and is for the
+                // next connection.
+                Ok(Refusal(text)) if text.to_ascii_lowercase().contains(SHUTTING_DOWN) => Err(
+                    WireError::Lost(anyhow::anyhow!("{command}: Faktory: {text}")),
+                ),
                 Ok(Refusal(text)) => Err(WireError::Refused(text)),
                 Err(e) => Err(WireError::Lost(
                     e.context(format!("reading the answer to {command}")),

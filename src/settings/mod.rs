@@ -19,6 +19,12 @@ use std::time::Duration;
 
 pub use crate::queue::FaktoryAddr;
 
+/// `JOB_RESERVE_FOR_SECS` unset: the longest job's worst case, about eight
+/// Discord calls of 30 s (call deadline plus a budget wait in the slot),
+/// and a margin; the worker stops a job at its reservation less 20 s
+/// (RELIABILITY.md, "Outcomes and reservations").
+pub const DEFAULT_RESERVE_FOR: Duration = Duration::from_secs(300);
+
 /// Settings shared by `web` and `worker`.
 #[derive(Debug, Clone)]
 pub struct Common {
@@ -42,7 +48,10 @@ impl Common {
             // a user and password, and `#insecure` for self-signed certificates.
             redis_url: var_or("REDIS_URL", "redis://127.0.0.1:6379"),
             namespace: var_or("THREADLINE_NAMESPACE", ""),
-            reserve_for: Duration::from_secs(parse_var("JOB_RESERVE_FOR_SECS", 300)?),
+            reserve_for: Duration::from_secs(parse_var(
+                "JOB_RESERVE_FOR_SECS",
+                DEFAULT_RESERVE_FOR.as_secs(),
+            )?),
         })
     }
 

@@ -2,11 +2,12 @@
 //! with one parent channel, a `web`, and helpers to run workers and wait
 //! until every job (scheduled ones included) is done.
 
-use super::app::{eventually, spawn_app_on, spawn_worker, TestApp, WorkerConfig, WorkerProcess};
+use super::app::{eventually, spawn_app_from, spawn_worker, TestApp, WorkerConfig, WorkerProcess};
 use super::fake_discord::FakeDiscord;
 use super::history::Event;
 use super::servers::FaktoryServer;
 use std::time::Duration;
+use threadline::settings::WebSettings;
 
 pub const WAIT: Duration = Duration::from_secs(45);
 
@@ -24,10 +25,25 @@ impl Stack {
 
     /// A stack whose `web` and workers use the Redis at `redis_url`.
     pub async fn start_on(redis_url: &str) -> Stack {
+        Self::start_from(redis_url, |_| {}).await
+    }
+
+    /// A stack whose `web` pushes jobs with the production reservation
+    /// (`JOB_RESERVE_FOR_SECS` unset) rather than the tests' 60 s.
+    pub async fn start_with_default_reservation() -> Stack {
+        let reserve_for = threadline::settings::DEFAULT_RESERVE_FOR;
+        Self::start_from(&super::servers::shared_redis_url(), |s| {
+            s.reserve_for = reserve_for;
+            s.common.reserve_for = reserve_for;
+        })
+        .await
+    }
+
+    async fn start_from(redis_url: &str, tweak: impl FnOnce(&mut WebSettings)) -> Stack {
         let faktory = FaktoryServer::start();
         let discord = FakeDiscord::start();
         let channel = discord.add_text_channel();
-        let app = spawn_app_on(&faktory.url(), redis_url).await;
+        let app = spawn_app_from(&faktory.url(), redis_url, tweak).await;
         Stack {
             faktory,
             discord,
