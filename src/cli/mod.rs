@@ -4,6 +4,7 @@
 
 mod args;
 mod check;
+mod check_github;
 mod commands;
 mod dead;
 mod deliveries;
@@ -33,7 +34,8 @@ commands:
   dead discard ID         delete a dead job
   check
       read the settings, reach Redis (and its eviction policy), Faktory and
-      Discord (the token, the channel); exit 1 on any problem
+      Discord (the token, the channel) and GitHub (the mode, and GET
+      /rate_limit for a token or GET /app for an App); exit 1 on any problem
   commands register [--guild ID]
       register the /dibs command with Discord (bulk overwrite: re-running is
       harmless); DISCORD_TOKEN, DISCORD_APPLICATION_ID (else asked of
