@@ -8,6 +8,7 @@ mod check_github;
 mod commands;
 mod dead;
 mod deliveries;
+mod redeliver;
 mod replay;
 mod send;
 
@@ -28,6 +29,10 @@ commands:
       run a logged delivery again through web's code (works while web is
       down); a delivery queued before is a duplicate unless --force, which
       performs it again as <ID>:replay:<n>
+  redeliver [--since 2h] [--dry-run] [--json]
+      catch-up now: ask GitHub to send again every delivery that failed
+      (default: GitHub's 3 days); one line per failed delivery and what
+      was decided; exit 1 when GitHub refused a request
   dead [--limit 50] [--json]
       Threadline's dead jobs, newest first: kind, delivery, error, age
   dead retry ID|--all     requeue dead jobs (Faktory MUTATE)
@@ -58,6 +63,7 @@ pub async fn run(argv: &[String]) -> i32 {
         "deliveries" => deliveries::list(rest).await,
         "delivery" => deliveries::show(rest).await,
         "replay" => replay::run(rest).await,
+        "redeliver" => redeliver::run(rest).await,
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             return 0;

@@ -1,12 +1,14 @@
 //! GitHub: the webhook payloads Threadline reads ([`payload`]) and its REST
 //! API client ([`client`]), with App auth ([`auth`], [`jwt`]), shared rate
-//! limits ([`rate`]) and pagination ([`page`]).
+//! limits ([`rate`]), pagination ([`page`]) and the hooks that delivered
+//! to `web` ([`hooks`]).
 //!
 //! A low room: it knows Redis, settings and metrics, never `worker` or
 //! `web`.
 
 pub mod auth;
 pub mod client;
+pub mod hooks;
 pub mod jwt;
 pub mod page;
 pub mod payload;

@@ -58,6 +58,7 @@ pub async fn run(settings: WorkerSettings, shutdown: Shutdown) -> anyhow::Result
         wid.as_ref() as &str,
         settings.concurrency
     );
+    super::catch_up::chain::keep(ctx.clone(), shutdown.clone());
     let dead = DeadIndex::new(ctx.guards.redis(), &settings.common.key_prefix());
     let shared = Arc::new(Shared {
         ctx,
@@ -139,7 +140,15 @@ async fn context(settings: &WorkerSettings, shutdown: &Shutdown) -> anyhow::Resu
     let discord = Discord::new(&settings.discord, budget)
         .map_err(|e| anyhow::anyhow!("building the Discord client: {e}"))?
         .with_metrics(metrics.clone());
+    let github = crate::github::GitHub::from_settings(
+        &settings.github,
+        redis.clone(),
+        &settings.common.key_prefix(),
+    )?
+    .map(|g| g.with_metrics(metrics.clone()));
     Ok(Context {
+        github,
+        github_settings: settings.github.clone(),
         discord: discord.clone(),
         metrics,
         guards: Guards::new(redis, settings.common.key_prefix()),

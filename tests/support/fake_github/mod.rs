@@ -103,6 +103,15 @@ impl FakeGithub {
         }
     }
 
+    /// After `skip` more requests, the next `n` get a secondary limit.
+    pub fn secondary_limit_after(&self, skip: usize, n: usize, retry_after: Option<u64>) {
+        let mut st = self.lock();
+        st.secondary_skip = skip;
+        for _ in 0..n {
+            st.secondary.push_back(retry_after);
+        }
+    }
+
     /// The next request uses up the primary limit, which resets at
     /// `reset_secs` (epoch seconds): its answer says `remaining: 0`.
     pub fn exhaust_until(&self, reset_secs: u64) {

@@ -183,6 +183,10 @@ fn limited(st: &mut State) -> Option<Reply> {
         st.remaining = st.limit;
         st.reset_secs = now_secs() + 3600;
     }
+    if !st.secondary.is_empty() && st.secondary_skip > 0 {
+        st.secondary_skip -= 1;
+        return None;
+    }
     if let Some(retry_after) = st.secondary.pop_front() {
         let wait = Duration::from_secs(retry_after.unwrap_or(60));
         st.secondary_at = Some((now, wait));

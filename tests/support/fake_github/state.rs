@@ -72,6 +72,8 @@ pub struct State {
     pub reset_secs: u64,
     /// The next requests answered with a secondary limit: `retry-after`.
     pub secondary: VecDeque<Option<u64>>,
+    /// Requests answered before `secondary` starts.
+    pub secondary_skip: usize,
     /// When the last secondary limit was answered, and for how long.
     pub secondary_at: Option<(Instant, Duration)>,
     /// Requests that arrived while a limit said to wait.
@@ -94,6 +96,7 @@ impl State {
             remaining: 5000,
             reset_secs: now_secs() + 3600,
             secondary: VecDeque::new(),
+            secondary_skip: 0,
             secondary_at: None,
             early: 0,
             pulls: BTreeMap::new(),
