@@ -14,6 +14,7 @@
 //!   `worker`;
 //! - a change of meaning gets a new kind name (`pr.opened.v2`), never an edit.
 
+mod backfill;
 mod catch_up;
 mod comment_changes;
 mod common;
@@ -23,6 +24,7 @@ mod events;
 mod pr_opened;
 mod reminder;
 
+pub use backfill::PrBackfill;
 pub use catch_up::GithubCatchUp;
 pub use comment_changes::{PrCommentChanged, PrReviewCommentChanged};
 pub use common::{Delivery, Excerpt, PullRequest, Repo};
@@ -75,6 +77,7 @@ pub const ALL_KINDS: &[&str] = &[
     DibsRelease::KIND,
     PrReviewReminder::KIND,
     GithubCatchUp::KIND,
+    PrBackfill::KIND,
 ];
 
 /// A job kind: its name, its queue and its typed args.

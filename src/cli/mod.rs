@@ -3,6 +3,7 @@
 //! Settings come from the environment, as for `web` and `worker`.
 
 mod args;
+mod backfill;
 mod check;
 mod check_github;
 mod commands;
@@ -33,6 +34,9 @@ commands:
       catch-up now: ask GitHub to send again every delivery that failed
       (default: GitHub's 3 days); one line per failed delivery and what
       was decided; exit 1 when GitHub refused a request
+  backfill OWNER/REPO ... | --org ORG [--dry-run] [--json]
+      a thread for every open PR that has none, as an `opened` would make
+      it (same routes and filters), with one line instead of its history
   dead [--limit 50] [--json]
       Threadline's dead jobs, newest first: kind, delivery, error, age
   dead retry ID|--all     requeue dead jobs (Faktory MUTATE)
@@ -64,6 +68,7 @@ pub async fn run(argv: &[String]) -> i32 {
         "delivery" => deliveries::show(rest).await,
         "replay" => replay::run(rest).await,
         "redeliver" => redeliver::run(rest).await,
+        "backfill" => backfill::run(rest).await,
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             return 0;

@@ -7,7 +7,7 @@
 //! `max_wait` for a limit is not sent: it fails with
 //! [`GithubError::Deferred`], and a job turns that into a push-back.
 
-use super::auth::{epoch_ms, As, Cached, Credentials, TokenCache};
+use super::auth::{As, Credentials, TokenCache};
 use super::page::{next_link, route_label, Page};
 use super::rate::{Limits, Rate};
 use crate::metrics::Metrics;
@@ -68,8 +68,8 @@ pub struct Answer {
 pub struct GitHub {
     http: reqwest::Client,
     api_url: String,
-    credentials: Credentials,
-    tokens: TokenCache,
+    pub(super) credentials: Credentials,
+    pub(super) tokens: TokenCache,
     rate: Rate,
     metrics: Option<Metrics>,
     max_wait: Duration,
@@ -315,59 +315,9 @@ impl GitHub {
             m.github_request(route, status);
         }
     }
-
-    async fn bearer(&self, who: As) -> Result<String, GithubError> {
-        match (&self.credentials, who) {
-            (Credentials::Token(token), As::Token) => Ok(token.expose().to_string()),
-            (Credentials::App(key), As::App) => key.jwt(now_ms() / 1000).map_err(failed),
-            (Credentials::App(_), As::Installation(id)) => self.installation_token(id).await,
-            (_, who) => Err(GithubError::Refused {
-                status: 0,
-                message: format!("{who:?} is not possible in this mode"),
-            }),
-        }
-    }
-
-    /// The cached token of `installation`, minted when missing: by one
-    /// process at a time, the others wait for its result.
-    async fn installation_token(&self, installation: u64) -> Result<String, GithubError> {
-        if let Some(token) = self.tokens.get(installation).await.map_err(failed)? {
-            return Ok(token);
-        }
-        if !self.tokens.lock_mint(installation).await.map_err(failed)? {
-            if let Some(token) = self.tokens.wait_for(installation).await.map_err(failed)? {
-                return Ok(token);
-            }
-        }
-        let minted = Box::pin(self.mint(installation)).await;
-        self.tokens.unlock_mint(installation).await;
-        minted
-    }
-
-    async fn mint(&self, installation: u64) -> Result<String, GithubError> {
-        #[derive(serde::Deserialize)]
-        struct Minted {
-            token: String,
-            expires_at: String,
-        }
-        let path = format!("/app/installations/{installation}/access_tokens");
-        let answer = self.post(&path, As::App, &serde_json::json!({})).await?;
-        let minted: Minted = parse(&answer.body, &path)?;
-        let expires_at_ms = epoch_ms(&minted.expires_at).unwrap_or(now_ms() + 3_600_000);
-        let cached = Cached {
-            token: minted.token,
-            expires_at_ms,
-        };
-        self.tokens
-            .put(installation, &cached, now_ms())
-            .await
-            .map_err(failed)?;
-        log::info!("minted an installation token for installation {installation}");
-        Ok(cached.token)
-    }
 }
 
-fn parse<T: DeserializeOwned>(body: &[u8], path: &str) -> Result<T, GithubError> {
+pub(super) fn parse<T: DeserializeOwned>(body: &[u8], path: &str) -> Result<T, GithubError> {
     serde_json::from_slice(body).map_err(|e| {
         GithubError::Failed(
             anyhow::Error::new(e).context(format!("reading GitHub's answer to {path}")),
@@ -383,7 +333,7 @@ fn error_message(body: &[u8]) -> String {
         .unwrap_or_else(|| String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned())
 }
 
-fn failed(e: anyhow::Error) -> GithubError {
+pub(super) fn failed(e: anyhow::Error) -> GithubError {
     GithubError::Failed(e)
 }
 

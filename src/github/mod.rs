@@ -13,6 +13,7 @@ pub mod jwt;
 pub mod page;
 pub mod payload;
 pub mod rate;
+mod tokens;
 
 pub use auth::As;
 pub use client::{GitHub, GithubError};

@@ -6,6 +6,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod app;
 mod chain;
 mod decisions;
 
