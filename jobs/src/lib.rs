@@ -14,6 +14,8 @@
 //!   `worker`;
 //! - a change of meaning gets a new kind name (`pr.opened.v2`), never an edit.
 
+mod backfill;
+mod catch_up;
 mod comment_changes;
 mod common;
 mod dibs;
@@ -22,6 +24,8 @@ mod events;
 mod pr_opened;
 mod reminder;
 
+pub use backfill::PrBackfill;
+pub use catch_up::GithubCatchUp;
 pub use comment_changes::{PrCommentChanged, PrReviewCommentChanged};
 pub use common::{Delivery, Excerpt, PullRequest, Repo};
 pub use dibs::{dibs_delivery, DibsNotify, DibsRelease};
@@ -41,8 +45,8 @@ pub const QUEUE_THREADS: &str = "threadline-threads";
 /// Messages into a thread: comments, reviews, review requests, pushes,
 /// line comments and their flush, and comment edits and deletions.
 pub const QUEUE_MESSAGES: &str = "threadline-messages";
-/// Timed work: review reminders (`pr.review_reminder`) and Dibs' timed
-/// releases (`dibs.release`).
+/// Timed work: review reminders (`pr.review_reminder`), Dibs' timed
+/// releases (`dibs.release`) and GitHub catch-up runs (`github.catch_up`).
 pub const QUEUE_SCHEDULED: &str = "threadline-scheduled";
 /// The single queue of releases before the split. Never pushed to any more,
 /// but still fetched (last), so that jobs pushed by a `web` of the previous
@@ -72,6 +76,8 @@ pub const ALL_KINDS: &[&str] = &[
     DibsNotify::KIND,
     DibsRelease::KIND,
     PrReviewReminder::KIND,
+    GithubCatchUp::KIND,
+    PrBackfill::KIND,
 ];
 
 /// A job kind: its name, its queue and its typed args.

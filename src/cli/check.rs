@@ -12,18 +12,18 @@ use redis::aio::ConnectionManager;
 /// Text channels (0) and announcement channels (5) take threads.
 
 #[derive(Default)]
-struct Report {
+pub(super) struct Report {
     problems: usize,
 }
 
 impl Report {
-    fn ok(&mut self, what: &str) {
+    pub(super) fn ok(&mut self, what: &str) {
         println!("ok    {what}");
     }
-    fn warn(&mut self, what: &str) {
+    pub(super) fn warn(&mut self, what: &str) {
         println!("warn  {what}");
     }
-    fn fail(&mut self, what: &str) {
+    pub(super) fn fail(&mut self, what: &str) {
         self.problems += 1;
         println!("FAIL  {what}");
     }
@@ -50,6 +50,7 @@ pub async fn run(argv: &[String]) -> Outcome {
     let common = Common::from_env()?;
     let redis = check_redis(&common, log_mb, &mut report).await;
     check_faktory(&common, &mut report).await;
+    super::check_github::check(redis.clone(), &common, &mut report).await;
     if let (Ok(worker), Some(redis)) = (&worker, redis) {
         check_discord(worker, redis, &mut report).await;
     }

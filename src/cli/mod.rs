@@ -3,10 +3,13 @@
 //! Settings come from the environment, as for `web` and `worker`.
 
 mod args;
+mod backfill;
 mod check;
+mod check_github;
 mod commands;
 mod dead;
 mod deliveries;
+mod redeliver;
 mod replay;
 mod send;
 
@@ -27,13 +30,21 @@ commands:
       run a logged delivery again through web's code (works while web is
       down); a delivery queued before is a duplicate unless --force, which
       performs it again as <ID>:replay:<n>
+  redeliver [--since 2h] [--dry-run] [--json]
+      catch-up now: ask GitHub to send again every delivery that failed
+      (default: GitHub's 3 days); one line per failed delivery and what
+      was decided; exit 1 when GitHub refused a request
+  backfill OWNER/REPO ... | --org ORG [--dry-run] [--json]
+      a thread for every open PR that has none, as an `opened` would make
+      it (same routes and filters), with one line instead of its history
   dead [--limit 50] [--json]
       Threadline's dead jobs, newest first: kind, delivery, error, age
   dead retry ID|--all     requeue dead jobs (Faktory MUTATE)
   dead discard ID         delete a dead job
   check
       read the settings, reach Redis (and its eviction policy), Faktory and
-      Discord (the token, the channel); exit 1 on any problem
+      Discord (the token, the channel) and GitHub (the mode, and GET
+      /rate_limit for a token or GET /app for an App); exit 1 on any problem
   commands register [--guild ID]
       register the /dibs command with Discord (bulk overwrite: re-running is
       harmless); DISCORD_TOKEN, DISCORD_APPLICATION_ID (else asked of
@@ -56,6 +67,8 @@ pub async fn run(argv: &[String]) -> i32 {
         "deliveries" => deliveries::list(rest).await,
         "delivery" => deliveries::show(rest).await,
         "replay" => replay::run(rest).await,
+        "redeliver" => redeliver::run(rest).await,
+        "backfill" => backfill::run(rest).await,
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             return 0;

@@ -51,6 +51,9 @@ struct Inner {
     ratelimit_wait: Histogram,
     queue_latency: HistogramVec,
     log_dropped: IntCounter,
+    github_requests: IntCounterVec,
+    github_redeliveries: IntCounterVec,
+    github_remaining: prometheus::IntGauge,
 }
 
 // Buckets for the range each one measures: web answers in milliseconds,
@@ -125,6 +128,26 @@ impl Metrics {
                 registry.register(Box::new(c.clone()))?;
                 c
             },
+            github_requests: counter(
+                &registry,
+                "threadline_github_requests_total",
+                "Requests sent to GitHub's REST API, by route (ids as :id) and status",
+                &["route", "status"],
+            )?,
+            github_redeliveries: counter(
+                &registry,
+                "threadline_github_redeliveries_total",
+                "Failed deliveries catch-up dealt with: requested, arrived, refused, error",
+                &["outcome"],
+            )?,
+            github_remaining: {
+                let g = prometheus::IntGauge::new(
+                    "threadline_github_rate_limit_remaining",
+                    "X-RateLimit-Remaining of GitHub's latest answer",
+                )?;
+                registry.register(Box::new(g.clone()))?;
+                g
+            },
             registry,
         };
         Ok(Metrics(Arc::new(inner)))
@@ -174,6 +197,30 @@ impl Metrics {
 
     pub fn ratelimit_wait(&self, seconds: f64) {
         self.0.ratelimit_wait.observe(seconds);
+    }
+
+    /// One GitHub request: `route` already has its ids as `:id`; `status`
+    /// is the HTTP status or `error`.
+    pub fn github_request(&self, route: &str, status: &str) {
+        self.0
+            .github_requests
+            .with_label_values(&[route, status])
+            .inc();
+    }
+
+    /// One failed delivery dealt with: `requested`, `arrived`, `refused`
+    /// or `error`.
+    pub fn github_redelivery(&self, outcome: &str) {
+        self.0
+            .github_redeliveries
+            .with_label_values(&[outcome])
+            .inc();
+    }
+
+    pub fn github_rate_limit_remaining(&self, remaining: u64) {
+        self.0
+            .github_remaining
+            .set(remaining.min(i64::MAX as u64) as i64);
     }
 
     /// Everything, in Prometheus's text format.

@@ -6,10 +6,12 @@
 //! per binary: [`web`], [`worker`] and [`cli`]; what they share is here.
 
 mod cli;
+mod github;
 mod web;
 mod worker;
 
 pub use cli::CliSettings;
+pub use github::{GithubAuth, GithubSettings};
 pub use web::{DibsWebSettings, DoorSettings, MetricsSettings, WebSettings};
 pub use worker::{DiscordSettings, WorkerSettings};
 

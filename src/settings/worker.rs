@@ -20,6 +20,8 @@ pub struct WorkerSettings {
     pub metrics: MetricsSettings,
     /// `THREADLINE_CONFIG`: routes, people and filters.
     pub config: Arc<Config>,
+    /// GitHub's REST API, for catch-up and backfill.
+    pub github: super::GithubSettings,
 }
 
 /// How the worker reaches Discord.
@@ -88,6 +90,7 @@ impl WorkerSettings {
             concurrency,
             shutdown_timeout: Duration::from_secs(parse_var("WORKER_SHUTDOWN_TIMEOUT_SECS", 25)?),
             metrics: MetricsSettings::from_env()?,
+            github: super::GithubSettings::from_env()?,
         })
     }
 }

@@ -82,6 +82,22 @@ impl Intaker {
         Ok(Intake::Queued(jid))
     }
 
+    /// Remembers the hook a verified delivery came from, for catch-up
+    /// ([`crate::github::hooks`]), off the response path: a failure is
+    /// logged, never answered with.
+    pub async fn remember_hook(&self, hook: crate::github::hooks::KnownHook) {
+        let redis = match self.redis().await {
+            Ok(r) => r,
+            Err(e) => return log::warn!("could not remember a hook for catch-up: {e:#}"),
+        };
+        let store = crate::github::hooks::HookStore::new(redis, &self.key_prefix);
+        actix_web::rt::spawn(async move {
+            if let Err(e) = store.remember(&hook).await {
+                log::warn!("could not remember a hook for catch-up: {e:#}");
+            }
+        });
+    }
+
     /// Records a filtered PR's facts (see [`crate::gate`]).
     pub async fn record_gate(&self, facts: &GateFacts) -> anyhow::Result<()> {
         let mut redis = self.redis().await?;

@@ -171,6 +171,8 @@ async fn handle(
     let delivery_key = delivery.key();
     let routed = {
         let json = json_body(headers, &body)?;
+        // Boxed, as below: only a verified delivery pays for it.
+        Box::pin(super::hooks::learn(state, headers, &json)).await;
         route(&event, delivery, &json, &state.plan).map_err(WebhookError::BadRequest)?
     };
     // The job carries what it needs: the body goes back to the budget now.

@@ -5,6 +5,7 @@
 //! draining on SIGTERM, reconnecting and the dead-set shortcut;
 //! [`heartbeat`] sends BEAT and obeys the Web UI's *Quiet* and *Stop*.
 
+pub mod catch_up;
 pub mod channels;
 pub(crate) mod claim;
 pub mod comments;
@@ -69,6 +70,9 @@ pub struct Context {
     /// The job this context is for, the same across the copies a push-back
     /// makes (empty outside a job): what its claims are held under.
     pub origin: String,
+    /// GitHub's REST API; `None` when no credentials are configured.
+    pub github: Option<crate::github::GitHub>,
+    pub github_settings: crate::settings::GithubSettings,
 }
 
 /// Where a repository's new PR threads go.

@@ -62,6 +62,7 @@ pub async fn run(settings: WorkerSettings, shutdown: Shutdown) -> anyhow::Result
         wid.as_ref() as &str,
         settings.concurrency
     );
+    super::catch_up::chain::keep(ctx.clone(), shutdown.clone());
     let dead = DeadIndex::new(ctx.guards.redis(), &settings.common.key_prefix());
     let shared = Arc::new(Shared {
         ctx,
@@ -148,6 +149,12 @@ async fn context(
     let discord = Discord::new(&settings.discord, budget)
         .map_err(|e| anyhow::anyhow!("building the Discord client: {e}"))?
         .with_metrics(metrics.clone());
+    let github = crate::github::GitHub::from_settings(
+        &settings.github,
+        redis.clone(),
+        &settings.common.key_prefix(),
+    )?
+    .map(|g| g.with_metrics(metrics.clone()));
     // Other workers may be draining a backlog through the shared budget:
     // the check waits its turn, and a stop while it waits is a clean exit.
     let channels = tokio::select! {
@@ -157,6 +164,8 @@ async fn context(
         _ = shutdown.reached(Phase::Draining) => return Ok(None),
     };
     Ok(Some(Context {
+        github,
+        github_settings: settings.github.clone(),
         discord: discord.clone(),
         metrics,
         guards: Guards::new(redis, settings.common.key_prefix()),

@@ -2,6 +2,7 @@
 pub mod app;
 pub mod configured;
 pub mod fake_discord;
+pub mod fake_github;
 pub mod history;
 pub mod ports;
 pub mod proxy;

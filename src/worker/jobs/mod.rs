@@ -3,6 +3,8 @@
 
 mod dibs_notify;
 mod dibs_release;
+mod github_catch_up;
+mod pr_backfill;
 mod pr_comment_changed;
 mod pr_commented;
 mod pr_draft_changed;
@@ -45,6 +47,8 @@ pub async fn perform(ctx: &Context, job: &faktory::Job) -> Result<(), JobError> 
         jobs::DibsNotify::KIND => dibs_notify::perform(ctx, args(job)?).await,
         jobs::DibsRelease::KIND => dibs_release::perform(ctx, args(job)?).await,
         jobs::PrReviewReminder::KIND => pr_review_reminder::perform(ctx, args(job)?).await,
+        jobs::GithubCatchUp::KIND => github_catch_up::perform(ctx, args(job)?).await,
+        jobs::PrBackfill::KIND => pr_backfill::perform(ctx, args(job)?).await,
         other => Err(JobError::Permanent(anyhow::anyhow!(
             "no handler for job kind {other:?}"
         ))),
