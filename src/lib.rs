@@ -7,6 +7,7 @@
 //! happen at least once.
 
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod dead_index;
 pub mod delivery_log;

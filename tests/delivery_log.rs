@@ -150,7 +150,7 @@ async fn the_log_keeps_within_its_cap_and_age_oldest_first() {
         action: None,
         attempts: vec![],
     };
-    let now = threadline::worker::pr_state::now_ms();
+    let now = threadline::clock::now_ms();
     let at = |ms: u64| Attempt {
         at_ms: ms,
         outcome: "queued".into(),

@@ -27,7 +27,7 @@ pub async fn run(argv: &[String]) -> Outcome {
 }
 
 async fn list(index: &DeadIndex, limit: usize, json: bool) -> Outcome {
-    let now = crate::worker::pr_state::now_ms();
+    let now = crate::clock::now_ms();
     for job in index.list().await?.into_iter().take(limit) {
         if json {
             let line = serde_json::to_string(&job).map_err(anyhow::Error::from)?;

@@ -18,7 +18,7 @@ pub async fn list(argv: &[String]) -> Outcome {
             let ago = super::args::duration(raw).ok_or_else(|| {
                 Failure::Usage(format!("--since {raw:?}: use e.g. 90s, 30m, 1h30m, 2d"))
             })?;
-            crate::worker::pr_state::now_ms().saturating_sub(ago.as_millis() as u64)
+            crate::clock::now_ms().saturating_sub(ago.as_millis() as u64)
         }
     };
     let limit = args.number("limit", 50)?;

@@ -7,7 +7,7 @@
 //! retention (3 days).
 
 use super::{Args, Failure, Outcome};
-use crate::github::client::now_ms;
+use crate::clock::now_ms;
 use crate::github::GitHub;
 use crate::settings::{Common, GithubSettings};
 use crate::worker::catch_up::{self, plan::Decision, Deps, Line};

@@ -54,7 +54,7 @@ pub async fn run(argv: &[String]) -> Outcome {
     };
     println!("{}", outcome.say(id, &delivery.id));
     let attempt = Attempt {
-        at_ms: crate::worker::pr_state::now_ms(),
+        at_ms: crate::clock::now_ms(),
         outcome: outcome.label().to_string(),
         reason: format!("replayed as {}", delivery.id),
         jid: outcome.jid(),

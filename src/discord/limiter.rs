@@ -16,6 +16,7 @@
 use super::route::Route;
 use super::transport::RateHeaders;
 use super::DiscordError;
+use crate::clock::now_ms;
 use redis::aio::ConnectionManager;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -271,10 +272,4 @@ fn deferred(ms: u64, ticket: Ticket) -> DiscordError {
         retry_at_ms: now_ms() + ms,
         ticket,
     }
-}
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }

@@ -89,8 +89,6 @@ impl Discord {
 /// to a little before it, since the budget waits the last few seconds
 /// itself (and a ticket not back in time would lose its place).
 fn until(at_ms: u64) -> Duration {
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64);
-    Duration::from_millis(at_ms.saturating_sub(now_ms)).saturating_sub(DEFER_AFTER / 2)
+    Duration::from_millis(at_ms.saturating_sub(crate::clock::now_ms()))
+        .saturating_sub(DEFER_AFTER / 2)
 }

@@ -10,6 +10,7 @@
 use super::auth::{As, Credentials, TokenCache};
 use super::page::{next_link, route_label, Page};
 use super::rate::{Limits, Rate};
+use crate::clock::now_ms;
 use crate::metrics::Metrics;
 use crate::settings::GithubSettings;
 use anyhow::Context as _;
@@ -335,11 +336,4 @@ fn error_message(body: &[u8]) -> String {
 
 pub(super) fn failed(e: anyhow::Error) -> GithubError {
     GithubError::Failed(e)
-}
-
-/// Milliseconds since the epoch.
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }

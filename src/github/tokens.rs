@@ -3,7 +3,8 @@
 //! time) when missing or within 5 minutes of its expiry.
 
 use super::auth::{epoch_ms, As, Cached, Credentials};
-use super::client::{failed, now_ms, parse, GitHub, GithubError};
+use super::client::{failed, parse, GitHub, GithubError};
+use crate::clock::now_ms;
 
 impl GitHub {
     pub(super) async fn bearer(&self, who: As) -> Result<String, GithubError> {

@@ -93,7 +93,7 @@ fn record(
             ..logged.entry
         },
         attempt: Attempt {
-            at_ms: crate::worker::pr_state::now_ms(),
+            at_ms: crate::clock::now_ms(),
             outcome: outcome.to_string(),
             reason,
             jid: logged.jid,

@@ -81,7 +81,7 @@ pub async fn exclusively<T>(
 ) -> Result<T, JobError> {
     let Some(claim) = Claim::take(ctx, name, ttl).await? else {
         return Err(JobError::Deferred {
-            retry_at_ms: super::pr_state::now_ms() + 2000,
+            retry_at_ms: crate::clock::now_ms() + 2000,
             ticket: None,
         });
     };

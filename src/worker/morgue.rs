@@ -36,6 +36,6 @@ fn entry(job: &faktory::Job, e: &JobError) -> DeadJob {
         kind: job.kind().to_string(),
         delivery: meter::delivery_of(job).to_string(),
         error: e.to_string(),
-        at_ms: super::pr_state::now_ms(),
+        at_ms: crate::clock::now_ms(),
     }
 }

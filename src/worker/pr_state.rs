@@ -12,6 +12,7 @@
 //! moves `applied` towards it.
 
 use super::{Context, JobError};
+use crate::clock::now_ms;
 use redis::AsyncCommands;
 use threadline_jobs::{PullRequest, Repo};
 
@@ -184,10 +185,4 @@ pub async fn record_rename(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Resu
         .query_async::<()>(&mut redis)
         .await
         .map_err(|e| JobError::redis("recording a rename", e))
-}
-
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }

@@ -60,14 +60,14 @@ pub fn copy_of(
     // Never in the past: a job due at once would bounce straight back.
     let at_ms = retry_at_ms
         .saturating_sub(DEFER_AFTER.as_millis() as u64)
-        .max(super::pr_state::now_ms() + 1000);
+        .max(crate::clock::now_ms() + 1000);
     copy.at = chrono::DateTime::from_timestamp_millis(at_ms as i64);
     log::info!(
         "delivery={} job={} kind={} pushed back: due in {} ms, as job {}",
         delivery_of(job),
         job.id().as_ref() as &str,
         job.kind(),
-        retry_at_ms.saturating_sub(super::pr_state::now_ms()),
+        retry_at_ms.saturating_sub(crate::clock::now_ms()),
         copy.id().as_ref() as &str,
     );
     Ok(copy)

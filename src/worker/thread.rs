@@ -151,7 +151,7 @@ pub async fn ensure_thread(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Resu
     // channel's small budget on the same (nonce-deduplicated) intro.
     let Some(claim) = Claim::take(ctx, &format!("{key}:creating"), CLAIM).await? else {
         return Err(JobError::Deferred {
-            retry_at_ms: pr_state::now_ms() + 2000,
+            retry_at_ms: crate::clock::now_ms() + 2000,
             ticket: None,
         });
     };
@@ -161,7 +161,7 @@ pub async fn ensure_thread(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Resu
             retry_at_ms,
             ticket,
         }) => {
-            let wait = retry_at_ms.saturating_sub(pr_state::now_ms());
+            let wait = retry_at_ms.saturating_sub(crate::clock::now_ms());
             claim.keep(ctx, Duration::from_millis(wait) + CLAIM).await;
             Err(JobError::Deferred {
                 retry_at_ms,

@@ -12,7 +12,7 @@
 
 use super::super::schedule::push_later;
 use super::super::{Context, JobError, Phase, Shutdown};
-use crate::github::client::now_ms;
+use crate::clock::now_ms;
 use std::sync::Arc;
 use std::time::Duration;
 use threadline_jobs::GithubCatchUp;

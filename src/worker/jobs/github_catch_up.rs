@@ -5,7 +5,7 @@
 
 use super::super::catch_up::{self, chain, Deps};
 use super::{Context, JobError};
-use crate::github::client::now_ms;
+use crate::clock::now_ms;
 use crate::github::GithubError;
 use threadline_jobs::GithubCatchUp;
 
