@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use threadline::settings::{Common, FaktoryAddr};
-use threadline::web::route::{route, JobPlan, Routed};
+use threadline::web::router::{route, JobPlan, Routed};
 use threadline_jobs::Delivery;
 
 #[tokio::main]

@@ -6,13 +6,13 @@ mod support;
 
 use std::time::Duration;
 use support::servers::{shared_redis_url, unique_namespace};
-use threadline::discord::route::Route;
+use threadline::discord::bucket::Route;
 use threadline::discord::transport::RateHeaders;
 use threadline::discord::{Budget, BudgetSettings, DiscordError, Pass};
 
 /// A budget on its own Redis connection, like another process.
 async fn process(namespace: &str) -> Budget {
-    let redis = threadline::store::connect(&shared_redis_url())
+    let redis = threadline::redis_conn::connect(&shared_redis_url())
         .await
         .expect("the test Redis answers");
     let settings = BudgetSettings {
@@ -182,9 +182,9 @@ async fn without_redis_nothing_is_permitted() {
     // A port nothing listens on: the connection manager cannot connect.
     let port = support::servers::free_port();
     let url = format!("redis://127.0.0.1:{port}");
-    assert!(threadline::store::connect(&url).await.is_err());
+    assert!(threadline::redis_conn::connect(&url).await.is_err());
     let mut redis_server = support::servers::RedisServer::start();
-    let redis = threadline::store::connect(&redis_server.url())
+    let redis = threadline::redis_conn::connect(&redis_server.url())
         .await
         .expect("the private Redis answers");
     let budget = Budget::new(

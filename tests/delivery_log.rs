@@ -134,7 +134,9 @@ async fn the_log_keeps_verified_deliveries_with_every_attempt_and_the_body() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_log_keeps_within_its_cap_and_age_oldest_first() {
     let redis = support::servers::shared_redis_url();
-    let conn = threadline::store::connect(&redis).await.expect("Redis");
+    let conn = threadline::redis_conn::connect(&redis)
+        .await
+        .expect("Redis");
     let prefix = format!("threadline:{}:", support::servers::unique_namespace());
     let log = DeliveryLog::new(conn, &prefix);
     let keep = Retention {

@@ -5,7 +5,7 @@
 use libfuzzer_sys::fuzz_target;
 use std::time::Duration;
 use threadline::settings::{Common, FaktoryAddr};
-use threadline::web::route::{route, JobPlan};
+use threadline::web::router::{route, JobPlan};
 use threadline_jobs::Delivery;
 
 const EVENTS: &[&str] = &[

@@ -13,7 +13,7 @@ use crate::config::Destination;
 use crate::github::{As, GitHub};
 use crate::queue::{Producer, Unqueued};
 use crate::settings::{GithubSettings, WebSettings};
-use crate::web::route::{route, JobPlan, Routed};
+use crate::web::router::{route, JobPlan, Routed};
 use crate::web::{Intake, Intaker};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -25,7 +25,7 @@ pub async fn run(argv: &[String]) -> Outcome {
     let args = Args::parse(argv, &["org"], &["dry-run", "json"])?;
     let web = WebSettings::from_env()?;
     let settings = GithubSettings::from_env()?;
-    let redis = crate::store::connect(&web.common.redis_url).await?;
+    let redis = crate::redis_conn::connect(&web.common.redis_url).await?;
     let mut redis = redis;
     let Some(github) = GitHub::from_settings(&settings, redis.clone(), &web.common.key_prefix())?
     else {
@@ -77,7 +77,7 @@ pub async fn run(argv: &[String]) -> Outcome {
         actix_web::rt::System::new().block_on(async move {
             let producer = Producer::start(common.faktory.clone())?;
             let intaker = Intaker::new(producer, common.redis_url.clone(), common.key_prefix());
-            let mut redis = crate::store::connect(&common.redis_url).await?;
+            let mut redis = crate::redis_conn::connect(&common.redis_url).await?;
             let mut out = Vec::new();
             for (repo, pr, (key, job, gate)) in queue {
                 let outcome = intaker.accept(&key, job, gate.as_ref()).await?;
@@ -89,7 +89,7 @@ pub async fn run(argv: &[String]) -> Outcome {
                         .arg(format!("{}delivery:{key}", common.key_prefix()))
                         .arg(1)
                         .arg("EX")
-                        .arg(crate::store::DELIVERY_TTL.as_secs())
+                        .arg(crate::redis_conn::DELIVERY_TTL.as_secs())
                         .query_async::<()>(&mut redis)
                         .await?;
                 }
@@ -110,7 +110,7 @@ pub async fn run(argv: &[String]) -> Outcome {
     Ok(())
 }
 
-type Queued = (String, Unqueued, Option<crate::gate::GateFacts>);
+type Queued = (String, Unqueued, Option<crate::pr_facts::GateFacts>);
 
 /// Routes `pr` as an `opened` delivery; `Some` job when it is admitted.
 fn admit(pr: &Value, repo: &str, plan: &JobPlan) -> anyhow::Result<(String, Option<Queued>)> {

@@ -65,7 +65,7 @@ async fn check_redis(
     log_mb: u64,
     report: &mut Report,
 ) -> Option<ConnectionManager> {
-    let mut redis = match crate::store::connect(&common.redis_url).await {
+    let mut redis = match crate::redis_conn::connect(&common.redis_url).await {
         Ok(r) => r,
         Err(e) => {
             report.fail(&format!("Redis: {e:#}"));

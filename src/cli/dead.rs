@@ -14,7 +14,7 @@ use faktory::JobId;
 pub async fn run(argv: &[String]) -> Outcome {
     let args = Args::parse(argv, &["limit"], &["json", "all"])?;
     let settings = CliSettings::from_env()?;
-    let redis = crate::store::connect(&settings.common.redis_url).await?;
+    let redis = crate::redis_conn::connect(&settings.common.redis_url).await?;
     let index = DeadIndex::new(redis, &settings.common.key_prefix());
     match args.positional.as_slice() {
         [] => list(&index, args.number("limit", 50)?, args.switch("json")).await,

@@ -92,7 +92,7 @@ pub async fn show(argv: &[String]) -> Outcome {
 
 async fn open() -> Result<DeliveryLog, Failure> {
     let settings = CliSettings::from_env()?;
-    let redis = crate::store::connect(&settings.common.redis_url).await?;
+    let redis = crate::redis_conn::connect(&settings.common.redis_url).await?;
     Ok(DeliveryLog::new(redis, &settings.common.key_prefix()))
 }
 

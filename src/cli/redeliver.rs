@@ -29,7 +29,7 @@ pub async fn run(argv: &[String]) -> Outcome {
     let since = now_ms().saturating_sub(back.min(catch_up::RETENTION).as_millis() as u64);
     let common = Common::from_env()?;
     let settings = GithubSettings::from_env()?;
-    let redis = crate::store::connect(&common.redis_url).await?;
+    let redis = crate::redis_conn::connect(&common.redis_url).await?;
     let prefix = common.key_prefix();
     let Some(github) = GitHub::from_settings(&settings, redis.clone(), &prefix)? else {
         return Err(Failure::Problem(anyhow::anyhow!(

@@ -12,7 +12,7 @@ use super::{Args, Failure, Outcome};
 use crate::delivery_log::{Attempt, DeliveryLog, Entry, Retention};
 use crate::queue::Producer;
 use crate::settings::WebSettings;
-use crate::web::route::{route, JobPlan, Routed};
+use crate::web::router::{route, JobPlan, Routed};
 use crate::web::{payload_json, Intake, Intaker};
 use anyhow::Context as _;
 use threadline_jobs::Delivery;
@@ -23,7 +23,7 @@ pub async fn run(argv: &[String]) -> Outcome {
         return Err(Failure::Usage("replay needs one delivery id".into()));
     };
     let settings = WebSettings::from_env()?;
-    let redis = crate::store::connect(&settings.common.redis_url).await?;
+    let redis = crate::redis_conn::connect(&settings.common.redis_url).await?;
     let log = DeliveryLog::new(redis.clone(), &settings.common.key_prefix());
     let entry = log
         .entry(id)

@@ -2,21 +2,21 @@
 //! as a fair queue with automatic release.
 //!
 //! A resource's holder, queue and version are one JSON value in Redis,
-//! changed only by one Lua script ([`store`]), so concurrent commands from
+//! changed only by one Lua script ([`ledger`]), so concurrent commands from
 //! any number of `web` processes end in one definite order. Timed releases
 //! are `dibs.release` jobs pushed with Faktory `at`; each carries the
 //! version it was scheduled for and does nothing once the resource moved
 //! on. [`render`] words what people read; [`follow`] turns a change into
 //! the jobs it causes.
 
-pub mod follow;
+pub mod after_change;
+pub mod ledger;
 pub mod render;
-pub mod store;
 
 use serde::{Deserialize, Deserializer, Serialize};
 use std::time::Duration;
 
-pub use store::Store;
+pub use ledger::Store;
 
 /// The longest hold the API accepts, and the default of an API `take`.
 pub const MAX_FOR: Duration = Duration::from_secs(7 * 86_400);

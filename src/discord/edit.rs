@@ -5,7 +5,7 @@
 //! Messages; that permission is only needed for other users' messages.
 //!
 //! Like every call, these go through the shared budget: Discord gives
-//! message edits and deletes buckets of their own (see [`super::route`]).
+//! message edits and deletes buckets of their own (see [`super::bucket`]).
 
 use super::{id, invalid, Discord, DiscordError};
 use twilight_http::request::TryIntoRequest;

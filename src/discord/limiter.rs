@@ -13,7 +13,7 @@
 //! again with Faktory `at`, holding its ticket, so its slot serves others.
 //! Without Redis nothing is sent: the job fails and is retried.
 
-use super::route::Route;
+use super::bucket::Route;
 use super::transport::RateHeaders;
 use super::DiscordError;
 use crate::clock::now_ms;

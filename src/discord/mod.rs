@@ -11,6 +11,7 @@
 //! logged instead of sent, and answers with an id derived from its input,
 //! so retries in dry-run behave like retries against Discord.
 
+pub mod bucket;
 mod channel;
 pub mod edit;
 mod error;
@@ -20,7 +21,6 @@ pub mod limiter;
 mod members;
 mod mentions;
 mod patience;
-pub mod route;
 mod thread;
 pub mod transport;
 
@@ -35,7 +35,7 @@ pub use thread::ThreadPatch;
 
 use crate::metrics::Metrics;
 use crate::settings::DiscordSettings;
-use route::Route;
+use bucket::Route;
 use std::sync::Arc;
 use std::time::Duration;
 use transport::Transport;

@@ -2,7 +2,7 @@
 //! on, the store in Redis (connected on first use, like the intake's) and
 //! pushing the jobs a change causes.
 
-use crate::dibs::{follow, Change, DibsSettings, Store};
+use crate::dibs::{after_change, Change, DibsSettings, Store};
 use crate::queue::Producer;
 use crate::settings::{Common, DibsWebSettings, Secret};
 use ed25519_dalek::VerifyingKey;
@@ -47,7 +47,7 @@ impl DibsWeb {
                 // outlives any one request.
                 let redis = self
                     .producer
-                    .run(async move { crate::store::connect(&url).await })
+                    .run(async move { crate::redis_conn::connect(&url).await })
                     .await?;
                 Ok(Store::new(redis, self.common.key_prefix()))
             })
@@ -58,11 +58,11 @@ impl DibsWeb {
     /// itself is made and is answered either way, with a warning: a retry
     /// of the command would not repeat what it caused.
     pub async fn follow(&self, change: &Change) -> bool {
-        let jobs = follow::after(change, false);
+        let jobs = after_change::after(change, false);
         if jobs.is_empty() {
             return true;
         }
-        match follow::push(&self.producer, &self.common, jobs).await {
+        match after_change::push(&self.producer, &self.common, jobs).await {
             Ok(()) => true,
             Err(e) => {
                 log::error!(

@@ -8,7 +8,7 @@
 
 use super::dibs::DibsWeb;
 use super::{body, door, State, WebhookError};
-use crate::dibs::store::Mode;
+use crate::dibs::ledger::Mode;
 use crate::dibs::{Entry, Outcome, Resource, API_DEFAULT_FOR, MAX_FOR};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;

@@ -1,9 +1,9 @@
 //! The four `/dibs` subcommands, run against the store: each answers at
 //! once with the text for the person who ran it, and queues what a change
-//! causes (see [`crate::dibs::follow`]).
+//! causes (see [`crate::dibs::after_change`]).
 
 use super::dibs::DibsWeb;
-use crate::dibs::store::Mode;
+use crate::dibs::ledger::Mode;
 use crate::dibs::{render, Entry, Outcome, Store};
 use std::time::Duration;
 

@@ -11,9 +11,9 @@
 //! counter, read in the same round trip as the mark: it orders events that
 //! GitHub stamped with the same second.
 
-use crate::gate::GateFacts;
+use crate::pr_facts::GateFacts;
 use crate::queue::{Producer, Unqueued};
-use crate::store::DELIVERY_TTL;
+use crate::redis_conn::DELIVERY_TTL;
 use anyhow::Context as _;
 use redis::aio::ConnectionManager;
 use redis::AsyncCommands;
@@ -45,7 +45,7 @@ impl Intaker {
     }
 
     /// Queues `job` unless this delivery was queued before.
-    /// A PR's facts for the worker's filters (`gate`) are recorded before
+    /// A PR's facts for the worker's filters (`pr_facts`) are recorded before
     /// the job is pushed, so that the job never runs ahead of them.
     pub async fn accept(
         &self,
@@ -65,7 +65,7 @@ impl Intaker {
             return Ok(Intake::Duplicate);
         }
         if let Some(facts) = gate {
-            crate::gate::record(&mut redis, &self.key_prefix, facts)
+            crate::pr_facts::record(&mut redis, &self.key_prefix, facts)
                 .await
                 .context("recording the PR's base and draft state")?;
         }
@@ -98,10 +98,10 @@ impl Intaker {
         });
     }
 
-    /// Records a filtered PR's facts (see [`crate::gate`]).
+    /// Records a filtered PR's facts (see [`crate::pr_facts`]).
     pub async fn record_gate(&self, facts: &GateFacts) -> anyhow::Result<()> {
         let mut redis = self.redis().await?;
-        crate::gate::record(&mut redis, &self.key_prefix, facts)
+        crate::pr_facts::record(&mut redis, &self.key_prefix, facts)
             .await
             .context("recording the PR's base and draft state")
     }
@@ -123,7 +123,7 @@ impl Intaker {
             .get_or_try_init(|| async {
                 // Opened on the producer's runtime, so its driver task outlives any one request.
                 self.producer
-                    .run(async move { crate::store::connect(&url).await })
+                    .run(async move { crate::redis_conn::connect(&url).await })
                     .await
             })
             .await?;

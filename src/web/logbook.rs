@@ -83,7 +83,7 @@ impl Writer {
         while let Some(record) = self.rx.recv().await {
             self.pending.fetch_sub(record.body.len(), Ordering::AcqRel);
             if log.is_none() {
-                match crate::store::connect(&redis_url).await {
+                match crate::redis_conn::connect(&redis_url).await {
                     Ok(redis) => log = Some(DeliveryLog::new(redis, &key_prefix)),
                     Err(e) => log::warn!("delivery log: {e:#}; entry {} dropped", record.entry.id),
                 }

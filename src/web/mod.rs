@@ -24,7 +24,7 @@ mod intake;
 mod interactions;
 mod logbook;
 mod receive;
-pub mod route;
+pub mod router;
 mod secrets;
 pub mod signature;
 mod turn;
@@ -49,7 +49,7 @@ pub struct State {
     /// `GITHUB_WEBHOOK_SECRET`'s secrets, in order (see `secrets`).
     secrets: Vec<Secret>,
     intaker: intake::Intaker,
-    plan: route::JobPlan,
+    plan: router::JobPlan,
     /// Body bytes held at once, across all workers.
     budget: budget::Budget,
     body_timeout: Duration,
@@ -99,7 +99,7 @@ impl Application {
                 settings.common.redis_url.clone(),
                 settings.common.key_prefix(),
             ),
-            plan: route::JobPlan {
+            plan: router::JobPlan {
                 common: settings.common.clone(),
                 reserve_for: settings.reserve_for,
                 config: settings.config.clone(),

@@ -5,7 +5,7 @@
 //! delivery, whatever the outcome.
 
 use super::logbook::Record;
-use super::route::{route, Routed};
+use super::router::{route, Routed};
 use super::{body, door, secrets, Intake, State, WebhookError, MAX_BODY};
 use crate::delivery_log::{Attempt, Entry};
 use actix_web::http::header::{self, HeaderMap};

@@ -20,7 +20,7 @@ use super::claim::exclusively;
 use super::follow::{self, Outcome, Place, Wanted};
 use super::pr_state::pr_key;
 use super::{thread, Context, JobError};
-use crate::store::EFFECT_TTL;
+use crate::redis_conn::EFFECT_TTL;
 use redis::AsyncCommands;
 use std::time::Duration;
 

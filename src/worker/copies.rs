@@ -9,7 +9,7 @@
 use super::comments::{IssueComment, Version};
 use super::follow::Place;
 use super::{Context, JobError};
-use crate::store::EFFECT_TTL;
+use crate::redis_conn::EFFECT_TTL;
 use redis::AsyncCommands;
 
 /// The replay tag of a delivery id (`replay:2` of `abc:replay:2`), if any.

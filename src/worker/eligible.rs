@@ -1,7 +1,7 @@
 //! The filters a comment's payload cannot answer: an `issue_comment`
 //! knows no base branch and `web` left the PR's base and draft state to
 //! the worker, which reads what `web` recorded of the PR (see
-//! [`crate::gate`]). A PR never seen in a `pull_request` delivery passes.
+//! [`crate::pr_facts`]). A PR never seen in a `pull_request` delivery passes.
 
 use super::{Context, JobError};
 use crate::config::{Drafts, PrFacts};
@@ -20,7 +20,7 @@ pub async fn excluded(
     }
     let mut redis = ctx.guards.redis();
     let prefix = ctx.common.key_prefix();
-    let facts = crate::gate::read(&mut redis, &prefix, repo.id, pr.number)
+    let facts = crate::pr_facts::read(&mut redis, &prefix, repo.id, pr.number)
         .await
         .map_err(|e| JobError::redis("reading the PR's base and draft state", e))?;
     let Some((base, draft)) = facts else {

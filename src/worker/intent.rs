@@ -10,7 +10,7 @@
 //! worker host. Intents live as long as guards.
 
 use super::{Guards, JobError};
-use crate::store::EFFECT_TTL;
+use crate::redis_conn::EFFECT_TTL;
 use std::time::Duration;
 
 // Returns the first attempt's time, Redis's time now (both epoch ms), and

@@ -13,7 +13,7 @@
 
 use super::claim::Claim;
 use super::{pr_state, thread, Context, JobError};
-use crate::store::EFFECT_TTL;
+use crate::redis_conn::EFFECT_TTL;
 use std::time::Duration;
 use threadline_jobs::{PullRequest, Repo};
 

@@ -13,7 +13,7 @@
 use super::lookup::{self, Marker};
 use super::{intent::Intent, Context, JobError};
 use crate::discord::{DiscordError, Mentions};
-use crate::store::EFFECT_TTL;
+use crate::redis_conn::EFFECT_TTL;
 
 const UNKNOWN_CHANNEL: u64 = 10003;
 

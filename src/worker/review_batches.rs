@@ -20,7 +20,7 @@ use super::comments::{offer_lua, Version};
 use super::follow::{self, Outcome, Place, Wanted};
 use super::pr_state::pr_key;
 use super::{messages, thread, Context, JobError};
-use crate::store::EFFECT_TTL;
+use crate::redis_conn::EFFECT_TTL;
 use redis::AsyncCommands;
 use std::collections::HashMap;
 use std::time::Duration;

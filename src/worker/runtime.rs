@@ -128,7 +128,7 @@ async fn context(
 ) -> anyhow::Result<Option<Context>> {
     let mut backoff = Backoff::default();
     let redis = loop {
-        match crate::store::connect(&settings.common.redis_url).await {
+        match crate::redis_conn::connect(&settings.common.redis_url).await {
             Ok(r) => break r,
             Err(e) if shutdown.phase() == Phase::Running => {
                 log::warn!("{e:#}; retrying");

@@ -122,8 +122,8 @@ async fn extending_moves_the_release() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_retried_timed_release_gives_the_same_answer() {
-    use threadline::dibs::{store::Mode, Entry, Outcome, Store};
-    let redis = threadline::store::connect(&support::servers::shared_redis_url())
+    use threadline::dibs::{ledger::Mode, Entry, Outcome, Store};
+    let redis = threadline::redis_conn::connect(&support::servers::shared_redis_url())
         .await
         .expect("Redis");
     let prefix = format!("threadline:{}:", support::servers::unique_namespace());
@@ -150,8 +150,8 @@ async fn a_retried_timed_release_gives_the_same_answer() {
     assert_eq!(again.promoted, first.promoted);
     assert_eq!(first.promoted.as_ref().unwrap().id, "2");
     assert_eq!(
-        threadline::dibs::follow::after(&again, true),
-        threadline::dibs::follow::after(&first, true),
+        threadline::dibs::after_change::after(&again, true),
+        threadline::dibs::after_change::after(&first, true),
         "the same follow-up jobs, which the worker performs once"
     );
     // A manual release of 2's hold leaves 2's own timed release stale.

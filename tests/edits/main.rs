@@ -16,7 +16,7 @@ mod threads;
 use support::history::{Event, History};
 use support::stack::Stack;
 use threadline::settings::{Common, FaktoryAddr};
-use threadline::web::route::{route, JobPlan, Routed};
+use threadline::web::router::{route, JobPlan, Routed};
 use threadline_jobs::Delivery;
 
 /// The PR's one thread.

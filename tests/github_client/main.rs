@@ -36,7 +36,7 @@ fn settings(fake: &FakeGithub, app: bool) -> GithubSettings {
 /// A client with its own Redis connection under `namespace`: what one
 /// process has.
 async fn client(fake: &FakeGithub, app: bool, namespace: &str) -> GitHub {
-    let redis = threadline::store::connect(&shared_redis_url())
+    let redis = threadline::redis_conn::connect(&shared_redis_url())
         .await
         .expect("Redis of bin/test");
     let prefix = format!("threadline:{namespace}:");
@@ -79,7 +79,7 @@ async fn a_wrong_token_is_refused_and_never_logged_or_printed() {
     let fake = FakeGithub::start();
     let mut s = settings(&fake, false);
     s.auth = Some(GithubAuth::Token(Secret("ghp_wrong_secret_value".into())));
-    let redis = threadline::store::connect(&shared_redis_url())
+    let redis = threadline::redis_conn::connect(&shared_redis_url())
         .await
         .unwrap();
     let gh = GitHub::from_settings(&s, redis, "threadline:x:")

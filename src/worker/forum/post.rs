@@ -15,7 +15,7 @@
 use super::sync::current_state;
 use super::Forum;
 use crate::discord::{ListedThread, NewPost};
-use crate::store::EFFECT_TTL;
+use crate::redis_conn::EFFECT_TTL;
 use crate::worker::intent::Intent;
 use crate::worker::intro::{intro, intro_marker};
 use crate::worker::lookup::{self, Marker};

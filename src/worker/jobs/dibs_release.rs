@@ -8,7 +8,7 @@
 //! next release finds itself stale.
 
 use super::{Context, JobError};
-use crate::dibs::{follow, Outcome, Store};
+use crate::dibs::{after_change, Outcome, Store};
 use threadline_jobs::DibsRelease;
 
 pub async fn perform(ctx: &Context, job: DibsRelease) -> Result<(), JobError> {
@@ -30,7 +30,11 @@ pub async fn perform(ctx: &Context, job: DibsRelease) -> Result<(), JobError> {
         job.resource,
         job.version
     );
-    follow::push(&ctx.producer, &ctx.common, follow::after(&change, true))
-        .await
-        .map_err(JobError::Transient)
+    after_change::push(
+        &ctx.producer,
+        &ctx.common,
+        after_change::after(&change, true),
+    )
+    .await
+    .map_err(JobError::Transient)
 }

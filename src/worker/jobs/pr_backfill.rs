@@ -6,7 +6,7 @@
 //! it and gets nothing; the first run decides, so a retry after the
 //! thread was made still posts the line.
 
-use crate::store::EFFECT_TTL;
+use crate::redis_conn::EFFECT_TTL;
 use crate::worker::pr_state::pr_key;
 use crate::worker::{members, Context, JobError};
 use threadline_jobs::PrBackfill;

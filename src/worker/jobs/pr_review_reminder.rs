@@ -6,7 +6,7 @@
 
 use crate::config::Reminders;
 use crate::discord::Mentions;
-use crate::store::EFFECT_TTL;
+use crate::redis_conn::EFFECT_TTL;
 use crate::text::defuse;
 use crate::worker::pr_state::{self, pr_key};
 use crate::worker::reminders::{self, quiet};

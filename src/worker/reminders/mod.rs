@@ -21,7 +21,7 @@ pub mod quiet;
 
 use super::pr_state::pr_key;
 use super::{schedule, Context, JobError};
-use crate::store::EFFECT_TTL;
+use crate::redis_conn::EFFECT_TTL;
 use std::collections::HashMap;
 use threadline_jobs::{Delivery, PrReviewReminder, PrReviewRequest, PullRequest, Repo};
 

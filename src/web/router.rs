@@ -13,8 +13,8 @@ mod filter;
 mod review;
 
 use crate::config::Config;
-use crate::gate::GateFacts;
 use crate::github;
+use crate::pr_facts::GateFacts;
 use crate::queue::Unqueued;
 use serde::de::IgnoredAny;
 use std::sync::Arc;

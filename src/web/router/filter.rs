@@ -8,8 +8,8 @@
 
 use super::Routed;
 use crate::config::{Config, Destination, Drafts, Filters, PrFacts};
-use crate::gate::GateFacts;
 use crate::github;
+use crate::pr_facts::GateFacts;
 
 /// The filters for `full_name`, or why its deliveries are dropped.
 fn screen<'a>(config: &'a crate::config::Config, full_name: &str) -> Result<&'a Filters, String> {
