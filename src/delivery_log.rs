@@ -23,7 +23,6 @@ pub struct Attempt {
     #[serde(default)]
     pub reason: String,
     /// The Faktory job id, when one was queued.
-    #[serde(default)]
     pub jid: Option<String>,
 }
 
@@ -33,14 +32,10 @@ pub struct Entry {
     /// `X-GitHub-Delivery`.
     pub id: String,
     pub event: String,
-    #[serde(default)]
     pub hook_id: Option<String>,
-    #[serde(default)]
     pub content_type: Option<String>,
     /// `owner/name`, when the payload names a repository.
-    #[serde(default)]
     pub repo: Option<String>,
-    #[serde(default)]
     pub action: Option<String>,
     #[serde(default)]
     pub attempts: Vec<Attempt>,

@@ -57,7 +57,6 @@ struct PostMessage<'a> {
 struct RawPost {
     #[serde(default)]
     applied_tags: Vec<String>,
-    #[serde(default)]
     thread_metadata: Option<RawMetadata>,
 }
 
@@ -76,9 +75,7 @@ struct RawList {
 #[derive(serde::Deserialize)]
 struct RawThread {
     id: String,
-    #[serde(default)]
     parent_id: Option<String>,
-    #[serde(default)]
     owner_id: Option<String>,
 }
 

@@ -14,13 +14,10 @@ pub struct KnownHook {
     pub hook_id: u64,
     /// `repository`, `organization` or `integration` (an App's own hook).
     pub target_type: String,
-    #[serde(default)]
     pub target_id: Option<u64>,
     /// The repository's `full_name` or the organisation's `login`.
-    #[serde(default)]
     pub target: Option<String>,
     /// `installation.id` of the deliveries (App mode).
-    #[serde(default)]
     pub installation_id: Option<u64>,
 }
 
@@ -137,12 +134,8 @@ pub struct DeliveryItem {
     #[serde(default)]
     pub status_code: u16,
     pub event: String,
-    #[serde(default)]
     pub action: Option<String>,
-    #[serde(default)]
     pub installation_id: Option<u64>,
-    #[serde(default)]
     pub repository_id: Option<u64>,
-    #[serde(default)]
     pub throttled_at: Option<String>,
 }

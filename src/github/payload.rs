@@ -23,7 +23,6 @@ pub struct PullRequestEvent {
     pub requested_reviewer: Option<User>,
     pub requested_team: Option<Team>,
     /// The label added or removed (`labeled`, `unlabeled`).
-    #[serde(default)]
     pub label: Option<Label>,
 }
 
@@ -63,19 +62,12 @@ pub struct PullRequest {
     pub user: User,
     pub base: GitRef,
     pub head: GitRef,
-    #[serde(default)]
     pub draft: Option<bool>,
-    #[serde(default)]
     pub body: Option<String>,
-    #[serde(default)]
     pub state: Option<String>,
-    #[serde(default)]
     pub merged: Option<bool>,
-    #[serde(default)]
     pub merged_by: Option<User>,
-    #[serde(default)]
     pub updated_at: Option<String>,
-    #[serde(default)]
     pub commits: Option<u64>,
     #[serde(default)]
     pub labels: Vec<Label>,
@@ -88,16 +80,11 @@ pub struct Issue {
     pub title: String,
     pub html_url: String,
     pub user: User,
-    #[serde(default)]
     pub state: Option<String>,
-    #[serde(default)]
     pub draft: Option<bool>,
-    #[serde(default)]
     pub updated_at: Option<String>,
-    #[serde(default)]
     pub body: Option<String>,
     /// Present only when the issue is a pull request.
-    #[serde(default)]
     pub pull_request: Option<IgnoredAny>,
     #[serde(default)]
     pub labels: Vec<Label>,
@@ -112,12 +99,10 @@ pub struct Label {
 #[derive(Debug, Deserialize)]
 pub struct Comment {
     /// Required by edits and deletions, which name the comment by it.
-    #[serde(default)]
     pub id: Option<u64>,
     pub body: Option<String>,
     pub html_url: String,
     pub user: User,
-    #[serde(default)]
     pub updated_at: Option<String>,
 }
 
@@ -134,16 +119,12 @@ pub struct ReviewComment {
     pub id: u64,
     pub pull_request_review_id: Option<u64>,
     pub path: String,
-    #[serde(default)]
     pub line: Option<u64>,
-    #[serde(default)]
     pub original_line: Option<u64>,
-    #[serde(default)]
     pub diff_hunk: Option<String>,
     pub body: Option<String>,
     pub html_url: String,
     pub user: User,
-    #[serde(default)]
     pub updated_at: Option<String>,
 }
 
@@ -164,7 +145,6 @@ impl User {
 #[derive(Debug, Deserialize)]
 pub struct Team {
     pub name: String,
-    #[serde(default)]
     pub slug: Option<String>,
 }
 
@@ -172,7 +152,6 @@ pub struct Team {
 pub struct Changes {
     pub title: Option<From>,
     /// `edited` with a new base branch: `changes.base.ref.from`.
-    #[serde(default)]
     pub base: Option<BaseChange>,
 }
 
@@ -191,7 +170,6 @@ pub struct From {
 pub struct GitRef {
     #[serde(rename = "ref")]
     pub name: String,
-    #[serde(default)]
     pub label: Option<String>,
 }
 
@@ -199,9 +177,7 @@ pub struct GitRef {
 pub struct Repository {
     pub id: u64,
     pub full_name: String,
-    #[serde(default)]
     pub html_url: Option<String>,
-    #[serde(default)]
     pub owner: Option<User>,
 }
 
