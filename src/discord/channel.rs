@@ -1,15 +1,13 @@
 //! Reading a channel's type, name and (for a forum) its tags: the worker
 //! and `threadline check` look at every routed channel at start.
 
-use super::{id, invalid, Discord, DiscordError};
-use twilight_http::request::TryIntoRequest;
+use super::{Discord, DiscordError};
 
 /// What `GET /channels/{id}` says about a channel.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct ChannelInfo {
     #[serde(rename = "type")]
     pub kind: u8,
-    #[serde(default)]
     pub name: Option<String>,
     /// A forum's tags (type 15); empty for other channels.
     #[serde(default)]
@@ -19,7 +17,6 @@ pub struct ChannelInfo {
     #[serde(default)]
     pub flags: u64,
     /// The guild the channel is in, whose active threads list a forum's posts.
-    #[serde(default)]
     pub guild_id: Option<String>,
 }
 
@@ -37,17 +34,6 @@ pub struct ForumTag {
 impl Discord {
     /// The channel's type and name; `None` in dry-run mode.
     pub async fn channel_info(&self, channel: u64) -> Result<Option<ChannelInfo>, DiscordError> {
-        let Some(live) = &self.live else {
-            return Ok(None);
-        };
-        let request = live
-            .builder
-            .channel(id(channel)?)
-            .try_into_request()
-            .map_err(invalid)?;
-        let body = self.call(live, request).await?;
-        serde_json::from_slice(&body)
-            .map(Some)
-            .map_err(|e| DiscordError::Transport(format!("unreadable channel: {e}")))
+        self.read_channel(channel).await
     }
 }

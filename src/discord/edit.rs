@@ -24,7 +24,6 @@ pub const THREAD_LOCKED: u64 = 160005;
 /// The part of a channel that says whether a thread is locked.
 #[derive(serde::Deserialize)]
 struct ThreadChannel {
-    #[serde(default)]
     thread_metadata: Option<ThreadMetadata>,
 }
 
@@ -43,49 +42,41 @@ impl Discord {
         message: u64,
         content: &str,
     ) -> Result<(), DiscordError> {
-        let Some(live) = &self.live else {
-            log::info!("DRY RUN: edit message {message} in channel {channel}:\n{content}");
-            return Ok(());
-        };
         let nobody = AllowedMentions::default();
-        let request = live
-            .builder
-            .update_message(id(channel)?, id(message)?)
-            .content(Some(content))
-            .allowed_mentions(Some(&nobody))
-            .try_into_request()
-            .map_err(invalid)?;
-        self.call(live, request).await.map(|_| ())
+        self.change(
+            || format!("edit message {message} in channel {channel}:\n{content}"),
+            |client| {
+                client
+                    .update_message(id(channel)?, id(message)?)
+                    .content(Some(content))
+                    .allowed_mentions(Some(&nobody))
+                    .try_into_request()
+                    .map_err(invalid)
+            },
+        )
+        .await
     }
 
     /// Deletes a message the bot posted (Discord answers 204).
     pub async fn delete_message(&self, channel: u64, message: u64) -> Result<(), DiscordError> {
-        let Some(live) = &self.live else {
-            log::info!("DRY RUN: delete message {message} in channel {channel}");
-            return Ok(());
-        };
-        let request = live
-            .builder
-            .delete_message(id(channel)?, id(message)?)
-            .try_into_request()
-            .map_err(invalid)?;
-        self.call(live, request).await.map(|_| ())
+        self.change(
+            || format!("delete message {message} in channel {channel}"),
+            |client| {
+                client
+                    .delete_message(id(channel)?, id(message)?)
+                    .try_into_request()
+                    .map_err(invalid)
+            },
+        )
+        .await
     }
 
     /// Whether a thread is locked (a moderator's lock included, which
     /// Threadline's own records cannot know about).
     pub async fn thread_locked(&self, thread: u64) -> Result<bool, DiscordError> {
-        let Some(live) = &self.live else {
-            return Ok(false);
-        };
-        let request = live
-            .builder
-            .channel(id(thread)?)
-            .try_into_request()
-            .map_err(invalid)?;
-        let body = self.call(live, request).await?;
-        let channel: ThreadChannel = serde_json::from_slice(&body)
-            .map_err(|e| DiscordError::Transport(format!("unreadable channel: {e}")))?;
-        Ok(channel.thread_metadata.is_some_and(|m| m.locked))
+        let channel: Option<ThreadChannel> = self.read_channel(thread).await?;
+        Ok(channel
+            .and_then(|c| c.thread_metadata)
+            .is_some_and(|m| m.locked))
     }
 }

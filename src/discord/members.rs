@@ -8,15 +8,15 @@ impl Discord {
     /// `PUT /channels/{thread}/thread-members/{user}`; adding a member
     /// twice is a no-op on Discord's side. The thread must not be archived.
     pub async fn add_thread_member(&self, thread: u64, user: u64) -> Result<(), DiscordError> {
-        let Some(live) = &self.live else {
-            log::info!("DRY RUN: add user {user} to thread {thread}");
-            return Ok(());
-        };
-        let request = live
-            .builder
-            .add_thread_member(id(thread)?, id(user)?)
-            .try_into_request()
-            .map_err(invalid)?;
-        self.call(live, request).await.map(|_| ())
+        self.change(
+            || format!("add user {user} to thread {thread}"),
+            |client| {
+                client
+                    .add_thread_member(id(thread)?, id(user)?)
+                    .try_into_request()
+                    .map_err(invalid)
+            },
+        )
+        .await
     }
 }

@@ -196,6 +196,43 @@ impl Discord {
 }
 
 impl Discord {
+    /// A change on Discord whose answer body nobody reads: the request
+    /// `build` makes from the live client, sent through [`Discord::call`];
+    /// in a dry run, `dry` is logged instead.
+    async fn change(
+        &self,
+        dry: impl FnOnce() -> String,
+        build: impl FnOnce(&twilight_http::Client) -> Result<Request, DiscordError>,
+    ) -> Result<(), DiscordError> {
+        let Some(live) = &self.live else {
+            log::info!("DRY RUN: {}", dry());
+            return Ok(());
+        };
+        let request = build(&live.builder)?;
+        self.call(live, request).await.map(|_| ())
+    }
+
+    /// `GET /channels/{id}`, read as `T`; `None` in a dry run.
+    async fn read_channel<T: serde::de::DeserializeOwned>(
+        &self,
+        channel: u64,
+    ) -> Result<Option<T>, DiscordError> {
+        let Some(live) = &self.live else {
+            return Ok(None);
+        };
+        let request = live
+            .builder
+            .channel(id(channel)?)
+            .try_into_request()
+            .map_err(invalid)?;
+        let body = self.call(live, request).await?;
+        serde_json::from_slice(&body)
+            .map(Some)
+            .map_err(|e| DiscordError::Transport(format!("unreadable channel: {e}")))
+    }
+}
+
+impl Discord {
     /// Sends `request` within the budget: a permit first, then the request
     /// (within the deadline), then the answer's limits back to the budget.
     /// A 429 (which the budget should have prevented) is learned by every

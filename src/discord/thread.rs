@@ -18,21 +18,22 @@ impl Discord {
         thread: u64,
         patch: &ThreadPatch,
     ) -> Result<(), DiscordError> {
-        let Some(live) = &self.live else {
-            log::info!("DRY RUN: update thread {thread}: {patch:?}");
-            return Ok(());
-        };
-        let mut request = live.builder.update_thread(id(thread)?);
-        if let Some(name) = &patch.name {
-            request = request.name(name);
-        }
-        if let Some(archived) = patch.archived {
-            request = request.archived(archived);
-        }
-        if let Some(locked) = patch.locked {
-            request = request.locked(locked);
-        }
-        let request = request.try_into_request().map_err(invalid)?;
-        self.call(live, request).await.map(|_| ())
+        self.change(
+            || format!("update thread {thread}: {patch:?}"),
+            |client| {
+                let mut request = client.update_thread(id(thread)?);
+                if let Some(name) = &patch.name {
+                    request = request.name(name);
+                }
+                if let Some(archived) = patch.archived {
+                    request = request.archived(archived);
+                }
+                if let Some(locked) = patch.locked {
+                    request = request.locked(locked);
+                }
+                request.try_into_request().map_err(invalid)
+            },
+        )
+        .await
     }
 }
