@@ -4,7 +4,8 @@
 //! minutes, so this is an ordinary message, posted once per job delivery
 //! like every other effect (see `post`), pinging only the person it is for.
 
-use super::{lookup, post, Context, JobError};
+use crate::worker::once::{lookup, post};
+use crate::worker::{Context, JobError};
 use crate::discord::Mentions;
 use threadline_jobs::DibsNotify;
 

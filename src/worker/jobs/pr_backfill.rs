@@ -7,8 +7,9 @@
 //! thread was made still posts the line.
 
 use crate::redis_conn::EFFECT_TTL;
-use crate::worker::pr_state::pr_key;
-use crate::worker::{members, Context, JobError};
+use crate::worker::pr::pr_state::pr_key;
+use crate::worker::pr::members;
+use crate::worker::{Context, JobError};
 use threadline_jobs::PrBackfill;
 
 pub async fn perform(ctx: &Context, job: PrBackfill) -> Result<(), JobError> {
@@ -36,7 +37,7 @@ pub async fn perform(ctx: &Context, job: PrBackfill) -> Result<(), JobError> {
         );
         return Ok(());
     }
-    super::announce(
+    crate::worker::pr::announce::announce(
         ctx,
         &job.delivery,
         &job.repo,

@@ -19,10 +19,12 @@
 
 use crate::discord::ThreadPatch;
 use crate::worker::channels::Mode;
-use crate::worker::claim::Claim;
+use crate::worker::once::claim::Claim;
 use crate::worker::forum;
-use crate::worker::pr_state::{self, Applied};
-use crate::worker::{schedule, thread, Context, JobError};
+use crate::worker::pr::pr_state::{self, Applied};
+use crate::worker::pr::schedule;
+use crate::worker::pr::thread;
+use crate::worker::{Context, JobError};
 use std::time::Duration;
 use threadline_jobs::ThreadSync;
 

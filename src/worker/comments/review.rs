@@ -11,16 +11,18 @@
 //! changes (`v`) and the count the message shows (`shown`); the flush and
 //! the changes of one batch take turns.
 //!
-//! Each line comment has a record of its versions (see [`super::comments`]):
+//! Each line comment has a record of its versions (see [`crate::worker::comments::issue`]):
 //! only a newer version changes its entry, and a comment changed before it
 //! was staged is staged as its newest version, or not at all.
 
-use super::claim::exclusively;
-use super::comments::{offer_lua, Version};
-use super::follow::{self, Outcome, Place, Wanted};
-use super::pr_state::pr_key;
-use super::{messages, thread, Context, JobError};
 use crate::redis_conn::EFFECT_TTL;
+use crate::worker::comments::follow::{self, Outcome, Place, Wanted};
+use crate::worker::comments::issue::{offer_lua, Version};
+use crate::worker::once::claim::exclusively;
+use crate::worker::pr::messages;
+use crate::worker::pr::pr_state::pr_key;
+use crate::worker::pr::thread;
+use crate::worker::{Context, JobError};
 use redis::AsyncCommands;
 use std::collections::HashMap;
 use std::time::Duration;

@@ -11,8 +11,8 @@
 //! The thread's desired state is derived from `snap`; `pr.thread_sync`
 //! moves `applied` towards it.
 
-use super::{Context, JobError};
 use crate::clock::now_ms;
+use crate::worker::{Context, JobError};
 use redis::AsyncCommands;
 use threadline_jobs::{PullRequest, Repo};
 

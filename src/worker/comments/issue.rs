@@ -16,11 +16,12 @@
 //! changes the message if there is one, and leaves only the record if not
 //! (the comment is not forwarded yet, or never will be).
 
-use super::claim::exclusively;
-use super::follow::{self, Outcome, Place, Wanted};
-use super::pr_state::pr_key;
-use super::{thread, Context, JobError};
 use crate::redis_conn::EFFECT_TTL;
+use crate::worker::comments::follow::{self, Outcome, Place, Wanted};
+use crate::worker::once::claim::exclusively;
+use crate::worker::pr::pr_state::pr_key;
+use crate::worker::pr::thread;
+use crate::worker::{Context, JobError};
 use redis::AsyncCommands;
 use std::time::Duration;
 
@@ -90,7 +91,7 @@ impl IssueComment {
     }
 
     /// A forced replay's copy of the comment, a message of its own (see
-    /// [`super::copies`]).
+    /// [`crate::worker::comments::copies`]).
     pub fn copy(place: Place<'_>, comment_id: u64, tag: &str) -> Self {
         let comment = IssueComment::new(place, comment_id);
         IssueComment {

@@ -3,10 +3,10 @@
 //! They are reserved for `JOB_RESERVE_FOR_SECS`, like the jobs `web` pushes,
 //! so that one setting says how late a job of a dead worker comes back.
 
-use super::pr_state::pr_key;
-use super::{Context, JobError};
 use crate::clock::now_ms;
 use crate::queue::to_faktory;
+use crate::worker::pr::pr_state::pr_key;
+use crate::worker::{Context, JobError};
 use std::time::Duration;
 use threadline_jobs::{Delivery, Job, PullRequest, Repo, ThreadSync};
 

@@ -10,11 +10,12 @@
 //! a log line: unlocking it is a moderator's call, and the message is
 //! brought up to date by the next change after the thread is unlocked.
 
-use super::claim::exclusively;
-use super::pr_state::pr_key;
-use super::{schedule, Context, JobError};
 use crate::discord::edit::{THREAD_ARCHIVED, THREAD_LOCKED, UNKNOWN_CHANNEL, UNKNOWN_MESSAGE};
 use crate::discord::{DiscordError, ThreadPatch};
+use crate::worker::once::claim::exclusively;
+use crate::worker::pr::pr_state::pr_key;
+use crate::worker::pr::schedule;
+use crate::worker::{Context, JobError};
 use std::time::Duration;
 use threadline_jobs::{Delivery, PullRequest, Repo};
 

@@ -1,6 +1,6 @@
 //! The PR's thread, created at most once, and messages posted into it at
 //! most once. In a forum channel the thread is a forum post, made by
-//! [`super::forum::post`]; everything after its creation is the same.
+//! [`crate::worker::forum::post`]; everything after its creation is the same.
 //!
 //! A thread is started from a starter message (the PR's intro): the
 //! starter is posted with a nonce, the thread takes the starter's id, and
@@ -10,21 +10,21 @@
 //! event finds it. Threads are never looked up by name. A thread deleted
 //! on Discord is forgotten and created anew under a new generation.
 //!
-//! Messages go through [`super::post`], which keeps them to one per effect
-//! beyond Discord's nonce window too: an intro ([`super::intro`]) posted by
+//! Messages go through [`crate::worker::once::post`], which keeps them to one per effect
+//! beyond Discord's nonce window too: an intro ([`crate::worker::pr::intro`]) posted by
 //! a worker that died before recording it is found again in the parent
 //! channel, and the thread is started from it, which Discord answers with
 //! "already created" if that worker got that far.
 
-use super::channels::Mode;
-use super::claim::Claim;
-use super::forum;
-use super::intro::post_intro;
-use super::post::{self, Effect};
-use super::pr_state::{self, pr_key, Applied};
-use super::{Context, JobError, Parent};
 use crate::discord::{Mentions, ThreadPatch, THREAD_ALREADY_CREATED};
 use crate::text;
+use crate::worker::channels::Mode;
+use crate::worker::forum;
+use crate::worker::once::claim::Claim;
+use crate::worker::once::post::{self, Effect};
+use crate::worker::pr::intro::post_intro;
+use crate::worker::pr::pr_state::{self, pr_key, Applied};
+use crate::worker::{Context, JobError, Parent};
 use redis::AsyncCommands;
 use std::time::Duration;
 use threadline_jobs::{PullRequest, Repo};
