@@ -2,19 +2,22 @@
 //!
 //! A [`Context`] (Discord client, Redis guards, the parent channel) is
 //! passed to every job; nothing is global. Where things are, lowest wing
-//! first (a wing imports only from wings above it in this list, and from
-//! this module):
+//! first (a wing imports from the wings listed before it and from this
+//! module, not from those after it):
 //!
 //! - [`once`]: the exactly-once toolkit: guards, claims, intents,
 //!   find-again and posting a message once per effect.
 //! - [`pr`]: one PR's state in Redis, its thread, intro, members, people,
 //!   review decision, eligibility, the syncs it schedules, and the
 //!   messages rendered for it.
+//! - [`forum`]: the PR's thread when its channel is a forum (a post and
+//!   its tags). It stands level with [`pr`]: `pr::thread` makes forum posts
+//!   through it, and it renders them with `pr`'s intro and state.
 //! - [`comments`]: issue comments and review line-comment batches, their
 //!   replay copies, and the one protocol that edits or deletes their
 //!   forwarded messages.
-//! - [`forum`], [`reminders`], [`catch_up`]: forum posts and tags, review
-//!   reminders, and GitHub catch-up by redelivery.
+//! - [`reminders`], [`catch_up`]: review reminders, and GitHub catch-up by
+//!   redelivery.
 //! - [`jobs`]: one file per job kind, and the registry that dispatches them.
 //! - [`runtime`]: fetching, slots, heartbeat, draining on SIGTERM,
 //!   push-back, the outbox and the dead-set shortcut.

@@ -64,7 +64,7 @@ pub async fn change_all(
 }
 
 fn copies_key(place: Place<'_>, comment_id: u64) -> String {
-    let pr = crate::worker::pr::pr_state::pr_key(place.repo, place.pr);
+    let pr = crate::keys::pr_key(place.repo, place.pr);
     format!("{pr}:comment:{comment_id}:copies")
 }
 

@@ -18,8 +18,8 @@
 
 use crate::discord::edit::{THREAD_ARCHIVED, THREAD_LOCKED, UNKNOWN_CHANNEL, UNKNOWN_MESSAGE};
 use crate::discord::{DiscordError, ThreadPatch};
+use crate::keys;
 use crate::worker::once::claim::exclusively;
-use crate::worker::pr::pr_state::pr_key;
 use crate::worker::pr::{schedule, thread};
 use crate::worker::{Context, JobError};
 use std::time::Duration;
@@ -119,7 +119,7 @@ pub async fn show(
     message: u64,
     wanted: &Wanted,
 ) -> Result<Outcome, JobError> {
-    let thread_key = format!("{}:thread", pr_key(place.repo, place.pr));
+    let thread_key = keys::thread(place.repo, place.pr);
     let Some(thread) = ctx.guards.get(&thread_key).await? else {
         return Ok(gone(0, message));
     };
@@ -127,7 +127,7 @@ pub async fn show(
         Ok(()) => Ok(Outcome::Shown),
         Err(e) if e.code() == Some(THREAD_ARCHIVED) => {
             // Syncs of this PR hold this claim while they archive or reopen.
-            let claim = format!("{}:sync_lock", pr_key(place.repo, place.pr));
+            let claim = keys::sync_lock(place.repo, place.pr);
             let work = unarchived(ctx, place, thread, message, wanted);
             exclusively(ctx, &claim, HOLD, work).await
         }

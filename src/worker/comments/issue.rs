@@ -16,10 +16,10 @@
 //! changes the message if there is one, and leaves only the record if not
 //! (the comment is not forwarded yet, or never will be).
 
+use crate::keys;
 use crate::redis_conn::EFFECT_TTL;
 use crate::worker::comments::follow::{self, Counts, Followed, Place, Wanted};
 use crate::worker::once::claim::exclusively;
-use crate::worker::pr::pr_state::pr_key;
 use crate::worker::pr::thread;
 use crate::worker::{Context, JobError};
 use redis::AsyncCommands;
@@ -108,7 +108,7 @@ pub struct IssueComment {
 
 impl IssueComment {
     pub fn new(place: Place<'_>, comment_id: u64) -> Self {
-        let key = format!("{}:comment:{comment_id}", pr_key(place.repo, place.pr));
+        let key = keys::of_pr(place.repo, place.pr, &format!("comment:{comment_id}"));
         IssueComment { key }
     }
 

@@ -15,12 +15,12 @@
 //! only a newer version changes its entry, and a comment changed before it
 //! was staged is staged as its newest version, or not at all.
 
+use crate::keys::pr_key;
 use crate::redis_conn::EFFECT_TTL;
 use crate::worker::comments::follow::{self, Counts, Followed, Place, Wanted};
 use crate::worker::comments::issue::{offer_lua, Version};
 use crate::worker::once::claim::exclusively;
 use crate::worker::pr::messages;
-use crate::worker::pr::pr_state::pr_key;
 use crate::worker::{Context, JobError};
 use redis::AsyncCommands;
 use std::collections::HashMap;
@@ -201,28 +201,20 @@ impl Review {
         flush: bool,
     ) -> Result<(), JobError> {
         let turn = format!("{}:batch:{n}:turn", self.key);
-        let work = self.converge_now(ctx, place, n, flush);
-        exclusively(ctx, &turn, TURN, work).await
-    }
-
-    async fn converge_now(
-        &self,
-        ctx: &Context,
-        place: Place<'_>,
-        n: u64,
-        flush: bool,
-    ) -> Result<(), JobError> {
-        let batch = Batch::read(ctx, self, n).await?;
-        let guard = format!("{}:posted:{n}", self.key);
-        match ctx.guards.get(&guard).await? {
-            None if !flush || batch.entries.is_empty() => Ok(()),
-            None => {
-                let text = batch.render(place);
-                follow::post(ctx, place, &batch, &guard, &text).await
+        let work = async {
+            let batch = Batch::read(ctx, self, n).await?;
+            let guard = format!("{}:posted:{n}", self.key);
+            match ctx.guards.get(&guard).await? {
+                None if !flush || batch.entries.is_empty() => Ok(()),
+                None => {
+                    let text = batch.render(place);
+                    follow::post(ctx, place, &batch, &guard, &text).await
+                }
+                Some(_) if batch.counts.up_to_date() => Ok(()),
+                Some(message) => follow::show_record(ctx, place, &batch, message).await,
             }
-            Some(_) if batch.counts.up_to_date() => Ok(()),
-            Some(message) => follow::show_record(ctx, place, &batch, message).await,
-        }
+        };
+        exclusively(ctx, &turn, TURN, work).await
     }
 }
 

@@ -15,11 +15,11 @@
 use super::sync::current_state;
 use super::Forum;
 use crate::discord::{ListedThread, NewPost};
+use crate::keys::pr_key;
 use crate::redis_conn::EFFECT_TTL;
 use crate::worker::once::intent::Intent;
 use crate::worker::once::lookup::{self, Marker};
 use crate::worker::pr::intro::{intro, intro_marker};
-use crate::worker::pr::pr_state::pr_key;
 use crate::worker::{Context, JobError};
 use threadline_jobs::{PullRequest, Repo};
 

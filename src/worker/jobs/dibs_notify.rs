@@ -12,7 +12,7 @@ use threadline_jobs::DibsNotify;
 const UNKNOWN_CHANNEL: u64 = 10003;
 
 pub async fn perform(ctx: &Context, job: DibsNotify) -> Result<(), JobError> {
-    let key = format!("delivery:{}:notify", job.delivery.key());
+    let key = crate::keys::delivery_effect(job.delivery.key(), "notify");
     // The reference makes the first line unique, so a late retry finds
     // the message it may have posted instead of posting it again.
     let text = lookup::with_ref(&job.content, &post::reference(ctx, &key));

@@ -37,7 +37,7 @@ pub async fn perform(ctx: &Context, job: PrReviewComment) -> Result<(), JobError
     };
     let flag = format!(
         "{}:review:{}:flush",
-        pr_state::pr_key(&job.repo, &job.pr),
+        crate::keys::pr_key(&job.repo, &job.pr),
         job.review_id
     );
     schedule::push_coalesced(ctx, &flag, &flush, schedule::FLUSH_DELAY).await

@@ -31,7 +31,7 @@ use threadline_jobs::ThreadSync;
 const LOCK_TTL: Duration = Duration::from_secs(120);
 
 pub async fn perform(ctx: &Context, job: ThreadSync) -> Result<(), JobError> {
-    let name = format!("{}:sync_lock", pr_state::pr_key(&job.repo, &job.pr));
+    let name = crate::keys::sync_lock(&job.repo, &job.pr);
     let Some(claim) = Claim::take(ctx, &name, LOCK_TTL).await? else {
         return schedule::push_later(ctx, &job, Duration::from_secs(1)).await;
     };

@@ -38,7 +38,7 @@ pub(crate) async fn announce_mentioning(
     pr_state::observe(ctx, delivery.seq, repo, pr).await?;
     match text {
         Some(text) => {
-            let key = format!("delivery:{}:{effect}", delivery.key());
+            let key = crate::keys::delivery_effect(delivery.key(), effect);
             // A comment's or review's first line shows its GitHub URL; the
             // others need a reference to be told apart (see `lookup`).
             let text = match effect {

@@ -7,10 +7,10 @@
 //! generation's intro starts alike, so a generation's lookup starts after
 //! the previous generation's intro, which its guard still records.
 
+use crate::keys::pr_key;
 use crate::text;
 use crate::worker::once::lookup::Marker;
 use crate::worker::once::post::{self, Effect};
-use crate::worker::pr::pr_state::pr_key;
 use crate::worker::{Context, JobError};
 use threadline_jobs::{PullRequest, Repo};
 

@@ -9,7 +9,7 @@
 //! verdict. The PR shows "changes requested" while any reviewer's latest
 //! is that, else "approved" if any approved. A push resets nothing.
 
-use crate::worker::pr::pr_state::pr_key;
+use crate::keys;
 use crate::worker::{Context, JobError};
 use redis::AsyncCommands;
 use threadline_jobs::{PrReviewed, PullRequest, Repo};
@@ -36,7 +36,7 @@ return 1
 "#;
 
 fn key(ctx: &Context, repo: &Repo, pr: &PullRequest) -> String {
-    ctx.guards.key(&format!("{}:reviews", pr_key(repo, pr)))
+    ctx.guards.key(&keys::of_pr(repo, pr, "reviews"))
 }
 
 /// Records a review's verdict, unless the reviewer has a newer one.

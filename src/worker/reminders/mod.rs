@@ -19,8 +19,8 @@
 
 pub mod quiet;
 
+use crate::keys;
 use crate::redis_conn::EFFECT_TTL;
-use crate::worker::pr::pr_state::pr_key;
 use crate::worker::pr::schedule;
 use crate::worker::{Context, JobError};
 use std::collections::HashMap;
@@ -82,11 +82,11 @@ pub fn who(reviewer: &str, team: Option<&str>) -> String {
 
 fn hash_key(ctx: &Context, repo: &Repo, pr: &PullRequest, who: &str) -> String {
     ctx.guards
-        .key(&format!("{}:remind:{who}", pr_key(repo, pr)))
+        .key(&keys::of_pr(repo, pr, &format!("remind:{who}")))
 }
 
 fn cut_key(ctx: &Context, repo: &Repo, pr: &PullRequest) -> String {
-    ctx.guards.key(&format!("{}:remind_cut", pr_key(repo, pr)))
+    ctx.guards.key(&keys::of_pr(repo, pr, "remind_cut"))
 }
 
 /// A review was requested (or its removal, which cancels): starts a cycle
