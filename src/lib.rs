@@ -15,6 +15,7 @@ pub mod dibs;
 pub mod discord;
 pub mod duration;
 pub mod github;
+pub mod keys;
 pub mod metrics;
 pub mod pr_facts;
 pub mod queue;

@@ -109,7 +109,11 @@ impl Store {
     pub async fn pr_of_thread(&self, channel: &str) -> anyhow::Result<Option<String>> {
         let mut redis = self.redis.clone();
         redis::cmd("GET")
-            .arg(format!("{}thread:{channel}", self.prefix))
+            .arg(format!(
+                "{}{}",
+                self.prefix,
+                crate::keys::pr_of_thread(channel)
+            ))
             .query_async(&mut redis)
             .await
             .context("looking up a PR thread")

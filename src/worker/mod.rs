@@ -1,48 +1,66 @@
 //! The `worker` process: fetches jobs from its queues and performs them.
 //!
 //! A [`Context`] (Discord client, Redis guards, the parent channel) is
-//! passed to every job; nothing is global. [`runtime`] owns fetching,
-//! draining on SIGTERM, reconnecting and the dead-set shortcut;
-//! [`heartbeat`] sends BEAT and obeys the Web UI's *Quiet* and *Stop*.
+//! passed to every job; nothing is global. Where things are, lowest wing
+//! first (a wing imports from the wings listed before it and from this
+//! module, not from those after it):
+//!
+//! - [`once`]: the exactly-once toolkit: guards, claims, intents,
+//!   find-again and posting a message once per effect.
+//! - [`pr`]: one PR's state in Redis, its thread, intro, members, people,
+//!   review decision, eligibility, the syncs it schedules, and the
+//!   messages rendered for it.
+//! - [`forum`]: the PR's thread when its channel is a forum (a post and
+//!   its tags). It stands level with [`pr`]: `pr::thread` makes forum posts
+//!   through it, and it renders them with `pr`'s intro and state.
+//! - [`comments`]: issue comments and review line-comment batches, their
+//!   replay copies, and the one protocol that edits or deletes their
+//!   forwarded messages.
+//! - [`reminders`], [`catch_up`]: review reminders, and GitHub catch-up by
+//!   redelivery.
+//! - [`jobs`]: one file per job kind, and the registry that dispatches them.
+//! - [`runtime`]: fetching, slots, heartbeat, draining on SIGTERM,
+//!   push-back, the outbox and the dead-set shortcut.
+//!
+//! [`channels`] (the routed channels' modes, checked at start) and
+//! [`JobError`] stay here with the [`Context`] that carries them.
+//!
+//! The house words:
+//!
+//! - **guard**: a Redis key recording that a Discord effect happened (the
+//!   id Discord returned, written `SET NX`); a retry that finds it does
+//!   nothing ([`once::guard`]).
+//! - **claim**: a short Redis lock, expiring by itself, under which one job
+//!   (chain) at a time does a piece of work for a PR, such as creating its
+//!   thread or syncing it ([`once::claim`]).
+//! - **intent**: the time an effect was first attempted, written before the
+//!   attempt, so that a later attempt knows an earlier one may have posted
+//!   ([`once::intent`]).
+//! - **ticket**: a job's place in a Discord bucket's queue, carried by the
+//!   job when it is pushed back ([`crate::discord::Ticket`]).
+//! - **push-back**: a job the Discord budget has no room for is pushed
+//!   again, unchanged, with Faktory `at` and its ticket, and the running
+//!   copy acknowledged ([`runtime::pushback`]).
+//! - **find-again**: an attempt past Discord's nonce window looks for its
+//!   own earlier message in the channel, by a marker in the first line,
+//!   instead of posting a second one ([`once::lookup`]).
 
 pub mod catch_up;
 pub mod channels;
-pub(crate) mod claim;
 pub mod comments;
-mod copies;
-pub(crate) mod eligible;
 mod error;
-pub mod follow;
 pub mod forum;
-mod guard;
-mod heartbeat;
-mod intent;
-mod intro;
 pub mod jobs;
-mod lookup;
-pub(crate) mod members;
-pub mod messages;
-mod meter;
-mod morgue;
-mod outbox;
-pub(crate) mod people;
-mod post;
-pub mod pr_state;
-mod pushback;
+pub mod once;
+pub mod pr;
 pub(crate) mod reminders;
-pub mod review_batches;
-mod review_decision;
 pub mod runtime;
-mod schedule;
-mod shutdown;
-mod slot;
-pub mod thread;
 
 pub use error::JobError;
-pub use guard::Guards;
-pub use meter::log_tag;
+pub use once::guard::Guards;
+pub use runtime::meter::log_tag;
+pub use runtime::shutdown::{Phase, Shutdown};
 pub use runtime::{run, Exit};
-pub use shutdown::{Phase, Shutdown};
 
 use crate::config::{Config, Destination};
 use crate::discord::{Discord, Ticket};

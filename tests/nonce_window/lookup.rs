@@ -8,7 +8,7 @@ use crate::support::history::History;
 use crate::support::stack::{Stack, WAIT};
 use crate::{posts_to, reads_of, worker};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use threadline::worker::messages;
+use threadline::worker::pr::messages;
 use threadline_jobs::{decode, PrCommented};
 
 const TEN_MINUTES_MS: u64 = 600_000;

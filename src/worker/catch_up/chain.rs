@@ -10,9 +10,9 @@
 //! itself stale. A link whose worker died is retried by Faktory, and the
 //! key outlives that, so nobody starts a second chain meanwhile.
 
-use super::super::schedule::push_later;
-use super::super::{Context, JobError, Phase, Shutdown};
 use crate::clock::now_ms;
+use crate::worker::pr::schedule::push_later;
+use crate::worker::{Context, JobError, Phase, Shutdown};
 use std::sync::Arc;
 use std::time::Duration;
 use threadline_jobs::GithubCatchUp;

@@ -2,7 +2,7 @@
 //!
 //! `POST /channels/{forum}/threads` takes no nonce, so a reply lost after
 //! Discord made the post would make a second one on retry. Before the
-//! POST an intent is recorded (Redis time, [`crate::worker::intent`]); an
+//! POST an intent is recorded (Redis time, [`crate::worker::once::intent`]); an
 //! attempt that finds an intent from an earlier one first looks for the
 //! post that attempt may have made: the forum's posts among the guild's
 //! active threads and the forum's archived ones, created after the
@@ -15,11 +15,11 @@
 use super::sync::current_state;
 use super::Forum;
 use crate::discord::{ListedThread, NewPost};
+use crate::keys::pr_key;
 use crate::redis_conn::EFFECT_TTL;
-use crate::worker::intent::Intent;
-use crate::worker::intro::{intro, intro_marker};
-use crate::worker::lookup::{self, Marker};
-use crate::worker::pr_state::pr_key;
+use crate::worker::once::intent::Intent;
+use crate::worker::once::lookup::{self, Marker};
+use crate::worker::pr::intro::{intro, intro_marker};
 use crate::worker::{Context, JobError};
 use threadline_jobs::{PullRequest, Repo};
 

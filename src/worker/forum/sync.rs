@@ -7,8 +7,8 @@
 //! the rest of the sync (name, archived) still happens.
 
 use super::{Forum, PrState};
-use crate::worker::pr_state::{self, Snapshot};
-use crate::worker::review_decision::{self, Decision};
+use crate::worker::pr::pr_state::{self, Snapshot};
+use crate::worker::pr::review_decision::{self, Decision};
 use crate::worker::{Context, JobError};
 use threadline_jobs::{PullRequest, Repo};
 

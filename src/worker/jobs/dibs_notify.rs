@@ -4,14 +4,15 @@
 //! minutes, so this is an ordinary message, posted once per job delivery
 //! like every other effect (see `post`), pinging only the person it is for.
 
-use super::{lookup, post, Context, JobError};
+use crate::worker::once::{lookup, post};
+use crate::worker::{Context, JobError};
 use crate::discord::Mentions;
 use threadline_jobs::DibsNotify;
 
 const UNKNOWN_CHANNEL: u64 = 10003;
 
 pub async fn perform(ctx: &Context, job: DibsNotify) -> Result<(), JobError> {
-    let key = format!("delivery:{}:notify", job.delivery.key());
+    let key = crate::keys::delivery_effect(job.delivery.key(), "notify");
     // The reference makes the first line unique, so a late retry finds
     // the message it may have posted instead of posting it again.
     let text = lookup::with_ref(&job.content, &post::reference(ctx, &key));

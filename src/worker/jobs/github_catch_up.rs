@@ -3,7 +3,7 @@
 //! window since the last completed run, then schedules the next. A rate
 //! limit longer than a few seconds pushes the link back to when it lifts.
 
-use super::super::catch_up::{self, chain, Deps};
+use crate::worker::catch_up::{self, chain, Deps};
 use super::{Context, JobError};
 use crate::clock::now_ms;
 use crate::github::GithubError;

@@ -1,58 +1,54 @@
 //! One module per job kind, each with the same surface: `perform(ctx, args)`.
-//! [`perform`] decodes a Faktory job into its typed args and dispatches.
+//! [`perform`] decodes a Faktory job into its typed args and dispatches;
+//! the kinds and their modules are listed once, in `registry!`.
 
-mod dibs_notify;
-mod dibs_release;
-mod github_catch_up;
-mod pr_backfill;
-mod pr_comment_changed;
-mod pr_commented;
-mod pr_draft_changed;
-mod pr_eligible;
-mod pr_opened;
-mod pr_pushed;
-mod pr_retitled;
-mod pr_review_comment;
-mod pr_review_comment_changed;
-mod pr_review_reminder;
-mod pr_review_request;
-mod pr_reviewed;
-mod pr_state_changed;
-mod review_comments_flush;
-mod thread_sync;
+use crate::worker::{Context, JobError};
+use threadline_jobs::{self as jobs, decode, Job};
 
-use super::{lookup, post, pr_state, schedule, thread, Context, JobError};
-use crate::discord::Mentions;
-use threadline_jobs::{self as jobs, decode, Delivery, Job, PullRequest, Repo};
+// The one list of job kinds this worker performs: the contract type of
+// each kind (in `threadline_jobs`) and the module here that performs it.
+// The module declarations, the dispatch and `HANDLED` all follow from
+// it, so a kind cannot be handled without being listed, nor listed without
+// a handler; the tests below hold it to `ALL_KINDS` and the README.
+macro_rules! registry {
+    ($($job:ident => $module:ident),* $(,)?) => {
+        $(mod $module;)*
 
-/// Runs one Faktory job.
-pub async fn perform(ctx: &Context, job: &faktory::Job) -> Result<(), JobError> {
-    match job.kind() {
-        jobs::PrOpened::KIND => pr_opened::perform(ctx, args(job)?).await,
-        jobs::PrRetitled::KIND => pr_retitled::perform(ctx, args(job)?).await,
-        jobs::PrDraftChanged::KIND => pr_draft_changed::perform(ctx, args(job)?).await,
-        jobs::PrPushed::KIND => pr_pushed::perform(ctx, args(job)?).await,
-        jobs::PrReviewRequest::KIND => pr_review_request::perform(ctx, args(job)?).await,
-        jobs::PrStateChanged::KIND => pr_state_changed::perform(ctx, args(job)?).await,
-        jobs::PrCommented::KIND => pr_commented::perform(ctx, args(job)?).await,
-        jobs::PrReviewed::KIND => pr_reviewed::perform(ctx, args(job)?).await,
-        jobs::PrReviewComment::KIND => pr_review_comment::perform(ctx, args(job)?).await,
-        jobs::ReviewCommentsFlush::KIND => review_comments_flush::perform(ctx, args(job)?).await,
-        jobs::ThreadSync::KIND => thread_sync::perform(ctx, args(job)?).await,
-        jobs::PrCommentChanged::KIND => pr_comment_changed::perform(ctx, args(job)?).await,
-        jobs::PrReviewCommentChanged::KIND => {
-            pr_review_comment_changed::perform(ctx, args(job)?).await
+        /// The kinds this worker has a handler for, in registry order.
+        pub const HANDLED: &[&str] = &[$(jobs::$job::KIND),*];
+
+        /// Runs one Faktory job.
+        pub async fn perform(ctx: &Context, job: &faktory::Job) -> Result<(), JobError> {
+            match job.kind() {
+                $(jobs::$job::KIND => $module::perform(ctx, args(job)?).await,)*
+                other => Err(JobError::Permanent(anyhow::anyhow!(
+                    "no handler for job kind {other:?}"
+                ))),
+            }
         }
-        jobs::PrEligible::KIND => pr_eligible::perform(ctx, args(job)?).await,
-        jobs::DibsNotify::KIND => dibs_notify::perform(ctx, args(job)?).await,
-        jobs::DibsRelease::KIND => dibs_release::perform(ctx, args(job)?).await,
-        jobs::PrReviewReminder::KIND => pr_review_reminder::perform(ctx, args(job)?).await,
-        jobs::GithubCatchUp::KIND => github_catch_up::perform(ctx, args(job)?).await,
-        jobs::PrBackfill::KIND => pr_backfill::perform(ctx, args(job)?).await,
-        other => Err(JobError::Permanent(anyhow::anyhow!(
-            "no handler for job kind {other:?}"
-        ))),
-    }
+    };
+}
+
+registry! {
+    PrOpened => pr_opened,
+    PrRetitled => pr_retitled,
+    PrDraftChanged => pr_draft_changed,
+    PrPushed => pr_pushed,
+    PrReviewRequest => pr_review_request,
+    PrStateChanged => pr_state_changed,
+    PrCommented => pr_commented,
+    PrReviewed => pr_reviewed,
+    PrReviewComment => pr_review_comment,
+    ReviewCommentsFlush => review_comments_flush,
+    ThreadSync => thread_sync,
+    PrCommentChanged => pr_comment_changed,
+    PrReviewCommentChanged => pr_review_comment_changed,
+    PrEligible => pr_eligible,
+    DibsNotify => dibs_notify,
+    DibsRelease => dibs_release,
+    PrReviewReminder => pr_review_reminder,
+    GithubCatchUp => github_catch_up,
+    PrBackfill => pr_backfill,
 }
 
 fn args<J: Job>(job: &faktory::Job) -> Result<J, JobError> {
@@ -61,48 +57,51 @@ fn args<J: Job>(job: &faktory::Job) -> Result<J, JobError> {
     })
 }
 
-/// The common shape of a PR event: record the PR's state, make sure the
-/// thread exists, post `text` (once per delivery and `effect`), then let
-/// a thread sync settle the name and archived state.
-async fn announce(
-    ctx: &Context,
-    delivery: &Delivery,
-    repo: &Repo,
-    pr: &PullRequest,
-    effect: &str,
-    text: Option<String>,
-) -> Result<(), JobError> {
-    let none = Mentions::none();
-    announce_mentioning(ctx, delivery, repo, pr, effect, text, &none).await
-}
+#[cfg(test)]
+mod tests {
+    use super::HANDLED;
+    use threadline_jobs::ALL_KINDS;
 
-/// [`announce`], with `text` pinging exactly `mentions` (on a line of
-/// their own after the first, see [`super::people`]).
-async fn announce_mentioning(
-    ctx: &Context,
-    delivery: &Delivery,
-    repo: &Repo,
-    pr: &PullRequest,
-    effect: &str,
-    text: Option<String>,
-    mentions: &Mentions,
-) -> Result<(), JobError> {
-    pr_state::observe(ctx, delivery.seq, repo, pr).await?;
-    match text {
-        Some(text) => {
-            let key = format!("delivery:{}:{effect}", delivery.key());
-            // A comment's or review's first line shows its GitHub URL; the
-            // others need a reference to be told apart (see `lookup`).
-            let text = match effect {
-                "commented" | "review" => text,
-                _ => lookup::with_ref(&text, &post::reference(ctx, &key)),
-            };
-            let text = super::people::with_mentions(&text, mentions);
-            thread::post_in_thread_mentioning(ctx, repo, pr, &key, &text, mentions).await?;
-        }
-        None => {
-            thread::ensure_thread(ctx, repo, pr).await?;
+    // The README's operator-facing list of kinds and their queues.
+    const README: &str = include_str!("../../../README.md");
+
+    /// The job kinds named in the first column of the README's queue
+    /// table (section "## Queues").
+    fn readme_kinds() -> Vec<&'static str> {
+        let section = README
+            .split("\n## ")
+            .find(|s| s.starts_with("Queues"))
+            .unwrap_or_default();
+        section
+            .lines()
+            .filter_map(|line| line.strip_prefix("| `"))
+            .filter_map(|rest| rest.split('`').next())
+            .collect()
+    }
+
+    #[test]
+    fn every_kind_has_a_handler() {
+        for kind in ALL_KINDS {
+            assert!(HANDLED.contains(kind), "no handler for {kind:?}");
         }
     }
-    schedule::sync_soon(ctx, delivery, repo, pr).await
+
+    #[test]
+    fn every_handler_is_a_known_kind() {
+        for kind in HANDLED {
+            assert!(ALL_KINDS.contains(kind), "{kind:?} is not in ALL_KINDS");
+        }
+    }
+
+    #[test]
+    fn every_kind_is_in_the_readme_queue_table() {
+        let listed = readme_kinds();
+        assert!(!listed.is_empty(), "README.md has no queue table");
+        for kind in ALL_KINDS {
+            assert!(
+                listed.contains(kind),
+                "README.md's queue table lacks {kind:?}"
+            );
+        }
+    }
 }

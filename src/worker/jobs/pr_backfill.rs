@@ -7,14 +7,18 @@
 //! thread was made still posts the line.
 
 use crate::redis_conn::EFFECT_TTL;
-use crate::worker::pr_state::pr_key;
-use crate::worker::{members, Context, JobError};
+use crate::keys;
+use crate::worker::pr::members;
+use crate::worker::{Context, JobError};
 use threadline_jobs::PrBackfill;
 
 pub async fn perform(ctx: &Context, job: PrBackfill) -> Result<(), JobError> {
-    let key = pr_key(&job.repo, &job.pr);
-    let known = ctx.guards.get(&format!("{key}:thread")).await?.is_some();
-    let mark = ctx.guards.key(&format!("{key}:backfill"));
+    let known = ctx
+        .guards
+        .get(&keys::thread(&job.repo, &job.pr))
+        .await?
+        .is_some();
+    let mark = ctx.guards.key(&keys::of_pr(&job.repo, &job.pr, "backfill"));
     let mut redis = ctx.guards.redis();
     let (_, decided): (Option<String>, String) = redis::pipe()
         .cmd("SET")
@@ -36,7 +40,7 @@ pub async fn perform(ctx: &Context, job: PrBackfill) -> Result<(), JobError> {
         );
         return Ok(());
     }
-    super::announce(
+    crate::worker::pr::announce::announce(
         ctx,
         &job.delivery,
         &job.repo,

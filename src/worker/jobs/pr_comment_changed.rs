@@ -4,10 +4,11 @@
 //! a late `pr.commented` to post. An edit of a comment that is never
 //! forwarded leaves that record and nothing else.
 
-use crate::worker::comments::Version;
-use crate::worker::copies;
-use crate::worker::follow::Place;
-use crate::worker::{messages, Context, JobError};
+use crate::worker::comments::issue::Version;
+use crate::worker::comments::copies;
+use crate::worker::comments::follow::Place;
+use crate::worker::pr::messages;
+use crate::worker::{Context, JobError};
 use threadline_jobs::{PrCommentChanged, PrCommented};
 
 pub async fn perform(ctx: &Context, job: PrCommentChanged) -> Result<(), JobError> {

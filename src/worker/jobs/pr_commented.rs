@@ -1,12 +1,17 @@
 //! `pr.commented`: the comment as a message in the PR's thread, posted
 //! once per comment, showing its newest version (an edit that arrived
-//! first), or nothing if it was deleted first (see [`crate::worker::comments`]).
+//! first), or nothing if it was deleted first (see [`crate::worker::comments::issue`]).
 //! The commenter joins the thread when mapped.
 
-use crate::worker::comments::Version;
-use crate::worker::copies;
-use crate::worker::follow::Place;
-use crate::worker::{eligible, members, messages, pr_state, schedule, Context, JobError};
+use crate::worker::comments::issue::Version;
+use crate::worker::comments::copies;
+use crate::worker::comments::follow::Place;
+use crate::worker::pr::eligible;
+use crate::worker::pr::members;
+use crate::worker::pr::messages;
+use crate::worker::pr::pr_state;
+use crate::worker::pr::schedule;
+use crate::worker::{Context, JobError};
 use threadline_jobs::PrCommented;
 
 pub async fn perform(ctx: &Context, job: PrCommented) -> Result<(), JobError> {
@@ -18,7 +23,7 @@ pub async fn perform(ctx: &Context, job: PrCommented) -> Result<(), JobError> {
     if job.comment_id == 0 {
         // From a `web` older than edits: once per delivery, as it was.
         let (delivery, repo, pr) = (&job.delivery, &job.repo, &job.pr);
-        super::announce(ctx, delivery, repo, pr, "commented", Some(text)).await?;
+        crate::worker::pr::announce::announce(ctx, delivery, repo, pr, "commented", Some(text)).await?;
         return members::join(ctx, repo, pr, &[&pr.author, &job.author]).await;
     }
     let place = Place {

@@ -10,7 +10,7 @@ pub async fn perform(ctx: &Context, job: PrEligible) -> Result<(), JobError> {
         "📌 This PR appears here now: {}.",
         text::defuse(&text::one_line(&job.reason))
     );
-    super::announce(
+    crate::worker::pr::announce::announce(
         ctx,
         &job.delivery,
         &job.repo,

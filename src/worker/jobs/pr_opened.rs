@@ -2,10 +2,11 @@
 //! event already created the thread, there is nothing more to post. The
 //! author joins the thread when mapped.
 
-use crate::worker::{members, Context, JobError};
+use crate::worker::pr::members;
+use crate::worker::{Context, JobError};
 use threadline_jobs::PrOpened;
 
 pub async fn perform(ctx: &Context, job: PrOpened) -> Result<(), JobError> {
-    super::announce(ctx, &job.delivery, &job.repo, &job.pr, "opened", None).await?;
+    crate::worker::pr::announce::announce(ctx, &job.delivery, &job.repo, &job.pr, "opened", None).await?;
     members::join(ctx, &job.repo, &job.pr, &[&job.pr.author]).await
 }

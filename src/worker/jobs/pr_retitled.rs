@@ -4,5 +4,5 @@ use crate::worker::{Context, JobError};
 use threadline_jobs::PrRetitled;
 
 pub async fn perform(ctx: &Context, job: PrRetitled) -> Result<(), JobError> {
-    super::announce(ctx, &job.delivery, &job.repo, &job.pr, "retitled", None).await
+    crate::worker::pr::announce::announce(ctx, &job.delivery, &job.repo, &job.pr, "retitled", None).await
 }

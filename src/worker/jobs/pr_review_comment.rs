@@ -2,12 +2,15 @@
 //! flush scheduled a few seconds later posts the review's comments as one
 //! message. A comment id is staged once, so duplicates add nothing; what
 //! is staged is the comment's newest version (see
-//! [`crate::worker::review_batches`]).
+//! [`crate::worker::comments::review`]).
 
-use crate::worker::comments::Version;
-use crate::worker::follow::Place;
-use crate::worker::review_batches::Review;
-use crate::worker::{messages, pr_state, schedule, Context, JobError};
+use crate::worker::comments::issue::Version;
+use crate::worker::comments::follow::Place;
+use crate::worker::comments::review::Review;
+use crate::worker::pr::messages;
+use crate::worker::pr::pr_state;
+use crate::worker::pr::schedule;
+use crate::worker::{Context, JobError};
 use threadline_jobs::{PrReviewComment, ReviewCommentsFlush};
 
 pub async fn perform(ctx: &Context, job: PrReviewComment) -> Result<(), JobError> {
@@ -34,7 +37,7 @@ pub async fn perform(ctx: &Context, job: PrReviewComment) -> Result<(), JobError
     };
     let flag = format!(
         "{}:review:{}:flush",
-        pr_state::pr_key(&job.repo, &job.pr),
+        crate::keys::pr_key(&job.repo, &job.pr),
         job.review_id
     );
     schedule::push_coalesced(ctx, &flag, &flush, schedule::FLUSH_DELAY).await

@@ -4,10 +4,11 @@
 //! deleted once its last entry is gone. A comment in no batch (not staged
 //! yet, or never forwarded) only leaves its record, for a late create.
 
-use crate::worker::comments::Version;
-use crate::worker::follow::Place;
-use crate::worker::review_batches::Review;
-use crate::worker::{messages, Context, JobError};
+use crate::worker::comments::issue::Version;
+use crate::worker::comments::follow::Place;
+use crate::worker::comments::review::Review;
+use crate::worker::pr::messages;
+use crate::worker::{Context, JobError};
 use threadline_jobs::{PrReviewComment, PrReviewCommentChanged};
 
 pub async fn perform(ctx: &Context, job: PrReviewCommentChanged) -> Result<(), JobError> {

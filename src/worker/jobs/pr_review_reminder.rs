@@ -8,9 +8,15 @@ use crate::config::Reminders;
 use crate::discord::Mentions;
 use crate::redis_conn::EFFECT_TTL;
 use crate::text::defuse;
-use crate::worker::pr_state::{self, pr_key};
+use crate::keys::pr_key;
+use crate::worker::pr::pr_state;
 use crate::worker::reminders::{self, quiet};
-use crate::worker::{lookup, people, post, schedule, thread, Context, JobError};
+use crate::worker::once::lookup;
+use crate::worker::pr::people;
+use crate::worker::once::post;
+use crate::worker::pr::schedule;
+use crate::worker::pr::thread;
+use crate::worker::{Context, JobError};
 use threadline_jobs::PrReviewReminder;
 
 pub async fn perform(ctx: &Context, job: PrReviewReminder) -> Result<(), JobError> {

@@ -2,14 +2,17 @@
 //! requested reviewer (or team role) when mapped; the reviewer joins the
 //! thread, and a reminder cycle starts (or ends, for a removal).
 
-use crate::worker::{members, messages, people, reminders, Context, JobError};
+use crate::worker::pr::members;
+use crate::worker::pr::messages;
+use crate::worker::pr::people;
+use crate::worker::{reminders, Context, JobError};
 use threadline_jobs::PrReviewRequest;
 
 pub async fn perform(ctx: &Context, job: PrReviewRequest) -> Result<(), JobError> {
     let text = messages::review_request(&job);
     let mentions = people::for_request(ctx, &job);
     let (delivery, repo, pr) = (&job.delivery, &job.repo, &job.pr);
-    super::announce_mentioning(
+    crate::worker::pr::announce::announce_mentioning(
         ctx,
         delivery,
         repo,

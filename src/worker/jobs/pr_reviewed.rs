@@ -4,7 +4,11 @@
 //! approval or a change request pings the author when mapped; the
 //! reviewer joins the thread and their review reminders end.
 
-use crate::worker::{members, messages, people, reminders, review_decision, Context, JobError};
+use crate::worker::pr::members;
+use crate::worker::pr::messages;
+use crate::worker::pr::people;
+use crate::worker::pr::review_decision;
+use crate::worker::{reminders, Context, JobError};
 use threadline_jobs::PrReviewed;
 
 pub async fn perform(ctx: &Context, job: PrReviewed) -> Result<(), JobError> {
@@ -13,7 +17,7 @@ pub async fn perform(ctx: &Context, job: PrReviewed) -> Result<(), JobError> {
     let text = messages::reviewed(&job);
     let mentions = people::for_review(ctx, &job);
     let (delivery, repo, pr) = (&job.delivery, &job.repo, &job.pr);
-    super::announce_mentioning(ctx, delivery, repo, pr, "review", text, &mentions).await?;
+    crate::worker::pr::announce::announce_mentioning(ctx, delivery, repo, pr, "review", text, &mentions).await?;
     members::join(ctx, repo, pr, &[&pr.author, &job.reviewer]).await?;
     if job.state == "dismissed" {
         return Ok(());

@@ -5,11 +5,12 @@
 //! each batch is posted under its own guard key, so a retry re-posts
 //! nothing and comments that arrive meanwhile go to the next batch. A
 //! posted batch keeps its entries, for its comments' edits and deletions
-//! (see [`crate::worker::review_batches`]).
+//! (see [`crate::worker::comments::review`]).
 
-use crate::worker::follow::Place;
-use crate::worker::review_batches::Review;
-use crate::worker::{schedule, Context, JobError};
+use crate::worker::comments::follow::Place;
+use crate::worker::comments::review::Review;
+use crate::worker::pr::schedule;
+use crate::worker::{Context, JobError};
 use threadline_jobs::ReviewCommentsFlush;
 
 pub async fn perform(ctx: &Context, job: ReviewCommentsFlush) -> Result<(), JobError> {

@@ -19,17 +19,19 @@
 
 use crate::discord::ThreadPatch;
 use crate::worker::channels::Mode;
-use crate::worker::claim::Claim;
+use crate::worker::once::claim::Claim;
 use crate::worker::forum;
-use crate::worker::pr_state::{self, Applied};
-use crate::worker::{schedule, thread, Context, JobError};
+use crate::worker::pr::pr_state::{self, Applied};
+use crate::worker::pr::schedule;
+use crate::worker::pr::thread;
+use crate::worker::{Context, JobError};
 use std::time::Duration;
 use threadline_jobs::ThreadSync;
 
 const LOCK_TTL: Duration = Duration::from_secs(120);
 
 pub async fn perform(ctx: &Context, job: ThreadSync) -> Result<(), JobError> {
-    let name = format!("{}:sync_lock", pr_state::pr_key(&job.repo, &job.pr));
+    let name = crate::keys::sync_lock(&job.repo, &job.pr);
     let Some(claim) = Claim::take(ctx, &name, LOCK_TTL).await? else {
         return schedule::push_later(ctx, &job, Duration::from_secs(1)).await;
     };

@@ -8,20 +8,21 @@
 //!
 //! Each (PR, reviewer) has a Redis hash under `pr:{repo}:{number}:remind:`:
 //! the newest event stamp applied (`updated_at` plus `delivery.seq`, as in
-//! [`super::pr_state`]), whether a request is pending, and a cycle number
+//! [`crate::worker::pr::pr_state`]), whether a request is pending, and a cycle number
 //! that every new request moves on. A PR-wide cut records the newest close,
 //! merge or draft. Each change is one Lua script that ignores events older
 //! than the stamp, so a late request cannot resurrect a cancelled cycle,
 //! and a late review cannot cancel a newer request. A nudge that fires
 //! checks that its cycle is still the pending one, uncut, and the PR open
 //! and not a draft; otherwise it does nothing. Each nudge is posted at most
-//! once per (PR, reviewer, cycle, n) through [`super::post`].
+//! once per (PR, reviewer, cycle, n) through [`crate::worker::once::post`].
 
 pub mod quiet;
 
-use super::pr_state::pr_key;
-use super::{schedule, Context, JobError};
+use crate::keys;
 use crate::redis_conn::EFFECT_TTL;
+use crate::worker::pr::schedule;
+use crate::worker::{Context, JobError};
 use std::collections::HashMap;
 use threadline_jobs::{Delivery, PrReviewReminder, PrReviewRequest, PullRequest, Repo};
 
@@ -81,11 +82,11 @@ pub fn who(reviewer: &str, team: Option<&str>) -> String {
 
 fn hash_key(ctx: &Context, repo: &Repo, pr: &PullRequest, who: &str) -> String {
     ctx.guards
-        .key(&format!("{}:remind:{who}", pr_key(repo, pr)))
+        .key(&keys::of_pr(repo, pr, &format!("remind:{who}")))
 }
 
 fn cut_key(ctx: &Context, repo: &Repo, pr: &PullRequest) -> String {
-    ctx.guards.key(&format!("{}:remind_cut", pr_key(repo, pr)))
+    ctx.guards.key(&keys::of_pr(repo, pr, "remind_cut"))
 }
 
 /// A review was requested (or its removal, which cancels): starts a cycle

@@ -16,11 +16,12 @@
 //! changes the message if there is one, and leaves only the record if not
 //! (the comment is not forwarded yet, or never will be).
 
-use super::claim::exclusively;
-use super::follow::{self, Outcome, Place, Wanted};
-use super::pr_state::pr_key;
-use super::{thread, Context, JobError};
+use crate::keys;
 use crate::redis_conn::EFFECT_TTL;
+use crate::worker::comments::follow::{self, Counts, Followed, Place, Wanted};
+use crate::worker::once::claim::exclusively;
+use crate::worker::pr::thread;
+use crate::worker::{Context, JobError};
 use redis::AsyncCommands;
 use std::time::Duration;
 
@@ -70,11 +71,33 @@ pub struct Version<'a> {
 
 /// The comment's record as stored after offering a version.
 struct Record {
+    /// The record's key, for [`Followed::set`].
+    key: String,
     deleted: bool,
     text: String,
-    v: u64,
-    shown: Option<u64>,
-    tried: Option<u64>,
+    counts: Counts,
+}
+
+impl Followed for Record {
+    fn counts(&self) -> Counts {
+        self.counts
+    }
+
+    fn wanted(&self, _place: Place<'_>) -> Wanted {
+        if self.deleted {
+            Wanted::Gone
+        } else {
+            Wanted::Text(self.text.clone())
+        }
+    }
+
+    async fn set(&self, ctx: &Context, field: &str, v: u64) -> Result<(), JobError> {
+        let mut redis = ctx.guards.redis();
+        redis
+            .hset::<_, _, _, ()>(ctx.guards.key(&self.key), field, v)
+            .await
+            .map_err(|e| JobError::redis("recording what a comment's message shows", e))
+    }
 }
 
 /// An issue comment on a PR, forwarded as one message.
@@ -85,12 +108,12 @@ pub struct IssueComment {
 
 impl IssueComment {
     pub fn new(place: Place<'_>, comment_id: u64) -> Self {
-        let key = format!("{}:comment:{comment_id}", pr_key(place.repo, place.pr));
+        let key = keys::of_pr(place.repo, place.pr, &format!("comment:{comment_id}"));
         IssueComment { key }
     }
 
     /// A forced replay's copy of the comment, a message of its own (see
-    /// [`super::copies`]).
+    /// [`crate::worker::comments::copies`]).
     pub fn copy(place: Place<'_>, comment_id: u64, tag: &str) -> Self {
         let comment = IssueComment::new(place, comment_id);
         IssueComment {
@@ -152,11 +175,14 @@ impl IssueComment {
         let field = |i: usize| fields.get(i).cloned().flatten();
         let number = |i: usize| field(i).and_then(|s| s.parse().ok());
         Ok(Record {
+            key: self.key.clone(),
             deleted: field(0).as_deref() == Some("1"),
             text: field(1).unwrap_or_default(),
-            v: number(2).unwrap_or(0),
-            shown: number(3),
-            tried: number(4),
+            counts: Counts {
+                v: number(2).unwrap_or(0),
+                shown: number(3),
+                tried: number(4),
+            },
         })
     }
 
@@ -167,58 +193,19 @@ impl IssueComment {
         record: &Record,
         create: bool,
     ) -> Result<(), JobError> {
-        let message = ctx.guards.get(&self.posted()).await?;
+        let posted = self.posted();
+        let message = ctx.guards.get(&posted).await?;
         match message {
             // Deleted before it was forwarded: the PR still gets its thread.
             None if create && record.deleted => {
                 thread::ensure_thread(ctx, place.repo, place.pr).await?;
                 Ok(())
             }
-            None if create => self.post(ctx, place, record).await,
+            None if create => follow::post(ctx, place, record, &posted, &record.text).await,
             // Not forwarded (yet): the record is what a late create reads.
             None => Ok(()),
-            Some(_) if record.shown.is_some_and(|s| s >= record.v) => Ok(()),
-            Some(message) => self.show(ctx, place, record, message).await,
+            Some(_) if record.counts.up_to_date() => Ok(()),
+            Some(message) => follow::show_record(ctx, place, record, message).await,
         }
-    }
-
-    async fn post(&self, ctx: &Context, place: Place<'_>, record: &Record) -> Result<(), JobError> {
-        // An earlier attempt may have posted an older version without
-        // recording it; Discord's nonce then hands back that message.
-        self.set(ctx, "tried", record.v).await?;
-        let posted = self.posted();
-        thread::post_in_thread(ctx, place.repo, place.pr, &posted, &record.text).await?;
-        match (record.tried, ctx.guards.get(&posted).await?) {
-            (Some(tried), Some(message)) if tried != record.v => {
-                self.show(ctx, place, record, message).await
-            }
-            _ => self.set(ctx, "shown", record.v).await,
-        }
-    }
-
-    async fn show(
-        &self,
-        ctx: &Context,
-        place: Place<'_>,
-        record: &Record,
-        message: u64,
-    ) -> Result<(), JobError> {
-        let wanted = if record.deleted {
-            Wanted::Gone
-        } else {
-            Wanted::Text(record.text.clone())
-        };
-        match follow::show(ctx, place, message, &wanted).await? {
-            Outcome::Shown => self.set(ctx, "shown", record.v).await,
-            Outcome::Skipped => Ok(()),
-        }
-    }
-
-    async fn set(&self, ctx: &Context, field: &str, v: u64) -> Result<(), JobError> {
-        let mut redis = ctx.guards.redis();
-        redis
-            .hset::<_, _, _, ()>(ctx.guards.key(&self.key), field, v)
-            .await
-            .map_err(|e| JobError::redis("recording what a comment's message shows", e))
     }
 }

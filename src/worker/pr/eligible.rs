@@ -3,8 +3,8 @@
 //! the worker, which reads what `web` recorded of the PR (see
 //! [`crate::pr_facts`]). A PR never seen in a `pull_request` delivery passes.
 
-use super::{Context, JobError};
 use crate::config::{Drafts, PrFacts};
+use crate::worker::{Context, JobError};
 use threadline_jobs::{PullRequest, Repo};
 
 /// Why the filters keep this comment's PR out, if they do.

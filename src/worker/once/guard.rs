@@ -8,7 +8,7 @@
 //! `enforce_nonce`, and threads are started from a message, which Discord
 //! does only once.
 
-use super::JobError;
+use crate::worker::JobError;
 use redis::aio::ConnectionManager;
 use redis::AsyncCommands;
 use sha2::Digest;

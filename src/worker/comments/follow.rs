@@ -9,12 +9,19 @@
 //! reopens or archives it in between. A locked thread is left alone, with
 //! a log line: unlocking it is a moderator's call, and the message is
 //! brought up to date by the next change after the thread is unlocked.
+//!
+//! Every forwarded message follows a record ([`Followed`]): an issue
+//! comment's versions, or a batch of a review's line comments. The record
+//! counts its accepted changes (`v`), the count the message shows
+//! (`shown`) and the count the last post tried (`tried`); [`post`] and
+//! [`show_record`] are the one protocol that moves `shown` up to `v`.
 
-use super::claim::exclusively;
-use super::pr_state::pr_key;
-use super::{schedule, Context, JobError};
 use crate::discord::edit::{THREAD_ARCHIVED, THREAD_LOCKED, UNKNOWN_CHANNEL, UNKNOWN_MESSAGE};
 use crate::discord::{DiscordError, ThreadPatch};
+use crate::keys;
+use crate::worker::once::claim::exclusively;
+use crate::worker::pr::{schedule, thread};
+use crate::worker::{Context, JobError};
 use std::time::Duration;
 use threadline_jobs::{Delivery, PullRequest, Repo};
 
@@ -44,6 +51,67 @@ pub enum Outcome {
     Skipped,
 }
 
+/// A record's change counts, as read with the record.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Counts {
+    /// Changes accepted so far.
+    pub v: u64,
+    /// The count the message shows, once it shows one.
+    pub shown: Option<u64>,
+    /// The count the last post tried, if one did.
+    pub tried: Option<u64>,
+}
+
+impl Counts {
+    /// The message shows the record's newest change already.
+    pub fn up_to_date(&self) -> bool {
+        self.shown.is_some_and(|s| s >= self.v)
+    }
+}
+
+/// What a forwarded message follows: a record in Redis with its counts.
+pub(crate) trait Followed {
+    fn counts(&self) -> Counts;
+    /// What the message should show now.
+    fn wanted(&self, place: Place<'_>) -> Wanted;
+    /// Records `field` (`shown` or `tried`) as `v`.
+    async fn set(&self, ctx: &Context, field: &str, v: u64) -> Result<(), JobError>;
+}
+
+/// Posts `text`, the record's message, once under `guard`.
+pub(crate) async fn post(
+    ctx: &Context,
+    place: Place<'_>,
+    record: &impl Followed,
+    guard: &str,
+    text: &str,
+) -> Result<(), JobError> {
+    let counts = record.counts();
+    // An earlier attempt may have posted an older version without
+    // recording it; Discord's nonce then hands back that message.
+    record.set(ctx, "tried", counts.v).await?;
+    thread::post_in_thread(ctx, place.repo, place.pr, guard, text).await?;
+    match (counts.tried, ctx.guards.get(guard).await?) {
+        (Some(tried), Some(message)) if tried != counts.v => {
+            show_record(ctx, place, record, message).await
+        }
+        _ => record.set(ctx, "shown", counts.v).await,
+    }
+}
+
+/// Edits or deletes the record's posted `message` to show what it should.
+pub(crate) async fn show_record(
+    ctx: &Context,
+    place: Place<'_>,
+    record: &impl Followed,
+    message: u64,
+) -> Result<(), JobError> {
+    match show(ctx, place, message, &record.wanted(place)).await? {
+        Outcome::Shown => record.set(ctx, "shown", record.counts().v).await,
+        Outcome::Skipped => Ok(()),
+    }
+}
+
 /// Edits or deletes `message` so that it shows `wanted`.
 pub async fn show(
     ctx: &Context,
@@ -51,7 +119,7 @@ pub async fn show(
     message: u64,
     wanted: &Wanted,
 ) -> Result<Outcome, JobError> {
-    let thread_key = format!("{}:thread", pr_key(place.repo, place.pr));
+    let thread_key = keys::thread(place.repo, place.pr);
     let Some(thread) = ctx.guards.get(&thread_key).await? else {
         return Ok(gone(0, message));
     };
@@ -59,7 +127,7 @@ pub async fn show(
         Ok(()) => Ok(Outcome::Shown),
         Err(e) if e.code() == Some(THREAD_ARCHIVED) => {
             // Syncs of this PR hold this claim while they archive or reopen.
-            let claim = format!("{}:sync_lock", pr_key(place.repo, place.pr));
+            let claim = keys::sync_lock(place.repo, place.pr);
             let work = unarchived(ctx, place, thread, message, wanted);
             exclusively(ctx, &claim, HOLD, work).await
         }

@@ -11,16 +11,17 @@
 //! changes (`v`) and the count the message shows (`shown`); the flush and
 //! the changes of one batch take turns.
 //!
-//! Each line comment has a record of its versions (see [`super::comments`]):
+//! Each line comment has a record of its versions (see [`crate::worker::comments::issue`]):
 //! only a newer version changes its entry, and a comment changed before it
 //! was staged is staged as its newest version, or not at all.
 
-use super::claim::exclusively;
-use super::comments::{offer_lua, Version};
-use super::follow::{self, Outcome, Place, Wanted};
-use super::pr_state::pr_key;
-use super::{messages, thread, Context, JobError};
+use crate::keys::pr_key;
 use crate::redis_conn::EFFECT_TTL;
+use crate::worker::comments::follow::{self, Counts, Followed, Place, Wanted};
+use crate::worker::comments::issue::{offer_lua, Version};
+use crate::worker::once::claim::exclusively;
+use crate::worker::pr::messages;
+use crate::worker::{Context, JobError};
 use redis::AsyncCommands;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -200,64 +201,20 @@ impl Review {
         flush: bool,
     ) -> Result<(), JobError> {
         let turn = format!("{}:batch:{n}:turn", self.key);
-        let work = self.converge_now(ctx, place, n, flush);
-        exclusively(ctx, &turn, TURN, work).await
-    }
-
-    async fn converge_now(
-        &self,
-        ctx: &Context,
-        place: Place<'_>,
-        n: u64,
-        flush: bool,
-    ) -> Result<(), JobError> {
-        let batch = Batch::read(ctx, self, n).await?;
-        let guard = format!("{}:posted:{n}", self.key);
-        match ctx.guards.get(&guard).await? {
-            None if !flush || batch.entries.is_empty() => Ok(()),
-            None => self.post(ctx, place, &batch, &guard).await,
-            Some(_) if batch.shown.is_some_and(|s| s >= batch.v) => Ok(()),
-            Some(message) => self.show(ctx, place, &batch, message).await,
-        }
-    }
-
-    async fn post(
-        &self,
-        ctx: &Context,
-        place: Place<'_>,
-        batch: &Batch,
-        guard: &str,
-    ) -> Result<(), JobError> {
-        // An earlier attempt may have posted older entries without
-        // recording it; Discord's nonce then hands back that message.
-        batch.set(ctx, "tried", batch.v).await?;
-        let text = batch.render(place, self.id);
-        thread::post_in_thread(ctx, place.repo, place.pr, guard, &text).await?;
-        match (batch.tried, ctx.guards.get(guard).await?) {
-            (Some(tried), Some(message)) if tried != batch.v => {
-                self.show(ctx, place, batch, message).await
+        let work = async {
+            let batch = Batch::read(ctx, self, n).await?;
+            let guard = format!("{}:posted:{n}", self.key);
+            match ctx.guards.get(&guard).await? {
+                None if !flush || batch.entries.is_empty() => Ok(()),
+                None => {
+                    let text = batch.render(place);
+                    follow::post(ctx, place, &batch, &guard, &text).await
+                }
+                Some(_) if batch.counts.up_to_date() => Ok(()),
+                Some(message) => follow::show_record(ctx, place, &batch, message).await,
             }
-            _ => batch.set(ctx, "shown", batch.v).await,
-        }
-    }
-
-    async fn show(
-        &self,
-        ctx: &Context,
-        place: Place<'_>,
-        batch: &Batch,
-        message: u64,
-    ) -> Result<(), JobError> {
-        let empty = batch.entries.is_empty();
-        let wanted = if empty {
-            Wanted::Gone
-        } else {
-            Wanted::Text(batch.render(place, self.id))
         };
-        match follow::show(ctx, place, message, &wanted).await? {
-            Outcome::Shown => batch.set(ctx, "shown", batch.v).await,
-            Outcome::Skipped => Ok(()),
-        }
+        exclusively(ctx, &turn, TURN, work).await
     }
 }
 
@@ -265,11 +222,11 @@ impl Review {
 struct Batch {
     /// The batch's number within its review (its message's part).
     n: u64,
+    /// GitHub's review id, which the message links to.
+    review_id: u64,
     state_key: String,
     entries: Vec<(u64, String)>,
-    v: u64,
-    shown: Option<u64>,
-    tried: Option<u64>,
+    counts: Counts,
 }
 
 impl Batch {
@@ -288,17 +245,35 @@ impl Batch {
         entries.sort();
         Ok(Batch {
             n,
+            review_id: review.id,
             state_key,
             entries,
-            v: state.get("v").copied().unwrap_or(0),
-            shown: state.get("shown").copied(),
-            tried: state.get("tried").copied(),
+            counts: Counts {
+                v: state.get("v").copied().unwrap_or(0),
+                shown: state.get("shown").copied(),
+                tried: state.get("tried").copied(),
+            },
         })
     }
 
-    fn render(&self, place: Place<'_>, review_id: u64) -> String {
+    fn render(&self, place: Place<'_>) -> String {
         let texts: Vec<String> = self.entries.iter().map(|(_, t)| t.clone()).collect();
-        messages::review_comments(&texts, &place.pr.html_url, review_id, self.n)
+        messages::review_comments(&texts, &place.pr.html_url, self.review_id, self.n)
+    }
+}
+
+impl Followed for Batch {
+    fn counts(&self) -> Counts {
+        self.counts
+    }
+
+    /// The rendered entries, or no message once no entry is left.
+    fn wanted(&self, place: Place<'_>) -> Wanted {
+        if self.entries.is_empty() {
+            Wanted::Gone
+        } else {
+            Wanted::Text(self.render(place))
+        }
     }
 
     async fn set(&self, ctx: &Context, field: &str, v: u64) -> Result<(), JobError> {

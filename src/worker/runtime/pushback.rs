@@ -4,15 +4,15 @@
 //! carrying its budget ticket in the custom field `budget_ticket` so that it
 //! keeps its place in the bucket's queue; then the running copy is
 //! acknowledged and its slot serves other work. Both go through the slot's
-//! outbox ([`super::outbox`]), copy first, so that a lost connection loses
+//! outbox ([`crate::worker::runtime::outbox`]), copy first, so that a lost connection loses
 //! neither. Faktory moves scheduled
 //! jobs to their queue every 5 s, so the copy is scheduled 5 s before its
 //! permit: it is back in time and waits the rest in its slot. Guards make
 //! the effects of the copy happen once, as for any retry.
 
-use super::JobError;
 use crate::discord::limiter::DEFER_AFTER;
 use crate::discord::Ticket;
+use crate::worker::JobError;
 
 const TICKET: &str = "budget_ticket";
 const PUSHED_BACK: &str = "pushed_back";

@@ -11,9 +11,11 @@
 //! most one harmless repeat, with the next event, once the claim expired.
 //! A closed PR's thread gets no new members.
 
-use super::claim::Claim;
-use super::{pr_state, thread, Context, JobError};
 use crate::redis_conn::EFFECT_TTL;
+use crate::worker::once::claim::Claim;
+use crate::worker::pr::pr_state;
+use crate::worker::pr::thread;
+use crate::worker::{Context, JobError};
 use std::time::Duration;
 use threadline_jobs::{PullRequest, Repo};
 

@@ -3,14 +3,14 @@
 //! (`approved`, `changes_requested`, or `dismissed`, which takes theirs
 //! back). A plain `commented` review decides nothing and changes nothing.
 //!
-//! Newer wins per reviewer, like the PR's snapshot ([`super::pr_state`]):
+//! Newer wins per reviewer, like the PR's snapshot ([`crate::worker::pr::pr_state`]):
 //! by the PR's `updated_at` in the review's delivery, then by the order
 //! `web` received it, so a late redelivery cannot bring back an old
 //! verdict. The PR shows "changes requested" while any reviewer's latest
 //! is that, else "approved" if any approved. A push resets nothing.
 
-use super::pr_state::pr_key;
-use super::{Context, JobError};
+use crate::keys;
+use crate::worker::{Context, JobError};
 use redis::AsyncCommands;
 use threadline_jobs::{PrReviewed, PullRequest, Repo};
 
@@ -36,7 +36,7 @@ return 1
 "#;
 
 fn key(ctx: &Context, repo: &Repo, pr: &PullRequest) -> String {
-    ctx.guards.key(&format!("{}:reviews", pr_key(repo, pr)))
+    ctx.guards.key(&keys::of_pr(repo, pr, "reviews"))
 }
 
 /// Records a review's verdict, unless the reviewer has a newer one.

@@ -7,11 +7,11 @@
 //! generation's intro starts alike, so a generation's lookup starts after
 //! the previous generation's intro, which its guard still records.
 
-use super::lookup::Marker;
-use super::post::{self, Effect};
-use super::pr_state::pr_key;
-use super::{Context, JobError};
+use crate::keys::pr_key;
 use crate::text;
+use crate::worker::once::lookup::Marker;
+use crate::worker::once::post::{self, Effect};
+use crate::worker::{Context, JobError};
 use threadline_jobs::{PullRequest, Repo};
 
 /// The guard key of generation `g`'s intro.
@@ -46,7 +46,7 @@ pub async fn post_intro(
 }
 
 /// What the intro's first line starts with, whatever the title.
-pub(super) fn intro_marker(repo: &Repo, pr: &PullRequest) -> Marker {
+pub(crate) fn intro_marker(repo: &Repo, pr: &PullRequest) -> Marker {
     Marker::FirstLineStarts(format!("**{}#{}**: ", repo.full_name, pr.number))
 }
 

@@ -1,8 +1,8 @@
 //! What the worker tells its metrics about each job: how long it waited in
 //! its queue, how long it took, and how it ended (`done`, `retry`, `dead`).
 
-use super::JobError;
 use crate::metrics::Metrics;
+use crate::worker::JobError;
 
 /// From enqueueing to fetch; jobs of an older Faktory without
 /// `enqueued_at` are not counted.

@@ -2,11 +2,14 @@
 //! job at a time, and telling Faktory each job's outcome through its
 //! [`Outbox`], again on the next connection if the last one dropped.
 
-use super::outbox::{Outbox, Outcome, Owed};
-use super::runtime::{labels, Backoff, Shared};
-use super::{jobs, meter, morgue, pushback, JobError, Phase};
 use crate::queue::connect_client;
 use crate::queue::wire::{Answer, Hello, Wire, WireError};
+use crate::worker::runtime::meter;
+use crate::worker::runtime::morgue;
+use crate::worker::runtime::outbox::{Outbox, Outcome, Owed};
+use crate::worker::runtime::pushback;
+use crate::worker::runtime::{labels, Backoff, Shared};
+use crate::worker::{jobs, JobError, Phase};
 use faktory::mutate::JobSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -141,7 +144,7 @@ async fn perform(shared: &Arc<Shared>, fetched: Fetched) -> Outcome {
         }
     };
     let jid = (job.id().as_ref() as &str).to_string();
-    if !threadline_jobs::ALL_KINDS.contains(&job.kind()) {
+    if !crate::worker::jobs::HANDLED.contains(&job.kind()) {
         // A kind from a newer `web`: retried, so that a newer worker can
         // take it, rather than sent to the dead set.
         let error = JobError::Transient(anyhow::anyhow!("No handler for {}", job.kind()));

@@ -2,7 +2,7 @@
 //! its nonce.
 //!
 //! An attempt that finds an intent older than the nonce window
-//! ([`super::intent`]) reads the channel from a snowflake made of the
+//! ([`crate::worker::once::intent`]) reads the channel from a snowflake made of the
 //! intent's time (less [`CLOCK_MARGIN`] for clocks that disagree), page by
 //! page, oldest first, and takes the earliest message that the bot wrote
 //! and that carries the effect's [`Marker`]. The text alone is never
@@ -24,11 +24,11 @@
 //! A thread started beyond the window is found again through its intro:
 //! starting a thread from it answers "already created", and the thread's id
 //! is the intro's id. Never by name. Forum posts have no starter message
-//! in the parent; [`super::forum::post`] finds them through the active and
+//! in the parent; [`crate::worker::forum::post`] finds them through the active and
 //! archived thread listings, by the same marker in their first message.
 
-use super::{Context, JobError};
 use crate::discord::{DiscordError, PAGE_MAX};
+use crate::worker::{Context, JobError};
 use std::time::Duration;
 
 /// How far before the intent's time a lookup starts: Redis's clock and

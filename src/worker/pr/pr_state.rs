@@ -11,8 +11,9 @@
 //! The thread's desired state is derived from `snap`; `pr.thread_sync`
 //! moves `applied` towards it.
 
-use super::{Context, JobError};
 use crate::clock::now_ms;
+use crate::keys;
+use crate::worker::{Context, JobError};
 use redis::AsyncCommands;
 use threadline_jobs::{PullRequest, Repo};
 
@@ -46,10 +47,6 @@ impl Applied {
     }
 }
 
-pub fn pr_key(repo: &Repo, pr: &PullRequest) -> String {
-    format!("pr:{}:{}", repo.id, pr.number)
-}
-
 // Newer-wins update: fields of an event at least as new as the stored one,
 // by (updated_at, receive seq), replace it; `draft` only from events that
 // know it. Equal on both is the same event again. `merged` only ever turns
@@ -76,7 +73,7 @@ pub async fn observe(
     repo: &Repo,
     pr: &PullRequest,
 ) -> Result<(), JobError> {
-    let key = ctx.guards.key(&format!("{}:snap", pr_key(repo, pr)));
+    let key = ctx.guards.key(&keys::of_pr(repo, pr, "snap"));
     let draft = match (pr.from_issue, pr.draft) {
         (true, _) => "",
         (false, true) => "1",
@@ -100,7 +97,7 @@ pub async fn observe(
 
 /// The newest PR state seen, or `pr` itself when nothing is stored yet.
 pub async fn snapshot(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Result<Snapshot, JobError> {
-    let key = ctx.guards.key(&format!("{}:snap", pr_key(repo, pr)));
+    let key = ctx.guards.key(&keys::of_pr(repo, pr, "snap"));
     let mut redis = ctx.guards.redis();
     let fields: std::collections::HashMap<String, String> = redis
         .hgetall(key)
@@ -120,7 +117,7 @@ pub async fn snapshot(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Result<Sn
 }
 
 pub async fn applied(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Result<Applied, JobError> {
-    let key = ctx.guards.key(&format!("{}:applied", pr_key(repo, pr)));
+    let key = ctx.guards.key(&keys::of_pr(repo, pr, "applied"));
     let mut redis = ctx.guards.redis();
     let fields: std::collections::HashMap<String, String> = redis
         .hgetall(key)
@@ -139,7 +136,7 @@ pub async fn set_applied(
     pr: &PullRequest,
     a: &Applied,
 ) -> Result<(), JobError> {
-    let key = ctx.guards.key(&format!("{}:applied", pr_key(repo, pr)));
+    let key = ctx.guards.key(&keys::of_pr(repo, pr, "applied"));
     let mut redis = ctx.guards.redis();
     let flag = |b: bool| if b { "1" } else { "0" };
     let items = [
@@ -156,7 +153,7 @@ pub async fn set_applied(
 /// Milliseconds until another rename is allowed (0: now), given at most
 /// two renames per `window`.
 pub async fn rename_wait_ms(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Result<u64, JobError> {
-    let key = ctx.guards.key(&format!("{}:renames", pr_key(repo, pr)));
+    let key = ctx.guards.key(&keys::of_pr(repo, pr, "renames"));
     let window = ctx.rename_window.as_millis() as u64;
     let now = now_ms();
     let mut redis = ctx.guards.redis();
@@ -171,7 +168,7 @@ pub async fn rename_wait_ms(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Res
 }
 
 pub async fn record_rename(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Result<(), JobError> {
-    let key = ctx.guards.key(&format!("{}:renames", pr_key(repo, pr)));
+    let key = ctx.guards.key(&keys::of_pr(repo, pr, "renames"));
     let now = now_ms();
     let mut redis = ctx.guards.redis();
     redis::pipe()

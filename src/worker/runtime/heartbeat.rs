@@ -14,9 +14,9 @@
 //! one. So the worker holds "quiet" itself and reports it in every BEAT's
 //! `current_state`; Faktory takes it back from there.
 
-use super::{Phase, Shutdown};
 use crate::queue::wire::{Answer, Hello, Wire};
 use crate::settings::FaktoryAddr;
+use crate::worker::{Phase, Shutdown};
 use anyhow::{bail, Context as _};
 use std::time::Duration;
 use tokio::sync::watch;

@@ -1,4 +1,4 @@
-//! The worker process: its context, `concurrency` slots ([`super::slot`]),
+//! The worker process: its context, `concurrency` slots ([`crate::worker::runtime::slot`]),
 //! each with its own Faktory connection and one job at a time, and the
 //! heartbeat.
 //!
@@ -11,17 +11,25 @@
 //!
 //! Faktory reaps connections of a process that has not sent BEAT for a
 //! minute. All slots share one worker id, and
-//! [`heartbeat`](super::heartbeat) beats for that id on a connection of
+//! [`heartbeat`](crate::worker::runtime::heartbeat) beats for that id on a connection of
 //! its own. The Web UI's *Stop* starts a drain; its *Quiet* stops the
 //! slots fetching and leaves the process running.
 
-use super::channels::Channels;
-use super::heartbeat::{self, Heartbeat, Quiet};
-use super::{slot, Context, Guards, Phase, Shutdown};
+pub(crate) mod heartbeat;
+pub(crate) mod meter;
+pub(crate) mod morgue;
+pub(crate) mod outbox;
+pub(crate) mod pushback;
+pub(crate) mod shutdown;
+pub(crate) mod slot;
+
 use crate::dead_index::DeadIndex;
 use crate::discord::{Budget, BudgetSettings, Discord, Retry};
 use crate::metrics::{serve as metrics_endpoint, Metrics};
 use crate::settings::WorkerSettings;
+use crate::worker::channels::Channels;
+use crate::worker::{Context, Guards, Phase, Shutdown};
+use heartbeat::{Heartbeat, Quiet};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinSet;
@@ -62,7 +70,7 @@ pub async fn run(settings: WorkerSettings, shutdown: Shutdown) -> anyhow::Result
         wid.as_ref() as &str,
         settings.concurrency
     );
-    super::catch_up::chain::keep(ctx.clone(), shutdown.clone());
+    crate::worker::catch_up::chain::keep(ctx.clone(), shutdown.clone());
     let dead = DeadIndex::new(ctx.guards.redis(), &settings.common.key_prefix());
     let shared = Arc::new(Shared {
         ctx,

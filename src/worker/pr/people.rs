@@ -4,11 +4,11 @@
 //! `org/slug` to roles; anyone unmapped stays a GitHub login in bold and
 //! is never pinged. A ping is a line of its own after the message's first
 //! line (see [`with_mentions`]), so that the marker by which a message is
-//! found again ([`super::lookup`]) never depends on who was mapped when.
+//! found again ([`crate::worker::once::lookup`]) never depends on who was mapped when.
 
-use super::Context;
 use crate::discord::Mentions;
 use crate::text::{truncate_chars, MESSAGE_MAX};
+use crate::worker::Context;
 use threadline_jobs::{PrReviewRequest, PrReviewed, PrStateChanged};
 
 /// Pings `login` if mapped.
@@ -77,7 +77,7 @@ pub fn with_mentions(content: &str, mentions: &Mentions) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::worker::lookup::Marker;
+    use crate::worker::once::lookup::Marker;
 
     #[test]
     fn pings_go_after_the_first_line_and_keep_the_limit() {

@@ -3,7 +3,7 @@
 //! worker that dies holding one blocks the work for its TTL at most, and
 //! only its holder can release it early.
 
-use super::{Context, JobError};
+use crate::worker::{Context, JobError};
 use std::time::Duration;
 
 const RELEASE: &str =

@@ -6,10 +6,10 @@
 //! kept under the copy's own key, and the copy is listed with its comment
 //! (`...:comment:{id}:copies`) for as long as the guards live.
 
-use super::comments::{IssueComment, Version};
-use super::follow::Place;
-use super::{Context, JobError};
 use crate::redis_conn::EFFECT_TTL;
+use crate::worker::comments::follow::Place;
+use crate::worker::comments::issue::{IssueComment, Version};
+use crate::worker::{Context, JobError};
 use redis::AsyncCommands;
 
 /// The replay tag of a delivery id (`replay:2` of `abc:replay:2`), if any.
@@ -64,7 +64,7 @@ pub async fn change_all(
 }
 
 fn copies_key(place: Place<'_>, comment_id: u64) -> String {
-    let pr = super::pr_state::pr_key(place.repo, place.pr);
+    let pr = crate::keys::pr_key(place.repo, place.pr);
     format!("{pr}:comment:{comment_id}:copies")
 }
 

@@ -1,6 +1,6 @@
 //! The PR's thread, created at most once, and messages posted into it at
 //! most once. In a forum channel the thread is a forum post, made by
-//! [`super::forum::post`]; everything after its creation is the same.
+//! [`crate::worker::forum::post`]; everything after its creation is the same.
 //!
 //! A thread is started from a starter message (the PR's intro): the
 //! starter is posted with a nonce, the thread takes the starter's id, and
@@ -10,21 +10,22 @@
 //! event finds it. Threads are never looked up by name. A thread deleted
 //! on Discord is forgotten and created anew under a new generation.
 //!
-//! Messages go through [`super::post`], which keeps them to one per effect
-//! beyond Discord's nonce window too: an intro ([`super::intro`]) posted by
+//! Messages go through [`crate::worker::once::post`], which keeps them to one per effect
+//! beyond Discord's nonce window too: an intro ([`crate::worker::pr::intro`]) posted by
 //! a worker that died before recording it is found again in the parent
 //! channel, and the thread is started from it, which Discord answers with
 //! "already created" if that worker got that far.
 
-use super::channels::Mode;
-use super::claim::Claim;
-use super::forum;
-use super::intro::post_intro;
-use super::post::{self, Effect};
-use super::pr_state::{self, pr_key, Applied};
-use super::{Context, JobError, Parent};
 use crate::discord::{Mentions, ThreadPatch, THREAD_ALREADY_CREATED};
+use crate::keys;
 use crate::text;
+use crate::worker::channels::Mode;
+use crate::worker::forum;
+use crate::worker::once::claim::Claim;
+use crate::worker::once::post::{self, Effect};
+use crate::worker::pr::intro::post_intro;
+use crate::worker::pr::pr_state::{self, Applied};
+use crate::worker::{Context, JobError, Parent};
 use redis::AsyncCommands;
 use std::time::Duration;
 use threadline_jobs::{PullRequest, Repo};
@@ -74,7 +75,7 @@ pub async fn post_in_thread_mentioning(
 
 /// Posting into an archived (unlocked) thread unarchives it.
 async fn mark_unarchived(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Result<(), JobError> {
-    let key = ctx.guards.key(&format!("{}:applied", pr_key(repo, pr)));
+    let key = ctx.guards.key(&keys::of_pr(repo, pr, "applied"));
     let mut redis = ctx.guards.redis();
     redis
         .hset::<_, _, _, ()>(key, "archived", "0")
@@ -118,15 +119,14 @@ async fn forget_thread(
         repo.full_name,
         pr.number
     );
-    let key = pr_key(repo, pr);
     let mut redis = ctx.guards.redis();
     // Only the worker that still sees the dead mapping moves the generation on.
     let script = redis::Script::new(
         "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]); redis.call('INCR', KEYS[2]) end return 1",
     );
     script
-        .key(ctx.guards.key(&format!("{key}:thread")))
-        .key(ctx.guards.key(&format!("{key}:gen")))
+        .key(ctx.guards.key(&keys::thread(repo, pr)))
+        .key(ctx.guards.key(&keys::of_pr(repo, pr, "gen")))
         .arg(thread.to_string())
         .invoke_async::<i64>(&mut redis)
         .await
@@ -136,20 +136,19 @@ async fn forget_thread(
 
 /// The thread of `pr`, created with its intro if it does not exist yet.
 pub async fn ensure_thread(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Result<u64, JobError> {
-    let key = pr_key(repo, pr);
-    let thread_key = format!("{key}:thread");
+    let thread_key = keys::thread(repo, pr);
     if let Some(thread) = ctx.guards.get(&thread_key).await? {
         return Ok(thread);
     }
     let mut redis = ctx.guards.redis();
     let generation: Option<u64> = redis
-        .get(ctx.guards.key(&format!("{key}:gen")))
+        .get(ctx.guards.key(&keys::of_pr(repo, pr, "gen")))
         .await
         .map_err(|e| JobError::redis("reading the thread generation", e))?;
     // One job at a time creates the thread; the others come back shortly
     // and find it, instead of each spending a request of the parent
     // channel's small budget on the same (nonce-deduplicated) intro.
-    let Some(claim) = Claim::take(ctx, &format!("{key}:creating"), CLAIM).await? else {
+    let Some(claim) = Claim::take(ctx, &keys::of_pr(repo, pr, "creating"), CLAIM).await? else {
         return Err(JobError::Deferred {
             retry_at_ms: crate::clock::now_ms() + 2000,
             ticket: None,
@@ -181,7 +180,7 @@ pub async fn ensure_thread(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Resu
 /// that changes later does not move a PR half-way (its intro found again
 /// in one channel, its thread started in another).
 pub async fn parent_of(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Result<Parent, JobError> {
-    let key = ctx.guards.key(&format!("{}:parent", pr_key(repo, pr)));
+    let key = ctx.guards.key(&keys::of_pr(repo, pr, "parent"));
     let mut redis = ctx.guards.redis();
     let stored: Option<String> = redis
         .get(&key)
@@ -227,7 +226,7 @@ async fn remember_pr(ctx: &Context, repo: &Repo, pr: &PullRequest, thread: u64) 
     let written = ctx
         .guards
         .redis()
-        .set::<_, _, ()>(ctx.guards.key(&format!("thread:{thread}")), value)
+        .set::<_, _, ()>(ctx.guards.key(&keys::pr_of_thread(thread)), value)
         .await;
     if let Err(e) = written {
         log::warn!("could not record which PR thread {thread} is for: {e}");

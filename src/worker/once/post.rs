@@ -1,19 +1,20 @@
 //! Posting a message once per effect, however late a retry comes.
 //!
 //! 1. The guard: if the effect's key records a message id, it happened.
-//! 2. The intent ([`super::intent`]): when the effect was first tried,
+//! 2. The intent ([`crate::worker::once::intent`]): when the effect was first tried,
 //!    recorded before trying.
 //! 3. An earlier attempt older than the nonce window may have posted and
 //!    died before recording: its message is looked for in the channel
-//!    ([`super::lookup`]) and, if found, recorded instead of posting.
+//!    ([`crate::worker::once::lookup`]) and, if found, recorded instead of posting.
 //! 4. Otherwise the message is posted with a nonce derived from the key
 //!    and `enforce_nonce`, which covers attempts within the window
 //!    (racing copies, a reply lost a moment ago), and recorded (`SET NX`).
 
-use super::lookup::{self, Marker};
-use super::{intent::Intent, Context, JobError};
 use crate::discord::{DiscordError, Mentions};
 use crate::redis_conn::EFFECT_TTL;
+use crate::worker::once::intent::Intent;
+use crate::worker::once::lookup::{self, Marker};
+use crate::worker::{Context, JobError};
 
 const UNKNOWN_CHANNEL: u64 = 10003;
 

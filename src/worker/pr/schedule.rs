@@ -3,10 +3,10 @@
 //! They are reserved for `JOB_RESERVE_FOR_SECS`, like the jobs `web` pushes,
 //! so that one setting says how late a job of a dead worker comes back.
 
-use super::pr_state::pr_key;
-use super::{Context, JobError};
 use crate::clock::now_ms;
+use crate::keys;
 use crate::queue::to_faktory;
+use crate::worker::{Context, JobError};
 use std::time::Duration;
 use threadline_jobs::{Delivery, Job, PullRequest, Repo, ThreadSync};
 
@@ -64,7 +64,7 @@ pub async fn sync_soon(
         repo: repo.clone(),
         pr: pr.clone(),
     };
-    push_coalesced(ctx, &format!("{}:sync", pr_key(repo, pr)), &job, SYNC_DELAY).await
+    push_coalesced(ctx, &keys::of_pr(repo, pr, "sync"), &job, SYNC_DELAY).await
 }
 
 fn chrono_at(delay: Duration) -> chrono::DateTime<chrono::Utc> {

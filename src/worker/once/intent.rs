@@ -1,7 +1,7 @@
 //! Intents: when an effect was first attempted, recorded in Redis before
 //! the attempt.
 //!
-//! A guard ([`super::guard`]) is written after Discord answered, so a
+//! A guard ([`crate::worker::once::guard`]) is written after Discord answered, so a
 //! worker that dies in between leaves none, and Discord's nonce covers that
 //! gap for a few minutes only. The intent is written *before* the first
 //! attempt (`SET NX`, so that the first attempt's time stays) and tells a
@@ -9,8 +9,8 @@
 //! look for its message. The time is Redis `TIME`: one clock for every
 //! worker host. Intents live as long as guards.
 
-use super::{Guards, JobError};
 use crate::redis_conn::EFFECT_TTL;
+use crate::worker::{Guards, JobError};
 use std::time::Duration;
 
 // Returns the first attempt's time, Redis's time now (both epoch ms), and

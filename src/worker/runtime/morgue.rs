@@ -2,8 +2,9 @@
 //! happens to each job: listed when it goes to the dead set (sent there at
 //! once, or its last retry failed), unlisted when it succeeds after all.
 
-use super::{meter, JobError};
 use crate::dead_index::{DeadIndex, DeadJob};
+use crate::worker::runtime::meter;
+use crate::worker::JobError;
 
 /// Faktory's default `retry` when a job does not set one.
 const DEFAULT_RETRY: isize = 25;

@@ -1,0 +1,74 @@
+//! The Redis keys Threadline writes for a PR and its thread, built in one
+//! place. Each value is stored data: changing a string here orphans what
+//! running deployments wrote, so the strings stay as they are. Guards,
+//! claims and intents add the namespace prefix (the worker's `Guards`);
+//! these are the keys before it.
+
+use threadline_jobs::{PullRequest, Repo};
+
+/// `pr:{repo id}:{number}`: the prefix of every key of one PR.
+pub fn pr_key(repo: &Repo, pr: &PullRequest) -> String {
+    format!("pr:{}:{}", repo.id, pr.number)
+}
+
+/// `pr:…:{part}`: one of the PR's own keys (`thread`, `gen`, `snap`, …).
+pub fn of_pr(repo: &Repo, pr: &PullRequest, part: &str) -> String {
+    format!("{}:{part}", pr_key(repo, pr))
+}
+
+/// The guard of the PR's thread: the thread's id once created.
+pub fn thread(repo: &Repo, pr: &PullRequest) -> String {
+    of_pr(repo, pr, "thread")
+}
+
+/// The claim that the PR's syncs hold while they archive or reopen its
+/// thread, and edits hold while they unarchive it for a change.
+pub fn sync_lock(repo: &Repo, pr: &PullRequest) -> String {
+    of_pr(repo, pr, "sync_lock")
+}
+
+/// `thread:{id}` → `owner/repo#12 url`: the reverse of the thread map,
+/// written by the worker and read by Dibs in `web`.
+pub fn pr_of_thread(thread: impl std::fmt::Display) -> String {
+    format!("thread:{thread}")
+}
+
+/// The guard of one effect of one delivery (`delivery:{key}:{effect}`).
+pub fn delivery_effect(delivery_key: impl std::fmt::Display, effect: &str) -> String {
+    format!("delivery:{delivery_key}:{effect}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Stored data outlives releases: these strings must never change.
+    #[test]
+    fn keys_keep_their_strings() {
+        let repo = Repo {
+            id: 7,
+            full_name: "o/r".into(),
+        };
+        let pr = PullRequest {
+            number: 12,
+            title: "T".into(),
+            html_url: "https://github.com/o/r/pull/12".into(),
+            author: "a".into(),
+            base_ref: "main".into(),
+            head_label: "a:f".into(),
+            draft: false,
+            body_excerpt: String::new(),
+            body_truncated: false,
+            state: "open".into(),
+            merged: false,
+            updated_at: String::new(),
+            from_issue: false,
+        };
+        assert_eq!(pr_key(&repo, &pr), "pr:7:12");
+        assert_eq!(of_pr(&repo, &pr, "snap"), "pr:7:12:snap");
+        assert_eq!(thread(&repo, &pr), "pr:7:12:thread");
+        assert_eq!(sync_lock(&repo, &pr), "pr:7:12:sync_lock");
+        assert_eq!(pr_of_thread(99), "thread:99");
+        assert_eq!(delivery_effect("d-1", "opened"), "delivery:d-1:opened");
+    }
+}
