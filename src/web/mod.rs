@@ -58,6 +58,15 @@ pub struct State {
     logbook: Option<logbook::Logbook>,
 }
 
+/// `web`'s settings from the environment, with what only `web` can check:
+/// the form of `DISCORD_PUBLIC_KEY`, checked by the code that uses it, so
+/// a malformed key stops every caller before it serves, as it always has.
+pub fn settings_from_env() -> anyhow::Result<WebSettings> {
+    let settings = WebSettings::from_env()?;
+    dibs::public_key(&settings.dibs)?;
+    Ok(settings)
+}
+
 pub struct Application {
     server: Server,
     port: u16,
