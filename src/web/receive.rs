@@ -5,7 +5,7 @@
 //! delivery, whatever the outcome.
 
 use super::logbook::Record;
-use super::router::{route, Routed};
+use super::router::{known_event, route, Routed};
 use super::{body, door, secrets, Intake, State, WebhookError, MAX_BODY};
 use crate::delivery_log::{Attempt, Entry};
 use actix_web::http::header::{self, HeaderMap};
@@ -61,11 +61,12 @@ pub async fn receive(
         outcome,
         started.elapsed().as_micros()
     );
-    // The header of an unverified request too: the metric bounds it.
-    let event = req
-        .headers()
-        .get("x-github-event")
-        .and_then(|v| v.to_str().ok());
+    // The header of an unverified request too: bounded to the known events.
+    let event = known_event(
+        req.headers()
+            .get("x-github-event")
+            .and_then(|v| v.to_str().ok()),
+    );
     let seconds = started.elapsed().as_secs_f64();
     state
         .metrics

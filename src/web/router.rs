@@ -9,8 +9,13 @@
 //! Comments, with their edits and deletions, are routed in [`comments`].
 
 mod comments;
+mod events;
 mod filter;
+#[cfg(test)]
+mod mutations;
 mod review;
+
+pub use events::{known_event, GITHUB_EVENTS};
 
 use crate::config::Config;
 use crate::github;
@@ -89,6 +94,7 @@ fn ignored(action: &str) -> Routing {
 }
 
 /// Routes one delivery. `Err` is a client error (400) with its reason.
+/// Every name matched here is in [`GITHUB_EVENTS`] (its tests check).
 pub fn route(event: &str, delivery: Delivery, json: &[u8], plan: &JobPlan) -> Routing {
     match event {
         "ping" => valid_json(json).map(|_| Routed::Ping),
@@ -264,4 +270,28 @@ fn parse<'a, T: serde::Deserialize<'a>>(json: &'a [u8]) -> Result<T, String> {
 
 fn valid_json(json: &[u8]) -> Result<(), String> {
     parse::<IgnoredAny>(json).map(|_| ())
+}
+
+/// A plan for tests: everything routed to channel 1, nothing queued.
+#[cfg(test)]
+pub(crate) fn test_plan() -> JobPlan {
+    use crate::settings::{Common, FaktoryAddr};
+    JobPlan {
+        common: Common {
+            faktory: FaktoryAddr {
+                host_port: "127.0.0.1:7419".into(),
+                password: None,
+            },
+            redis_url: String::new(),
+            namespace: String::new(),
+            reserve_for: Duration::from_secs(60),
+        },
+        reserve_for: Duration::from_secs(60),
+        config: Arc::new(crate::config::Config::without_file(
+            &crate::config::EnvOverrides {
+                fallback: Some(1),
+                ..Default::default()
+            },
+        )),
+    }
 }
