@@ -19,6 +19,7 @@ mod door;
 pub mod ed25519;
 mod error;
 mod hangup;
+mod headers;
 mod hooks;
 mod intake;
 mod interactions;
