@@ -1,12 +1,11 @@
 //! `web`: receives GitHub webhooks and queues typed jobs.
 
-use threadline::settings::WebSettings;
 use threadline::web::Application;
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
-    let settings = match WebSettings::from_env() {
+    let settings = match threadline::web::settings_from_env() {
         Ok(s) => s,
         Err(e) => {
             log::error!("web cannot start: {e:#}");

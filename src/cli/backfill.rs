@@ -23,7 +23,7 @@ const MAX_WAIT: Duration = Duration::from_secs(15 * 60);
 
 pub async fn run(argv: &[String]) -> Outcome {
     let args = Args::parse(argv, &["org"], &["dry-run", "json"])?;
-    let web = WebSettings::from_env()?;
+    let web = crate::web::settings_from_env()?;
     let settings = GithubSettings::from_env()?;
     let redis = crate::redis_conn::connect(&web.common.redis_url).await?;
     let mut redis = redis;

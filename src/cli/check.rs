@@ -5,7 +5,7 @@
 
 use super::{Args, Failure, Outcome};
 use crate::discord::{Budget, BudgetSettings, Discord, Retry};
-use crate::settings::{Common, WebSettings, WorkerSettings};
+use crate::settings::{Common, WorkerSettings};
 use crate::worker::channels::Channels;
 use redis::aio::ConnectionManager;
 
@@ -32,7 +32,7 @@ impl Report {
 pub async fn run(argv: &[String]) -> Outcome {
     Args::parse(argv, &[], &[])?;
     let mut report = Report::default();
-    let log_mb = match WebSettings::from_env() {
+    let log_mb = match crate::web::settings_from_env() {
         Ok(web) => {
             report.ok("web settings");
             web.delivery_log_max_mb

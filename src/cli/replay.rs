@@ -22,7 +22,7 @@ pub async fn run(argv: &[String]) -> Outcome {
     let [id] = args.positional.as_slice() else {
         return Err(Failure::Usage("replay needs one delivery id".into()));
     };
-    let settings = WebSettings::from_env()?;
+    let settings = crate::web::settings_from_env()?;
     let redis = crate::redis_conn::connect(&settings.common.redis_url).await?;
     let log = DeliveryLog::new(redis.clone(), &settings.common.key_prefix());
     let entry = log

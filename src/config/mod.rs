@@ -9,6 +9,7 @@
 //! filters and nobody is mentioned: today's behaviour.
 
 mod build;
+pub mod dibs;
 pub mod filters;
 mod raw;
 pub mod routes;

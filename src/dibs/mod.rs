@@ -6,7 +6,7 @@
 //! any number of `web` processes end in one definite order. Timed releases
 //! are `dibs.release` jobs pushed with Faktory `at`; each carries the
 //! version it was scheduled for and does nothing once the resource moved
-//! on. [`render`] words what people read; [`follow`] turns a change into
+//! on. [`render`] words what people read; [`after_change`] turns a change into
 //! the jobs it causes.
 
 pub mod after_change;
@@ -16,47 +16,13 @@ pub mod render;
 use serde::{Deserialize, Deserializer, Serialize};
 use std::time::Duration;
 
+// The resource list is config (`[dibs]`); Dibs itself reads it from there.
+pub use crate::config::dibs::{normalise, DibsSettings};
 pub use ledger::Store;
 
 /// The longest hold the API accepts, and the default of an API `take`.
 pub const MAX_FOR: Duration = Duration::from_secs(7 * 86_400);
 pub const API_DEFAULT_FOR: Duration = Duration::from_secs(3_600);
-
-/// Which resources may be used: any (empty), or a fixed list.
-#[derive(Debug, Clone, Default)]
-pub struct DibsSettings {
-    /// Lowercase names; empty allows any name.
-    pub resources: Vec<String>,
-}
-
-impl DibsSettings {
-    /// The normalised name of `raw` if it is a usable resource name.
-    pub fn resource(&self, raw: &str) -> Result<String, String> {
-        let name = normalise(raw).ok_or_else(|| {
-            format!(
-                "`{}` is not a resource name (letters, digits, `-`, `_`, `.`; at most 50)",
-                raw.trim()
-            )
-        })?;
-        if !self.resources.is_empty() && !self.resources.contains(&name) {
-            return Err(format!(
-                "unknown resource `{name}`; known: {}",
-                self.resources.join(", ")
-            ));
-        }
-        Ok(name)
-    }
-}
-
-/// Lowercase, trimmed; `None` unless 1–50 of `[a-z0-9._-]`.
-pub fn normalise(raw: &str) -> Option<String> {
-    let name = raw.trim().to_lowercase();
-    let ok = (1..=50).contains(&name.len())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    ok.then_some(name)
-}
 
 /// Someone holding or waiting for a resource.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -173,20 +139,6 @@ fn list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Entry>, D::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn names_are_lowercase_and_bounded() {
-        assert_eq!(normalise(" Staging "), Some("staging".into()));
-        assert_eq!(normalise("pixel-7.b_2"), Some("pixel-7.b_2".into()));
-        assert_eq!(normalise(""), None);
-        assert_eq!(normalise("a b"), None);
-        assert_eq!(normalise(&"x".repeat(51)), None);
-        let fixed = DibsSettings {
-            resources: vec!["staging".into()],
-        };
-        assert!(fixed.resource("STAGING").is_ok());
-        assert!(fixed.resource("prod").is_err());
-    }
 
     #[test]
     fn an_empty_queue_from_lua_reads_as_empty() {

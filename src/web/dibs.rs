@@ -25,10 +25,7 @@ impl DibsWeb {
         common: Common,
         producer: Producer,
     ) -> anyhow::Result<Self> {
-        let key = match &settings.public_key {
-            Some(hex) => Some(super::ed25519::public_key(hex).map_err(anyhow::Error::msg)?),
-            None => None,
-        };
+        let key = public_key(settings)?;
         Ok(DibsWeb {
             key,
             api_token: settings.api_token.clone(),
@@ -74,4 +71,15 @@ impl DibsWeb {
             }
         }
     }
+}
+
+/// The Discord application's key, if Dibs' interactions are on; a
+/// malformed `DISCORD_PUBLIC_KEY` is an error that stops `web` at start.
+pub fn public_key(settings: &DibsWebSettings) -> anyhow::Result<Option<VerifyingKey>> {
+    settings
+        .public_key
+        .as_deref()
+        .map(super::ed25519::public_key)
+        .transpose()
+        .map_err(anyhow::Error::msg)
 }

@@ -38,7 +38,7 @@ pub async fn change(
     if let Some(refused) = refuse(&req, &dibs) {
         return Ok(refused);
     }
-    let declared = super::receive::declared_length(req.headers())?;
+    let declared = super::headers::declared_length(req.headers())?;
     let deadline = tokio::time::Instant::now() + state.body_timeout;
     let body = body::admit_within(&state.budget, declared, MAX_REQUEST)?
         .read(&mut payload, body::Unchecked, deadline)

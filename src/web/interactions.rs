@@ -80,7 +80,7 @@ pub async fn receive(
     let (Some(signature), Some(timestamp)) = (signature, timestamp) else {
         return Err(WebhookError::Unauthorized);
     };
-    let declared = super::receive::declared_length(headers)?;
+    let declared = super::headers::declared_length(headers)?;
     let deadline = tokio::time::Instant::now() + state.body_timeout;
     let body = body::admit_within(&state.budget, declared, MAX_INTERACTION)?
         .read(&mut payload, body::Unchecked, deadline)

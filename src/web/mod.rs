@@ -19,6 +19,7 @@ mod door;
 pub mod ed25519;
 mod error;
 mod hangup;
+mod headers;
 mod hooks;
 mod intake;
 mod interactions;
@@ -56,6 +57,15 @@ pub struct State {
     metrics: Metrics,
     /// `None` when `DELIVERY_LOG_DAYS=0`.
     logbook: Option<logbook::Logbook>,
+}
+
+/// `web`'s settings from the environment, with what only `web` can check:
+/// the form of `DISCORD_PUBLIC_KEY`, checked by the code that uses it, so
+/// a malformed key stops every caller before it serves, as it always has.
+pub fn settings_from_env() -> anyhow::Result<WebSettings> {
+    let settings = WebSettings::from_env()?;
+    dibs::public_key(&settings.dibs)?;
+    Ok(settings)
 }
 
 pub struct Application {

@@ -4,11 +4,12 @@
 //! arrives, then headers and JSON, then route and queue. One log line per
 //! delivery, whatever the outcome.
 
+use super::headers::{declared_length, required_header, single_header, text_header};
 use super::logbook::Record;
-use super::router::{route, Routed};
-use super::{body, door, secrets, Intake, State, WebhookError, MAX_BODY};
+use super::router::{known_event, route, Routed};
+use super::{body, door, secrets, Intake, State, WebhookError};
 use crate::delivery_log::{Attempt, Entry};
-use actix_web::http::header::{self, HeaderMap};
+use actix_web::http::header::HeaderMap;
 use actix_web::{web, HttpRequest, HttpResponse};
 use std::time::Instant;
 use threadline_jobs::Delivery;
@@ -61,11 +62,12 @@ pub async fn receive(
         outcome,
         started.elapsed().as_micros()
     );
-    // The header of an unverified request too: the metric bounds it.
-    let event = req
-        .headers()
-        .get("x-github-event")
-        .and_then(|v| v.to_str().ok());
+    // The header of an unverified request too: bounded to the known events.
+    let event = known_event(
+        req.headers()
+            .get("x-github-event")
+            .and_then(|v| v.to_str().ok()),
+    );
     let seconds = started.elapsed().as_secs_f64();
     state
         .metrics
@@ -77,11 +79,7 @@ pub async fn receive(
 }
 
 /// The delivery log's record of one verified delivery's attempt.
-fn record(
-    logged: Logged,
-    result: &Result<(HttpResponse, &'static str), WebhookError>,
-    action: Option<String>,
-) -> Record {
+fn record(logged: Logged, result: &Result<Answer, WebhookError>, action: Option<String>) -> Record {
     let (outcome, reason) = match result {
         Ok((_, "pong")) => ("ignored", "ping".to_string()),
         Ok((_, outcome)) => (*outcome, action.clone().unwrap_or_default()),
@@ -103,7 +101,7 @@ fn record(
 }
 
 /// The delivery's outcome as `threadline_deliveries_total` names it.
-fn metric_outcome(result: &Result<(HttpResponse, &'static str), WebhookError>) -> &'static str {
+fn metric_outcome(result: &Result<Answer, WebhookError>) -> &'static str {
     match result {
         // A filtered delivery counts as ignored: the metric's outcomes are a fixed set.
         Ok((_, "pong" | "filtered")) => "ignored",
@@ -115,12 +113,41 @@ fn metric_outcome(result: &Result<(HttpResponse, &'static str), WebhookError>) -
     }
 }
 
+/// What a delivery is answered, and (to `trace`) what its log line says:
+/// verify, name it, route it, then act on the route.
 async fn handle(
     req: &HttpRequest,
     mut payload: web::Payload,
     state: &State,
     trace: &mut Trace,
-) -> Result<(HttpResponse, &'static str), WebhookError> {
+) -> Result<Answer, WebhookError> {
+    let body = verified_body(req, &mut payload, state, trace).await?;
+    let (event, delivery) = named(req.headers(), trace)?;
+    keep_for_the_log(state, req.headers(), &event, &delivery, &body, trace);
+    let delivery_key = delivery.key();
+    let routed = {
+        let json = json_body(req.headers(), &body)?;
+        // Boxed, as below: only a verified delivery pays for it.
+        Box::pin(super::hooks::learn(state, req.headers(), &json)).await;
+        route(&event, delivery, &json, &state.plan).map_err(WebhookError::BadRequest)?
+    };
+    // The job carries what it needs: the body goes back to the budget now.
+    drop(body);
+    act(routed, &delivery_key, state, trace).await
+}
+
+/// The response and the outcome word of the log line.
+type Answer = (HttpResponse, &'static str);
+
+/// The body, read within the budget and the deadline and verified as it
+/// arrives; whatever the headers already refuse is refused before a byte
+/// of it is read.
+async fn verified_body<'s>(
+    req: &HttpRequest,
+    payload: &mut web::Payload,
+    state: &'s State,
+    trace: &mut Trace,
+) -> Result<body::HeldBody<'s>, WebhookError> {
     let deadline = tokio::time::Instant::now() + state.body_timeout;
     let headers = req.headers();
     let declared = declared_length(headers)?;
@@ -129,55 +156,63 @@ async fn handle(
     let verifier =
         secrets::Verifier::new(&state.secrets, sig).map_err(|_| WebhookError::Unauthorized)?;
     let body = body::admit(&state.budget, declared)?
-        .read(&mut payload, verifier, deadline)
+        .read(payload, verifier, deadline)
         .await?;
     door::mark_verified(req);
     if state.secrets.len() > 1 {
         trace.secret = Some(body.secret);
     }
+    Ok(body)
+}
 
+/// The event and the delivery a verified request names.
+fn named(headers: &HeaderMap, trace: &mut Trace) -> Result<(String, Delivery), WebhookError> {
     let event = required_header(headers, "x-github-event")?;
     let delivery = Delivery {
         id: required_header(headers, "x-github-delivery")?,
-        hook_id: single_header(headers, "x-github-hook-id")
-            .ok()
-            .flatten()
-            .and_then(|v| std::str::from_utf8(v).ok())
-            .map(String::from),
+        hook_id: text_header(headers, "x-github-hook-id"),
         // Stamped when the job is queued.
         seq: 0,
     };
     trace.event = Some(event.clone());
     trace.delivery = Some(delivery.id.clone());
-    if state.logbook.is_some() {
-        trace.logged = Some(Logged {
-            entry: Entry {
-                id: delivery.id.clone(),
-                event: event.clone(),
-                hook_id: delivery.hook_id.clone(),
-                content_type: single_header(headers, "content-type")
-                    .ok()
-                    .flatten()
-                    .and_then(|v| std::str::from_utf8(v).ok())
-                    .map(String::from),
-                repo: None,
-                action: None,
-                attempts: Vec::new(),
-            },
-            body: body.to_vec(),
-            jid: None,
-        });
-    }
-    let delivery_key = delivery.key();
-    let routed = {
-        let json = json_body(headers, &body)?;
-        // Boxed, as below: only a verified delivery pays for it.
-        Box::pin(super::hooks::learn(state, headers, &json)).await;
-        route(&event, delivery, &json, &state.plan).map_err(WebhookError::BadRequest)?
-    };
-    // The job carries what it needs: the body goes back to the budget now.
-    drop(body);
+    Ok((event, delivery))
+}
 
+/// What the delivery log will keep of it, when there is a delivery log.
+fn keep_for_the_log(
+    state: &State,
+    headers: &HeaderMap,
+    event: &str,
+    delivery: &Delivery,
+    body: &[u8],
+    trace: &mut Trace,
+) {
+    if state.logbook.is_none() {
+        return;
+    }
+    trace.logged = Some(Logged {
+        entry: Entry {
+            id: delivery.id.clone(),
+            event: event.to_string(),
+            hook_id: delivery.hook_id.clone(),
+            content_type: text_header(headers, "content-type"),
+            repo: None,
+            action: None,
+            attempts: Vec::new(),
+        },
+        body: body.to_vec(),
+        jid: None,
+    });
+}
+
+/// Answers the route: pong, ignored, filtered (its gate recorded), or queued.
+async fn act(
+    routed: Routed,
+    delivery_key: &str,
+    state: &State,
+    trace: &mut Trace,
+) -> Result<Answer, WebhookError> {
     match routed {
         Routed::Ping => Ok((HttpResponse::Ok().body("pong"), "pong")),
         Routed::Ignored { action } => {
@@ -202,69 +237,34 @@ async fn handle(
         }
         Routed::Enqueue { action, job, gate } => {
             trace.action = Some(action);
-            if let Some(logged) = &mut trace.logged {
-                logged.entry.repo = job.repo_name();
-            }
-            // Boxed: only a verified delivery pays for the queueing future,
-            // and the one every connection holds while its body arrives
-            // stays small.
-            let intake = Box::pin(state.intaker.accept(&delivery_key, *job, gate.as_ref())).await;
-            match intake.map_err(WebhookError::Unavailable)? {
-                Intake::Queued(jid) => {
-                    if let Some(logged) = &mut trace.logged {
-                        logged.jid = Some(jid);
-                    }
-                    Ok((HttpResponse::Accepted().body("queued"), "queued"))
-                }
-                Intake::Duplicate => Ok((HttpResponse::Accepted().body("duplicate"), "duplicate")),
-            }
+            queue(job, gate, delivery_key, state, trace).await
         }
     }
 }
 
-/// The declared `Content-Length` (actix has checked its form); `None` for
-/// a chunked body. Over GitHub's cap is refused before anything is read.
-pub(super) fn declared_length(headers: &HeaderMap) -> Result<Option<usize>, WebhookError> {
-    let chunked = headers
-        .get(header::TRANSFER_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|te| te.to_ascii_lowercase().contains("chunked"));
-    let declared = match headers.get(header::CONTENT_LENGTH) {
-        _ if chunked => None,
-        None => Some(0),
-        Some(v) => Some(
-            v.to_str()
-                .ok()
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX)),
-        ),
-    };
-    match declared {
-        Some(n) if n > MAX_BODY => Err(WebhookError::TooLarge),
-        other => Ok(other),
+/// Hands the job to the intake: check, PUSH, then mark the delivery.
+async fn queue(
+    job: Box<crate::queue::Unqueued>,
+    gate: Option<crate::pr_facts::GateFacts>,
+    delivery_key: &str,
+    state: &State,
+    trace: &mut Trace,
+) -> Result<Answer, WebhookError> {
+    if let Some(logged) = &mut trace.logged {
+        logged.entry.repo = job.repo_name();
     }
-}
-
-/// The one value of a header; a repeated header is an error.
-fn single_header<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a [u8]>, ()> {
-    let mut values = headers.get_all(name);
-    let first = values.next();
-    if values.next().is_some() {
-        return Err(());
+    // Boxed: only a verified delivery pays for the queueing future, and the
+    // one every connection holds while its body arrives stays small.
+    let intake = Box::pin(state.intaker.accept(delivery_key, *job, gate.as_ref())).await;
+    match intake.map_err(WebhookError::Unavailable)? {
+        Intake::Queued(jid) => {
+            if let Some(logged) = &mut trace.logged {
+                logged.jid = Some(jid);
+            }
+            Ok((HttpResponse::Accepted().body("queued"), "queued"))
+        }
+        Intake::Duplicate => Ok((HttpResponse::Accepted().body("duplicate"), "duplicate")),
     }
-    Ok(first.map(|v| v.as_bytes()))
-}
-
-fn required_header(headers: &HeaderMap, name: &str) -> Result<String, WebhookError> {
-    let missing = || WebhookError::BadRequest(format!("missing or invalid {name} header"));
-    let value = single_header(headers, name)
-        .map_err(|_| missing())?
-        .ok_or_else(missing)?;
-    let value = std::str::from_utf8(value).map_err(|_| missing())?.trim();
-    if value.is_empty() || value.len() > 200 {
-        return Err(missing());
-    }
-    Ok(value.to_string())
 }
 
 /// The JSON document: the body itself, or the `payload` field of a form.

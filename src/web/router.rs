@@ -6,14 +6,21 @@
 //! job needs is a 400 naming the missing part. The config's routes and
 //! filters ([`filter`]) drop deliveries of muted or unrouted repositories,
 //! of PRs kept out, and comments and reviews by bots (unless forwarded).
-//! Comments, with their edits and deletions, are routed in [`comments`].
+//! `pull_request` is routed in [`pull_request`], reviews in [`review`],
+//! comments, with their edits and deletions, in [`comments`]; the events
+//! handled by name are listed once, in [`GITHUB_EVENTS`] ([`events`]).
 
 mod comments;
+mod events;
 mod filter;
+#[cfg(test)]
+mod mutations;
+mod pull_request;
 mod review;
 
+pub use events::{known_event, GITHUB_EVENTS};
+
 use crate::config::Config;
-use crate::github;
 use crate::pr_facts::GateFacts;
 use crate::queue::Unqueued;
 use serde::de::IgnoredAny;
@@ -89,173 +96,16 @@ fn ignored(action: &str) -> Routing {
 }
 
 /// Routes one delivery. `Err` is a client error (400) with its reason.
+/// Every name matched here is in [`GITHUB_EVENTS`] (its tests check).
 pub fn route(event: &str, delivery: Delivery, json: &[u8], plan: &JobPlan) -> Routing {
     match event {
         "ping" => valid_json(json).map(|_| Routed::Ping),
-        "pull_request" => pull_request(delivery, parse(json)?, plan),
+        "pull_request" => pull_request::pull_request(delivery, parse(json)?, plan),
         "issue_comment" => comments::issue_comment(delivery, parse(json)?, plan),
         "pull_request_review" => review::review(delivery, parse(json)?, plan),
         "pull_request_review_comment" => comments::review_comment(delivery, parse(json)?, plan),
         _ => valid_json(json).map(|_| Routed::Ignored { action: None }),
     }
-}
-
-/// The `pull_request` actions that become jobs.
-fn handled(action: &str) -> bool {
-    matches!(
-        action,
-        "opened"
-            | "edited"
-            | "converted_to_draft"
-            | "ready_for_review"
-            | "synchronize"
-            | "review_requested"
-            | "review_request_removed"
-            | "closed"
-            | "reopened"
-    )
-}
-
-fn pull_request(delivery: Delivery, e: github::PullRequestEvent, plan: &JobPlan) -> Routing {
-    let action = e.action.as_str();
-    // Label changes matter only when they make a PR eligible.
-    if !handled(action) && !matches!(action, "labeled" | "unlabeled") {
-        return ignored(action);
-    }
-    let (Some(pr), Some(repository)) = (&e.pull_request, &e.repository) else {
-        return pull_request_event(delivery, &e, plan);
-    };
-    let filters = match filter::admit(&plan.config, action, repository, None) {
-        Ok(filters) => filters,
-        Err(answer) => return Ok(answer),
-    };
-    if let Some(reason) = filter::became_eligible(filters, &e, pr) {
-        let gate = filter::gate(filters, repository.id, pr);
-        let job = jobs::PrEligible {
-            delivery,
-            repo: repository.to_job(),
-            pr: pr.to_job(),
-            reason,
-        };
-        return with_gate(plan.build(action, &job), gate);
-    }
-    match filter::pr_passes(filters, action, repository.id, pr) {
-        Ok(gate) => with_gate(pull_request_event(delivery, &e, plan), gate),
-        Err(answer) => Ok(answer),
-    }
-}
-
-fn pull_request_event(delivery: Delivery, e: &github::PullRequestEvent, plan: &JobPlan) -> Routing {
-    let action = e.action.as_str();
-    if !handled(action) {
-        return ignored(action);
-    }
-    let pr = e
-        .pull_request
-        .as_ref()
-        .ok_or("payload has no pull_request")?;
-    let repository = e.repository.as_ref().ok_or("payload has no repository")?;
-    let (repo, pr_job) = (repository.to_job(), pr.to_job());
-    let actor = e
-        .sender
-        .as_ref()
-        .map_or_else(|| pr.user.login.clone(), |s| s.login.clone());
-    match action {
-        "opened" => plan.build(
-            action,
-            &jobs::PrOpened {
-                delivery,
-                repo,
-                pr: pr_job,
-            },
-        ),
-        "edited" => match e.changes.as_ref().and_then(|c| c.title.as_ref()) {
-            Some(from) => {
-                let title_from = from.from.clone();
-                plan.build(
-                    action,
-                    &jobs::PrRetitled {
-                        delivery,
-                        repo,
-                        pr: pr_job,
-                        actor,
-                        title_from,
-                    },
-                )
-            }
-            None => ignored(action),
-        },
-        "converted_to_draft" | "ready_for_review" => plan.build(
-            action,
-            &jobs::PrDraftChanged {
-                delivery,
-                repo,
-                pr: pr_job,
-                actor,
-            },
-        ),
-        "synchronize" => {
-            let before = e.before.clone().unwrap_or_default();
-            let after = e.after.clone().unwrap_or_default();
-            let base = repository
-                .html_url
-                .clone()
-                .unwrap_or_else(|| format!("https://github.com/{}", repo.full_name));
-            let compare_url = format!("{base}/compare/{}...{}", short(&before), short(&after));
-            let commits = pr.commits.unwrap_or(0);
-            plan.build(
-                action,
-                &jobs::PrPushed {
-                    delivery,
-                    repo,
-                    pr: pr_job,
-                    actor,
-                    before,
-                    after,
-                    commits,
-                    compare_url,
-                },
-            )
-        }
-        "review_requested" | "review_request_removed" => {
-            let reviewer = match (&e.requested_reviewer, &e.requested_team) {
-                (Some(user), _) => user.login.clone(),
-                (None, Some(team)) => format!("team {}", team.name),
-                (None, None) => return Err("payload names no requested reviewer or team".into()),
-            };
-            let removed = action == "review_request_removed";
-            let team = e.requested_team_slug();
-            plan.build(
-                action,
-                &jobs::PrReviewRequest {
-                    delivery,
-                    repo,
-                    pr: pr_job,
-                    actor,
-                    reviewer,
-                    removed,
-                    team,
-                },
-            )
-        }
-        _ => {
-            let merged_by = pr.merged_by.as_ref().map(|u| u.login.clone());
-            plan.build(
-                action,
-                &jobs::PrStateChanged {
-                    delivery,
-                    repo,
-                    pr: pr_job,
-                    actor,
-                    merged_by,
-                },
-            )
-        }
-    }
-}
-
-fn short(sha: &str) -> &str {
-    sha.get(..12).unwrap_or(sha)
 }
 
 fn parse<'a, T: serde::Deserialize<'a>>(json: &'a [u8]) -> Result<T, String> {
@@ -264,4 +114,28 @@ fn parse<'a, T: serde::Deserialize<'a>>(json: &'a [u8]) -> Result<T, String> {
 
 fn valid_json(json: &[u8]) -> Result<(), String> {
     parse::<IgnoredAny>(json).map(|_| ())
+}
+
+/// A plan for tests: everything routed to channel 1, nothing queued.
+#[cfg(test)]
+pub(crate) fn test_plan() -> JobPlan {
+    use crate::settings::{Common, FaktoryAddr};
+    JobPlan {
+        common: Common {
+            faktory: FaktoryAddr {
+                host_port: "127.0.0.1:7419".into(),
+                password: None,
+            },
+            redis_url: String::new(),
+            namespace: String::new(),
+            reserve_for: Duration::from_secs(60),
+        },
+        reserve_for: Duration::from_secs(60),
+        config: Arc::new(crate::config::Config::without_file(
+            &crate::config::EnvOverrides {
+                fallback: Some(1),
+                ..Default::default()
+            },
+        )),
+    }
 }
