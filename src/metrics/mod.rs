@@ -33,6 +33,8 @@ pub const DELIVERY_OUTCOMES: &[&str] = &[
 pub struct Metrics(Arc<Inner>);
 
 struct Inner {
+    /// The events counted by name; any other is `other`.
+    events: &'static [&'static str],
     registry: Registry,
     deliveries: IntCounterVec,
     delivery_seconds: Histogram,
@@ -64,9 +66,18 @@ const LATENCY: &[f64] = &[
 ];
 
 impl Metrics {
+    /// Metrics that count every delivery's event as `other` (the worker
+    /// counts none).
     pub fn new() -> anyhow::Result<Self> {
+        Self::with_events(&[])
+    }
+
+    /// Metrics that count these events by name: `web` passes its router's
+    /// `GITHUB_EVENTS`, the list it owns (metrics sits below `web`).
+    pub fn with_events(events: &'static [&'static str]) -> anyhow::Result<Self> {
         let registry = Registry::new();
         let inner = Inner {
+            events,
             deliveries: counter(
                 &registry,
                 "threadline_deliveries_total",
@@ -144,11 +155,12 @@ impl Metrics {
         Ok(Metrics(Arc::new(inner)))
     }
 
-    /// One delivery answered. `event` is already bounded by `web` (one of
-    /// its router's `GITHUB_EVENTS`, whose list `web` owns: metrics sits
-    /// below it), `None` for any other, counted as `other`.
-    pub fn delivery(&self, event: Option<&'static str>, outcome: &str, seconds: f64) {
-        let event = event.unwrap_or("other");
+    /// One delivery answered; `event` is the raw header, bounded here.
+    pub fn delivery(&self, event: Option<&str>, outcome: &str, seconds: f64) {
+        let event = event
+            .and_then(|e| self.0.events.iter().find(|known| **known == e))
+            .copied()
+            .unwrap_or("other");
         self.0.deliveries.with_label_values(&[event, outcome]).inc();
         self.0.delivery_seconds.observe(seconds);
     }
@@ -293,6 +305,16 @@ mod tests {
         assert!(text.contains(r#"threadline_jobs_total{kind="other",outcome="dead"} 1"#));
         assert!(text.contains("# TYPE threadline_delivery_seconds histogram"));
         assert!(text.contains("threadline_delivery_seconds_bucket{le=\"0.0025\"} 2"));
+    }
+
+    #[test]
+    fn only_the_events_given_are_counted_by_name() {
+        let m = Metrics::with_events(&["pull_request"]).unwrap();
+        m.delivery(Some("pull_request"), "queued", 0.002);
+        m.delivery(Some("push"), "ignored", 0.002);
+        let text = m.render();
+        assert!(text.contains(r#"{event="pull_request",outcome="queued"} 1"#));
+        assert!(text.contains(r#"{event="other",outcome="ignored"} 1"#));
     }
 
     #[test]

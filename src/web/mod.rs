@@ -85,7 +85,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         door::lengthen_accept_queue(&listener, settings.door.max_connections);
         let producer = Producer::start(settings.common.faktory.clone())?;
-        let metrics = Metrics::new()?;
+        let metrics = Metrics::with_events(router::GITHUB_EVENTS)?;
         let endpoint = web::Data::new(metrics_endpoint::Endpoint {
             metrics: metrics.clone(),
             token: settings.metrics.token.clone(),

@@ -18,7 +18,7 @@ mod mutations;
 mod pull_request;
 mod review;
 
-pub use events::{known_event, GITHUB_EVENTS};
+pub use events::GITHUB_EVENTS;
 
 use crate::config::Config;
 use crate::pr_facts::GateFacts;

@@ -4,7 +4,7 @@
 //! [`super::route`]; the tests below fail until the README lists it too.
 
 /// Every event [`super::route`] handles by name; any other is ignored
-/// (`202`) and counted as `other`.
+/// (`202`) and counted as `other` (`web` gives this list to its metrics).
 pub const GITHUB_EVENTS: &[&str] = &[
     "ping",
     "pull_request",
@@ -12,17 +12,6 @@ pub const GITHUB_EVENTS: &[&str] = &[
     "pull_request_review",
     "pull_request_review_comment",
 ];
-
-/// The event's name as a bounded metric label: one of [`GITHUB_EVENTS`],
-/// or `None` for anything else (the header of an unverified request is
-/// the sender's to choose).
-pub fn known_event(header: Option<&str>) -> Option<&'static str> {
-    let header = header?;
-    GITHUB_EVENTS
-        .iter()
-        .find(|known| **known == header)
-        .copied()
-}
 
 #[cfg(test)]
 mod tests {
@@ -121,12 +110,5 @@ mod tests {
                 "the router handles {arm:?}, which GITHUB_EVENTS lacks"
             );
         }
-    }
-
-    #[test]
-    fn a_known_event_is_its_own_label_and_any_other_is_none() {
-        assert_eq!(known_event(Some("pull_request")), Some("pull_request"));
-        assert_eq!(known_event(Some("push")), None);
-        assert_eq!(known_event(None), None);
     }
 }
