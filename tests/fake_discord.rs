@@ -2,7 +2,7 @@
 //! it, so the fake's routes, error bodies and 429 headers are checked against
 //! what twilight actually parses and how its rate limiter actually waits.
 
-mod support;
+use threadline_test_support as support;
 
 use std::time::{Duration, Instant};
 use support::fake_discord::{FakeDiscord, Fault, FaultKind, Route};
