@@ -91,10 +91,7 @@ impl Reply {
     }
 }
 
-async fn handle(
-    req: HttpRequest,
-    state: web::Data<Mutex<State>>,
-) -> HttpResponse {
+async fn handle(req: HttpRequest, state: web::Data<Mutex<State>>) -> HttpResponse {
     let header = |name: &str| {
         req.headers()
             .get(name)
