@@ -9,7 +9,7 @@
 //! - End to end: deliveries at a steady rate into existing threads; the
 //!   time from sending a delivery to `web` until its first Discord request.
 
-mod support;
+use threadline_test_support as support;
 
 use std::time::{Duration, Instant};
 use support::fake_discord::{BucketLimit, Limits};
@@ -80,7 +80,7 @@ async fn drain(stack: &Stack, procs: usize, markers: &[String], jobs: usize) -> 
     let before = stack.discord.rate_limited();
     let started = Instant::now();
     let workers: Vec<_> = (0..procs)
-        .map(|_| stack.worker_sized("test-token", 5, 600, 10))
+        .map(|_| stack.worker().slots(10).spawn())
         .collect();
     loop {
         let (lost, _) = tally(stack, markers);
@@ -142,7 +142,7 @@ async fn scale_out_drains_within_the_limits() {
         h.opened();
         setup.append(&mut h.events);
     }
-    let warmup = stack.worker_sized("test-token", 5, 600, 10);
+    let warmup = stack.worker().slots(10).spawn();
     stack.deliver_all(&setup).await;
     stack.quiesce_within(Duration::from_secs(300)).await;
     drop(warmup);
@@ -212,7 +212,10 @@ async fn end_to_end(stack: &Stack, prs: &mut [History], per_sec: u64, secs: u64)
                 .header("X-GitHub-Delivery", event.delivery)
                 .header("X-GitHub-Hook-ID", "4242")
                 .header("Content-Type", "application/json")
-                .header("X-Hub-Signature-256", support::app::sign(&app.1, &body))
+                .header(
+                    "X-Hub-Signature-256",
+                    support::fixtures::sign(&app.1, &body),
+                )
                 .body(body)
                 .send()
                 .await;
@@ -255,7 +258,7 @@ async fn threads_for_e2e(stack: &Stack, repo: u64, count: u64) -> Vec<History> {
         h.opened();
         setup.append(&mut h.events);
     }
-    let _w = stack.worker_sized("test-token", 5, 600, 10);
+    let _w = stack.worker().slots(10).spawn();
     stack.deliver_all(&setup).await;
     stack.quiesce_within(Duration::from_secs(300)).await;
     prs
@@ -269,9 +272,7 @@ async fn end_to_end_latency_at_40_per_second() {
     // 80 threads: each gets a message every 2 s, within its 5 per 5 s, so
     // the figure is the pipeline's latency, not a bucket's wait.
     let mut prs = threads_for_e2e(&stack, 7100, 80).await;
-    let _workers: Vec<_> = (0..2)
-        .map(|_| stack.worker_sized("test-token", 5, 600, 10))
-        .collect();
+    let _workers: Vec<_> = (0..2).map(|_| stack.worker().slots(10).spawn()).collect();
     tokio::time::sleep(Duration::from_secs(6)).await;
     end_to_end(&stack, &mut prs, 40, 10).await;
 }
@@ -291,7 +292,7 @@ async fn end_to_end_latency_at_200_per_second_with_raised_limits() {
     stack.discord.set_limits(Some(raised));
     let mut prs = threads_for_e2e(&stack, 7200, 40).await;
     let _workers: Vec<_> = (0..2)
-        .map(|_| stack.worker_global("test-token", 10, 1000))
+        .map(|_| stack.worker().slots(10).global_rate_limit(1000).spawn())
         .collect();
     tokio::time::sleep(Duration::from_secs(3)).await;
     end_to_end(&stack, &mut prs, 200, 10).await;

@@ -4,7 +4,7 @@
 //! bench drives the fake alone the way the worker does, so that a slow
 //! drain can be told apart from a slow fake.
 
-mod support;
+use threadline_test_support as support;
 
 use std::collections::BTreeMap;
 use std::future::{Future, IntoFuture};
@@ -37,7 +37,7 @@ async fn worker_drains_a_backlog() {
     let backlog: Vec<_> = (0..per_pr as usize)
         .flat_map(|i| per_pr_comments.iter().map(move |events| &events[i]))
         .collect();
-    let mut warmup = stack.worker_sized("test-token", 5, 600, concurrency);
+    let mut warmup = stack.worker().slots(concurrency).spawn();
     stack.deliver_all(&setup.events).await;
     // 50 intros in one parent channel take 50 s at Discord's 5 per 5 s.
     stack.quiesce_within(Duration::from_secs(300)).await;
@@ -55,7 +55,7 @@ async fn worker_drains_a_backlog() {
     stack.discord.set_latency(latency);
     let before = stack.discord.requests().len();
     let started = Instant::now();
-    let worker = stack.worker_sized("test-token", 5, 600, concurrency);
+    let worker = stack.worker().slots(concurrency).spawn();
     let pid = worker.child.id();
     let posted = || {
         stack

@@ -2,7 +2,7 @@
 //! for several worker processes (each with its own connection), under a
 //! namespace of their own.
 
-mod support;
+use threadline_test_support as support;
 
 use std::time::Duration;
 use support::servers::{shared_redis_url, unique_namespace};

@@ -2,14 +2,15 @@
 //! Faktory and Redis, and the fake Discord enforcing Discord's rate limits
 //! (5 messages per 5 s per channel, 50 requests per second per bot).
 
-mod support;
+use threadline_test_support as support;
 
 use std::time::Duration;
-use support::app::{eventually, WorkerProcess};
 use support::fake_discord::{BucketLimit, Fault, FaultKind, Limits, Route};
 use support::history::History;
 use support::servers::RedisServer;
 use support::stack::{Stack, WAIT};
+use support::wait::eventually;
+use support::worker::WorkerProcess;
 
 /// The texts of the comments posted in `thread`, in posting order.
 fn comments_in(stack: &Stack, thread: u64, marker: &str) -> Vec<String> {
@@ -51,8 +52,8 @@ fn stop(mut worker: WorkerProcess) {
 #[tokio::test(flavor = "multi_thread")]
 async fn two_workers_post_thirty_messages_to_one_thread_in_order_without_a_429() {
     let (stack, mut h) = stack_with_pr(Limits::discord(), 9101).await;
-    let _a = stack.worker_sized("test-token", 5, 600, 10);
-    let _b = stack.worker_sized("test-token", 5, 600, 10);
+    let _a = stack.worker().slots(10).spawn();
+    let _b = stack.worker().slots(10).spawn();
     let thread = thread_of(&stack).await;
     let first = h.events.len();
     for i in 0..30 {
@@ -86,8 +87,8 @@ async fn two_workers_post_thirty_messages_to_one_thread_in_order_without_a_429()
 async fn a_global_429_pauses_every_worker_process() {
     let stack = Stack::start().await;
     stack.discord.set_limits(Some(Limits::discord()));
-    let _a = stack.worker_sized("test-token", 5, 600, 4);
-    let _b = stack.worker_sized("test-token", 5, 600, 4);
+    let _a = stack.worker().spawn();
+    let _b = stack.worker().spawn();
     let mut prs: Vec<History> = (1..=4)
         .map(|n| History::new(9102, n, &format!("PR {n}")))
         .collect();
@@ -147,7 +148,7 @@ async fn a_learned_bucket_is_shared_with_a_process_started_later() {
         window: Duration::from_secs(5),
     };
     let (stack, mut h) = stack_with_pr(limits, 9103).await;
-    let first = stack.worker_sized("test-token", 5, 600, 10);
+    let first = stack.worker().slots(10).spawn();
     let thread = thread_of(&stack).await;
     let at = h.events.len();
     h.comment("carol", "learned one")
@@ -160,7 +161,7 @@ async fn a_learned_bucket_is_shared_with_a_process_started_later() {
     stop(first);
 
     // The thread's window is still used up; a new process must know it.
-    let _second = stack.worker_sized("test-token", 5, 600, 10);
+    let _second = stack.worker().slots(10).spawn();
     let at = h.events.len();
     for i in 0..4 {
         h.comment("carol", &format!("later {i}"));
@@ -176,9 +177,9 @@ async fn a_learned_bucket_is_shared_with_a_process_started_later() {
 #[tokio::test(flavor = "multi_thread")]
 async fn without_redis_the_job_fails_and_nothing_is_sent() {
     let mut redis = RedisServer::start();
-    let stack = Stack::start_on(&redis.url()).await;
+    let stack = Stack::builder().redis(&redis.url()).start().await;
     stack.discord.set_limits(Some(Limits::discord()));
-    let worker = stack.worker_sized("test-token", 5, 600, 2);
+    let worker = stack.worker().slots(2).spawn();
     let mut h = History::new(9104, 1, "Redis goes away");
     h.opened();
     stack.deliver_all(&h.events).await;
@@ -211,7 +212,7 @@ async fn without_redis_the_job_fails_and_nothing_is_sent() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_job_on_the_old_events_queue_is_still_performed() {
     let stack = Stack::start().await;
-    let worker = stack.worker("test-token", 5);
+    let worker = stack.worker().spawn();
     let mut h = History::new(9105, 1, "Rolling deploy");
     h.opened();
     stack.deliver_all(&h.events).await;
@@ -234,7 +235,7 @@ async fn a_job_on_the_old_events_queue_is_still_performed() {
         faktory::Job::new(taken.kind().to_string(), taken.args().to_vec()).on_queue(old_queue);
     job.custom = taken.custom.clone();
     client.enqueue(job).await.expect("PUSH");
-    let _worker = stack.worker("test-token", 5);
+    let _worker = stack.worker().spawn();
     stack.quiesce().await;
     assert_eq!(
         comments_in(&stack, thread, "from the previous release").len(),

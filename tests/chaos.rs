@@ -7,14 +7,14 @@
 //! `CHAOS_SCALE=full` (see `bin/chaos`) runs the large version; the default
 //! is small enough for CI.
 
-mod support;
+use threadline_test_support as support;
 
 use std::time::{Duration, Instant};
-use support::app::join_all;
 use support::fake_discord::{Fault, FaultKind, Route};
 use support::history::{Event, History};
 use support::servers::RedisServer;
 use support::stack::Stack;
+use support::wait::join_all;
 
 /// PRs, each opened and then commented on `comments` times.
 struct Load {
@@ -136,7 +136,7 @@ fn assert_exact(stack: &Stack, load: &Load, repo_id: u64) {
 #[tokio::test(flavor = "multi_thread")]
 async fn load_with_duplicates_on_three_workers_is_exact() {
     let stack = Stack::start().await;
-    let _workers: Vec<_> = (0..3).map(|_| stack.worker("test-token", 5)).collect();
+    let _workers: Vec<_> = (0..3).map(|_| stack.worker().spawn()).collect();
     let load = load(901);
     deliver(&stack, &schedule(&load)).await;
     stack.quiesce_within(patience(300)).await;
@@ -147,17 +147,17 @@ async fn load_with_duplicates_on_three_workers_is_exact() {
 async fn a_worker_killed_mid_job_doubles_nothing() {
     let stack = Stack::start().await;
     stack.discord.set_latency(Duration::from_millis(300));
-    let mut victim = stack.worker("test-token", 5);
+    let mut victim = stack.worker().spawn();
     let load = load(902);
     deliver(&stack, &schedule(&load)).await;
-    support::app::eventually(Duration::from_secs(30), "work under way", || async {
+    support::wait::eventually(Duration::from_secs(30), "work under way", || async {
         stack.count("/messages") >= 5
     })
     .await;
     victim.signal("KILL");
     victim.wait_exit(Duration::from_secs(5));
     stack.discord.set_latency(Duration::ZERO);
-    let _survivor = stack.worker("test-token", 5);
+    let _survivor = stack.worker().spawn();
     // Reservations of the killed jobs expire after 60 s (plus the reaper's 15 s).
     stack.quiesce_within(patience(240)).await;
     assert_exact(&stack, &load, 902);
@@ -167,11 +167,11 @@ async fn a_worker_killed_mid_job_doubles_nothing() {
 async fn a_worker_stopped_under_load_drains_and_exits_zero() {
     let stack = Stack::start().await;
     stack.discord.set_latency(Duration::from_millis(200));
-    let mut stopped = stack.worker("test-token", 10);
-    let _other = stack.worker("test-token", 10);
+    let mut stopped = stack.worker().drain_secs(10).spawn();
+    let _other = stack.worker().drain_secs(10).spawn();
     let load = load(903);
     deliver(&stack, &schedule(&load)).await;
-    support::app::eventually(Duration::from_secs(30), "work under way", || async {
+    support::wait::eventually(Duration::from_secs(30), "work under way", || async {
         stack.count("/messages") >= 5
     })
     .await;
@@ -188,7 +188,7 @@ async fn a_worker_stopped_under_load_drains_and_exits_zero() {
 #[tokio::test(flavor = "multi_thread")]
 async fn faktory_restarted_under_load_loses_nothing() {
     let mut stack = Stack::start().await;
-    let _workers: Vec<_> = (0..2).map(|_| stack.worker("test-token", 5)).collect();
+    let _workers: Vec<_> = (0..2).map(|_| stack.worker().spawn()).collect();
     let load = load(904);
     let all = schedule(&load);
     let (first, second) = all.split_at(all.len() / 2);
@@ -209,8 +209,8 @@ async fn faktory_restarted_under_load_loses_nothing() {
 #[tokio::test(flavor = "multi_thread")]
 async fn redis_restarted_under_load_loses_and_doubles_nothing() {
     let mut redis = RedisServer::start();
-    let stack = Stack::start_on(&redis.url()).await;
-    let _workers: Vec<_> = (0..2).map(|_| stack.worker("test-token", 5)).collect();
+    let stack = Stack::builder().redis(&redis.url()).start().await;
+    let _workers: Vec<_> = (0..2).map(|_| stack.worker().spawn()).collect();
     let load = load(905);
     let all = schedule(&load);
     let (first, second) = all.split_at(all.len() / 2);
@@ -252,7 +252,7 @@ async fn discord_errors_rate_limits_and_lost_replies_double_nothing() {
     for (route, kind, times) in faults {
         stack.discord.inject(Fault { route, kind, times });
     }
-    let _workers: Vec<_> = (0..2).map(|_| stack.worker("test-token", 5)).collect();
+    let _workers: Vec<_> = (0..2).map(|_| stack.worker().spawn()).collect();
     let load = load(906);
     deliver(&stack, &schedule(&load)).await;
     stack.quiesce_within(patience(180)).await;
@@ -270,8 +270,8 @@ async fn discord_errors_rate_limits_and_lost_replies_double_nothing() {
 #[tokio::test(flavor = "multi_thread")]
 async fn everything_at_once_is_still_exact() {
     let mut stack = Stack::start().await;
-    let mut victim = stack.worker("test-token", 5);
-    let _steady: Vec<_> = (0..2).map(|_| stack.worker("test-token", 5)).collect();
+    let mut victim = stack.worker().spawn();
+    let _steady: Vec<_> = (0..2).map(|_| stack.worker().spawn()).collect();
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     // About one Discord call in twenty fails with a 500.
     let injector = {
@@ -295,12 +295,12 @@ async fn everything_at_once_is_still_exact() {
     deliver(&stack, thirds[0]).await;
     victim.signal("KILL");
     victim.wait_exit(Duration::from_secs(5));
-    victim = stack.worker("test-token", 5);
+    victim = stack.worker().spawn();
     deliver(&stack, thirds[1]).await;
     stack.faktory.restart();
     victim.signal("KILL");
     victim.wait_exit(Duration::from_secs(5));
-    let _replacement = stack.worker("test-token", 5);
+    let _replacement = stack.worker().spawn();
     deliver(&stack, thirds[2]).await;
     stack.quiesce_within(patience(300)).await;
     stop.store(true, std::sync::atomic::Ordering::SeqCst);

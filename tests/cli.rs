@@ -2,13 +2,15 @@
 //! file and posts it to a running `web`; `dead` lists Threadline's dead
 //! jobs and `dead retry` brings one back; usage errors exit 2.
 
-mod support;
+use threadline_test_support as support;
 
 use std::process::{Command, Output};
-use support::app::{eventually, spawn_app, TestApp};
+use support::app::spawn_app;
+use support::app::TestApp;
 use support::fake_discord::{Fault, FaultKind, Route};
 use support::history::History;
 use support::stack::{Stack, WAIT};
+use support::wait::eventually;
 
 fn threadline(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_threadline"));
@@ -68,7 +70,7 @@ async fn dead_lists_a_job_made_dead_and_retry_brings_it_back() {
         kind: FaultKind::ApiError(403, 50013),
         times: 1,
     });
-    let _worker = stack.worker("test-token", 5);
+    let _worker = stack.worker().spawn();
     let mut story = History::new(901, 4, "Doomed at first");
     story.opened();
     stack.deliver_all(&story.events).await;

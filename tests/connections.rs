@@ -2,18 +2,23 @@
 //! costs one more try on a fresh connection, never a 503; and a test's
 //! Faktory is one that answers, never a port someone else took.
 
-mod support;
+use threadline_test_support as support;
 
 use std::time::Duration;
-use support::app::{eventually, fixture, spawn_app_with};
+use support::app::TestApp;
+use support::fixtures::fixture;
 use support::proxy::IdleDropProxy;
 use support::servers::FaktoryServer;
+use support::wait::eventually;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_delivery_after_a_proxy_dropped_the_pooled_connection_is_queued() {
     let faktory = FaktoryServer::start();
     let proxy = IdleDropProxy::start(faktory.port, Duration::from_millis(300));
-    let mut app = spawn_app_with(&proxy.faktory_url()).await;
+    let mut app = TestApp::builder()
+        .faktory(&proxy.faktory_url())
+        .spawn()
+        .await;
     let body = fixture("pull_request/opened.json");
 
     let first = app.deliver("pull_request", "idle-1", &body).await;
@@ -50,7 +55,7 @@ async fn a_faktory_whose_port_was_taken_starts_elsewhere_and_answers() {
     let faktory = FaktoryServer::start_trying(None, Some(taken));
     assert_ne!(faktory.port, taken, "Faktory could not have bound it");
 
-    let app = spawn_app_with(&faktory.url()).await;
+    let app = TestApp::builder().faktory(&faktory.url()).spawn().await;
     let res = app
         .deliver(
             "pull_request",

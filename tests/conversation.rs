@@ -2,7 +2,7 @@
 //! and the fake Discord: every event, in order and shuffled, duplicated,
 //! from bots, hostile, huge, and with renames racing Discord's limits.
 
-mod support;
+use threadline_test_support as support;
 
 use support::history::History;
 use support::stack::Stack;
@@ -52,7 +52,7 @@ fn full_story(repo_id: u64) -> History {
 #[tokio::test(flavor = "multi_thread")]
 async fn every_event_lands_in_the_thread_in_order() {
     let stack = Stack::start().await;
-    let _worker = stack.worker("test-token", 5);
+    let _worker = stack.worker().spawn();
     let story = full_story(501);
     assert_eq!(story.events.len(), 30);
     stack.deliver_all(&story.events).await;
@@ -107,8 +107,8 @@ async fn every_event_lands_in_the_thread_in_order() {
 async fn a_shuffled_duplicated_history_ends_like_the_ordered_one() {
     let ordered = Stack::start().await;
     let shuffled = Stack::start().await;
-    let _w1 = ordered.worker("test-token", 5);
-    let _w2 = shuffled.worker("test-token", 5);
+    let _w1 = ordered.worker().spawn();
+    let _w2 = shuffled.worker().spawn();
 
     let story = full_story(601);
     ordered.deliver_all(&story.events).await;
@@ -146,7 +146,7 @@ fn shuffle<T>(items: &mut [T], mut seed: u64) {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_comment_before_opened_creates_the_thread_and_opened_adds_none() {
     let stack = Stack::start().await;
-    let _worker = stack.worker("test-token", 5);
+    let _worker = stack.worker().spawn();
     let mut h = History::new(701, 805, "Early bird");
     h.opened().comment("alice", "first!");
     stack.deliver_all(h.events.iter().rev()).await;
@@ -164,7 +164,7 @@ async fn a_comment_before_opened_creates_the_thread_and_opened_adds_none() {
 #[tokio::test(flavor = "multi_thread")]
 async fn reopening_brings_the_thread_back_and_closing_archives_it() {
     let stack = Stack::start().await;
-    let _worker = stack.worker("test-token", 5);
+    let _worker = stack.worker().spawn();
     let mut h = History::new(702, 3, "Round trip");
     h.opened().closed(false);
     stack.deliver_all(&h.events).await;
@@ -187,7 +187,7 @@ async fn reopening_brings_the_thread_back_and_closing_archives_it() {
 #[tokio::test(flavor = "multi_thread")]
 async fn three_quick_title_edits_give_the_last_name_without_blocking_messages() {
     let stack = Stack::start().await;
-    let _worker = stack.worker("test-token", 5);
+    let _worker = stack.worker().spawn();
     let mut h = History::new(703, 12, "First");
     h.opened();
     stack.deliver_all(&h.events).await;
@@ -217,7 +217,7 @@ async fn three_quick_title_edits_give_the_last_name_without_blocking_messages() 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_deleted_thread_is_recreated() {
     let stack = Stack::start().await;
-    let _worker = stack.worker("test-token", 5);
+    let _worker = stack.worker().spawn();
     let mut h = History::new(704, 4, "Phoenix");
     h.opened();
     stack.deliver_all(&h.events).await;
@@ -237,8 +237,8 @@ async fn a_deleted_thread_is_recreated() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_huge_body_is_cut_with_a_link() {
     let stack = Stack::start().await;
-    let _worker = stack.worker("test-token", 5);
-    let body = support::app::fixture("edge/opened.long_body.json");
+    let _worker = stack.worker().spawn();
+    let body = support::fixtures::fixture("edge/opened.long_body.json");
     assert_eq!(
         stack
             .app
@@ -258,7 +258,7 @@ async fn a_huge_body_is_cut_with_a_link() {
 async fn a_refused_lock_is_skipped_and_the_thread_still_archived() {
     use support::fake_discord::{Fault, FaultKind, Route};
     let stack = Stack::start().await;
-    let _worker = stack.worker("test-token", 5);
+    let _worker = stack.worker().spawn();
     let mut h = History::new(705, 6, "No perms");
     h.opened();
     stack.deliver_all(&h.events).await;
@@ -283,7 +283,7 @@ async fn a_refused_lock_is_skipped_and_the_thread_still_archived() {
 async fn missing_permissions_on_the_thread_send_the_job_to_the_dead_set() {
     use support::fake_discord::{Fault, FaultKind, Route};
     let stack = Stack::start().await;
-    let _worker = stack.worker("test-token", 5);
+    let _worker = stack.worker().spawn();
     let mut h = History::new(706, 7, "Forbidden");
     h.opened();
     stack.deliver_all(&h.events).await;

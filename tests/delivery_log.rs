@@ -3,13 +3,16 @@
 //! oldest first, and `replay` (a duplicate without `--force`, performed
 //! again once with it).
 
-mod support;
+use threadline_test_support as support;
 
 use std::process::{Command, Output};
 use std::time::Duration;
-use support::app::{eventually, fixture, sign, spawn_app_tweaked, TestApp};
+use support::app::TestApp;
+use support::fixtures::fixture;
+use support::fixtures::sign;
 use support::history::History;
 use support::stack::Stack;
+use support::wait::eventually;
 use threadline::delivery_log::{Attempt, DeliveryLog, Entry, Retention};
 
 fn threadline(args: &[&str], app: &TestApp, faktory_url: &str) -> Output {
@@ -58,7 +61,7 @@ async fn logged(app: &TestApp, faktory_url: &str, n: usize) -> Vec<serde_json::V
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_log_keeps_verified_deliveries_with_every_attempt_and_the_body() {
-    let app = spawn_app_tweaked(|_| {}).await;
+    let app = TestApp::builder().spawn().await;
     let faktory = support::servers::shared_faktory_url();
     let body = fixture("pull_request/opened.json");
     assert_eq!(
@@ -186,7 +189,7 @@ async fn the_log_keeps_within_its_cap_and_age_oldest_first() {
 #[tokio::test(flavor = "multi_thread")]
 async fn replay_is_a_duplicate_unless_forced_and_forced_runs_once() {
     let stack = Stack::start().await;
-    let _worker = stack.worker("test-token", 5);
+    let _worker = stack.worker().spawn();
     let mut story = History::new(903, 6, "Replayed");
     story.opened().closed(false);
     stack.deliver_all(&story.events).await;
@@ -225,7 +228,7 @@ async fn replay_is_a_duplicate_unless_forced_and_forced_runs_once() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_forced_replay_of_a_comment_is_a_second_message_that_follows_edits() {
     let stack = Stack::start().await;
-    let _worker = stack.worker("test-token", 5);
+    let _worker = stack.worker().spawn();
     let mut story = History::new(904, 7, "Echoed");
     story.opened().comment("alice", "first words");
     stack.deliver_all(&story.events).await;

@@ -4,15 +4,19 @@
 //! request's bytes are sent; no timing thresholds (`bin/door-bench` has
 //! the figures).
 
-mod support;
+use threadline_test_support as support;
 
 use std::future::Future;
 use std::time::Duration;
-use support::app::{fixture, join_all, sign, spawn_app, spawn_app_with_door, TestApp};
+use support::app::spawn_app;
+use support::app::TestApp;
+use support::fixtures::fixture;
+use support::fixtures::sign;
 use support::raw::{
     chunk, connect, github_headers, made_up_signature, post_head, read_response, until_closed,
     RawResponse,
 };
+use support::wait::join_all;
 use threadline::settings::DoorSettings;
 use threadline_jobs::{decode, PrOpened};
 use tokio::io::AsyncWriteExt;
@@ -46,11 +50,13 @@ fn assert_closing_refusal(res: &RawResponse, status: u16) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bodies_that_do_not_fit_the_budget_get_503_before_they_are_sent() {
-    let app = spawn_app_with_door(DoorSettings {
-        max_inflight_body: 8 << 20,
-        ..DoorSettings::default()
-    })
-    .await;
+    let app = TestApp::builder()
+        .door(DoorSettings {
+            max_inflight_body: 8 << 20,
+            ..DoorSettings::default()
+        })
+        .spawn()
+        .await;
     let body = opened_of_len(4_000_000);
     let sig = sign(&app.secret, &body);
     // Four 4 MB deliveries announce themselves at once; no body byte is sent.
@@ -112,12 +118,14 @@ async fn bodies_that_do_not_fit_the_budget_get_503_before_they_are_sent() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn slow_bodies_give_back_their_share_to_deliveries_that_arrive_at_once() {
-    let app = spawn_app_with_door(DoorSettings {
-        max_inflight_body: 8 << 20,
-        body_timeout: Duration::from_secs(120),
-        ..DoorSettings::default()
-    })
-    .await;
+    let app = TestApp::builder()
+        .door(DoorSettings {
+            max_inflight_body: 8 << 20,
+            body_timeout: Duration::from_secs(120),
+            ..DoorSettings::default()
+        })
+        .spawn()
+        .await;
     // Two slow clients declare 4 MB each, all the budget, and send a byte.
     let mut slow = Vec::new();
     for i in 0..2 {
@@ -135,7 +143,7 @@ async fn slow_bodies_give_back_their_share_to_deliveries_that_arrive_at_once() {
     // what they do not hold; their body deadline is far away.
     let body = opened_of_len(4_000_000);
     let mut attempt = 0;
-    support::app::eventually(
+    support::wait::eventually(
         Duration::from_secs(30),
         "a 202 beside the slow bodies",
         || {
@@ -160,11 +168,13 @@ async fn slow_bodies_give_back_their_share_to_deliveries_that_arrive_at_once() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_trickled_body_gets_408_and_its_connection_is_closed() {
-    let app = spawn_app_with_door(DoorSettings {
-        body_timeout: Duration::from_secs(2),
-        ..DoorSettings::default()
-    })
-    .await;
+    let app = TestApp::builder()
+        .door(DoorSettings {
+            body_timeout: Duration::from_secs(2),
+            ..DoorSettings::default()
+        })
+        .spawn()
+        .await;
     let mut stream = connect(&app.address).await;
     let head = post_head(
         "/webhooks/github",
@@ -190,11 +200,13 @@ async fn a_trickled_body_gets_408_and_its_connection_is_closed() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_chunked_body_that_overflows_the_budget_gets_503() {
-    let app = spawn_app_with_door(DoorSettings {
-        max_inflight_body: 2 << 20,
-        ..DoorSettings::default()
-    })
-    .await;
+    let app = TestApp::builder()
+        .door(DoorSettings {
+            max_inflight_body: 2 << 20,
+            ..DoorSettings::default()
+        })
+        .spawn()
+        .await;
     let mut stream = connect(&app.address).await;
     let head = post_head(
         "/webhooks/github",
@@ -223,11 +235,13 @@ async fn a_chunked_body_that_overflows_the_budget_gets_503() {
 async fn an_http_client_still_sending_its_body_reads_the_503() {
     // reqwest, like most clients, sends the whole body before it reads:
     // web must not reset the connection under it.
-    let app = spawn_app_with_door(DoorSettings {
-        max_inflight_body: 2 << 20,
-        ..DoorSettings::default()
-    })
-    .await;
+    let app = TestApp::builder()
+        .door(DoorSettings {
+            max_inflight_body: 2 << 20,
+            ..DoorSettings::default()
+        })
+        .spawn()
+        .await;
     let body = opened_of_len(16_000_000);
     for i in 0..2 {
         let res = app

@@ -2,7 +2,7 @@
 //! with one call: `GET /rate_limit` for a token, `GET /app` for an App;
 //! bad credentials are a problem (exit 1); no credentials is a warning.
 
-mod support;
+use threadline_test_support as support;
 
 use std::process::Command;
 use support::fake_github::{FakeGithub, APP_KEY_PEM, TOKEN};

@@ -3,23 +3,28 @@
 //! self-signed certificate), for both processes; and two webhook secrets
 //! at once while one is rotated.
 
-mod support;
+use threadline_test_support as support;
 
-use support::app::{fixture, spawn_app_on};
+use support::app::TestApp;
+use support::fixtures::fixture;
 use support::servers::shared_faktory_url;
 use support::tls_redis::TlsRedis;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn web_queues_and_remembers_through_a_tls_redis_with_a_user() {
     let redis = TlsRedis::start();
-    let app = spawn_app_on(&shared_faktory_url(), &redis.url()).await;
+    let app = TestApp::builder()
+        .faktory(&shared_faktory_url())
+        .redis(&redis.url())
+        .spawn()
+        .await;
     let body = fixture("pull_request/opened.json");
 
     let first = app.deliver("pull_request", "tls-1", &body).await;
     assert_eq!(first.status(), 202);
     assert_eq!(first.text().await.unwrap(), "queued");
     assert_eq!(app.queued().await, 1, "the job is in Faktory");
-    support::app::eventually(
+    support::wait::eventually(
         std::time::Duration::from_secs(5),
         "the delivery remembered in the TLS Redis",
         || async {
@@ -39,7 +44,11 @@ async fn web_queues_and_remembers_through_a_tls_redis_with_a_user() {
 async fn a_tls_redis_refuses_a_wrong_password_and_web_says_unavailable() {
     let redis = TlsRedis::start();
     let wrong = redis.url().replace("s3cret", "wrong");
-    let app = spawn_app_on(&shared_faktory_url(), &wrong).await;
+    let app = TestApp::builder()
+        .faktory(&shared_faktory_url())
+        .redis(&wrong)
+        .spawn()
+        .await;
     let body = fixture("pull_request/opened.json");
     let res = app.deliver("pull_request", "tls-2", &body).await;
     assert_eq!(res.status(), 503, "no queueing without the delivery check");
@@ -48,15 +57,20 @@ async fn a_tls_redis_refuses_a_wrong_password_and_web_says_unavailable() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_webhook_secrets_during_a_rotation_both_verify() {
-    let app = support::app::spawn_app_tweaked(|s| {
-        let old = s.webhook_secret.expose().to_string();
-        s.webhook_secret = threadline::settings::Secret(format!("rotated-in, {old}"));
-    })
-    .await;
+    let app = TestApp::builder()
+        .settings(|s| {
+            let old = s.webhook_secret.expose().to_string();
+            s.webhook_secret = threadline::settings::Secret(format!("rotated-in, {old}"));
+        })
+        .spawn()
+        .await;
     let body = fixture("pull_request/opened.json");
     let signed_by = |secret: &str, delivery: &str| {
         app.request("pull_request", delivery)
-            .header("X-Hub-Signature-256", support::app::sign(secret, &body))
+            .header(
+                "X-Hub-Signature-256",
+                support::fixtures::sign(secret, &body),
+            )
             .body(body.clone())
             .send()
     };

@@ -3,14 +3,16 @@
 //! processes, real Faktory and Redis, the fake Discord enforcing Discord's
 //! limits.
 
-mod support;
+use threadline_test_support as support;
 
 use std::time::{Duration, Instant};
-use support::app::{eventually, spawn_worker, WorkerConfig, WorkerProcess};
 use support::fake_discord::{Fault, FaultKind, Limits, Route};
 use support::history::History;
 use support::proxy::IdleDropProxy;
 use support::stack::{Stack, WAIT};
+use support::wait::eventually;
+use support::worker::WorkerBuilder;
+use support::worker::WorkerProcess;
 
 /// How many messages in `thread` carry `text`.
 fn copies_of(stack: &Stack, thread: u64, text: &str) -> usize {
@@ -83,9 +85,9 @@ fn all_once(stack: &Stack, texts: &[Vec<String>]) -> bool {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_faktory_restart_under_push_backs_strands_no_job() {
     // The production reservation: a stranded job would wait 300 s.
-    let mut stack = Stack::start_with_default_reservation().await;
+    let mut stack = Stack::builder().production_reservation().start().await;
     stack.discord.set_limits(Some(Limits::discord()));
-    let mut opener = stack.worker_sized("test-token", 5, 600, 4);
+    let mut opener = stack.worker().spawn();
     let mut prs = open_prs(&stack, 9801, 6).await;
     stop(&mut opener);
     // A backlog of 8 comments a thread against 5 messages per 5 s: the
@@ -98,9 +100,7 @@ async fn a_faktory_restart_under_push_backs_strands_no_job() {
         kind: FaultKind::Delay(Duration::from_secs(3)),
         times: 6,
     });
-    let _workers: Vec<WorkerProcess> = (0..3)
-        .map(|_| stack.worker_sized("test-token", 5, 600, 4))
-        .collect();
+    let _workers: Vec<WorkerProcess> = (0..3).map(|_| stack.worker().spawn()).collect();
     eventually(WAIT, "the held posts are on their way", || async {
         stack.discord.pending_faults() == 0
     })
@@ -136,18 +136,13 @@ fn stop(worker: &mut WorkerProcess) {
 
 /// A worker whose Faktory is behind `proxy`.
 fn worker_behind(stack: &Stack, proxy: &IdleDropProxy) -> WorkerProcess {
-    spawn_worker(&WorkerConfig {
-        faktory_url: &proxy.faktory_url(),
-        namespace: &stack.app.namespace,
-        discord: &stack.discord,
-        channel_id: stack.channel,
-        token: "test-token",
-        concurrency: 1,
-        drain_secs: 5,
-        rename_window_secs: 600,
-        redis_url: Some(&stack.app.redis_url),
-        env: &[],
-    })
+    WorkerBuilder::new()
+        .faktory(&proxy.faktory_url())
+        .namespace(&stack.app.namespace)
+        .discord(&stack.discord, stack.channel)
+        .redis(&stack.app.redis_url)
+        .slots(1)
+        .spawn()
 }
 
 /// Jobs Faktory holds as reserved (its *Busy* page).
@@ -221,7 +216,7 @@ async fn an_ack_lost_to_a_cut_connection_is_delivered_on_reconnect() {
 async fn busy_stack(repo: u64) -> (Stack, Vec<History>, Vec<Vec<String>>) {
     let stack = Stack::start().await;
     stack.discord.set_limits(Some(Limits::discord()));
-    let mut opener = stack.worker_global("test-token", 4, 2);
+    let mut opener = stack.worker().global_rate_limit(2).spawn();
     let mut prs = open_prs(&stack, repo, 4).await;
     stop(&mut opener);
     let texts = comment_on_all(&stack, &mut prs, 6).await;
@@ -270,9 +265,9 @@ async fn stays_up_and_works(mut worker: WorkerProcess) -> WorkerProcess {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_worker_started_while_the_budget_is_busy_stays_up() {
     let (stack, _prs, texts) = busy_stack(9803).await;
-    let _draining = stack.worker_global("test-token", 4, 2);
+    let _draining = stack.worker().global_rate_limit(2).spawn();
     pause_budget(&stack, 8.0).await;
-    let late = stack.worker_global("test-token", 4, 2);
+    let late = stack.worker().global_rate_limit(2).spawn();
     let _late = stays_up_and_works(late).await;
 
     eventually(Duration::from_secs(120), "the backlog drains", || async {
@@ -302,8 +297,8 @@ fn only_the_pause_was_rate_limited(stack: &Stack) {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_worker_restarted_by_a_deploy_while_the_budget_is_busy_stays_up() {
     let (stack, _prs, texts) = busy_stack(9804).await;
-    let _steady = stack.worker_global("test-token", 2, 2);
-    let mut deployed = stack.worker_global("test-token", 2, 2);
+    let _steady = stack.worker().slots(2).global_rate_limit(2).spawn();
+    let mut deployed = stack.worker().slots(2).global_rate_limit(2).spawn();
     eventually(WAIT, "the backlog is being drained", || async {
         deployed.logs().contains("outcome=")
     })
@@ -316,7 +311,7 @@ async fn a_worker_restarted_by_a_deploy_while_the_budget_is_busy_stays_up() {
         deployed.logs()
     );
     pause_budget(&stack, 8.0).await;
-    let restarted = stack.worker_global("test-token", 2, 2);
+    let restarted = stack.worker().slots(2).global_rate_limit(2).spawn();
     let _restarted = stays_up_and_works(restarted).await;
 
     eventually(Duration::from_secs(120), "the backlog drains", || async {

@@ -3,10 +3,13 @@
 //! and jobs happen, bounded labels, and the bearer token; and log lines
 //! that name their delivery.
 
-mod support;
+use threadline_test_support as support;
 
 use prometheus_parse::{Sample, Scrape, Value};
-use support::app::{fixture, sign, spawn_app, spawn_app_tweaked};
+use support::app::spawn_app;
+use support::app::TestApp;
+use support::fixtures::fixture;
+use support::fixtures::sign;
 use support::history::History;
 use support::ports::free_port;
 use support::stack::Stack;
@@ -81,7 +84,10 @@ async fn web_counts_deliveries_by_event_and_outcome() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_metrics_token_is_required_once_set() {
-    let app = spawn_app_tweaked(|s| s.metrics.token = Some(Secret("sc-r4pe".into()))).await;
+    let app = TestApp::builder()
+        .settings(|s| s.metrics.token = Some(Secret("sc-r4pe".into())))
+        .spawn()
+        .await;
     let url = format!("{}/metrics", app.address);
     assert_eq!(scrape(&url, None).await.0, 401);
     assert_eq!(scrape(&url, Some("wrong")).await.0, 401);
@@ -98,7 +104,7 @@ async fn the_worker_counts_jobs_discord_requests_and_waits() {
         ("METRICS_PORT", port.to_string()),
         ("METRICS_TOKEN", "w0rker".to_string()),
     ];
-    let _worker = stack.worker_env("test-token", 5, 600, 2, &env);
+    let _worker = stack.worker().slots(2).envs(&env).spawn();
     let mut story = History::new(801, 3, "Metered");
     story.opened().comment("alice", "counted");
     stack.deliver_all(&story.events).await;
@@ -141,7 +147,7 @@ async fn every_worker_line_about_a_job_names_its_delivery() {
     let stack = Stack::start().await;
     // Dry run: the worker logs each Discord action, from inside the job.
     let env = [("DISCORD_DRY_RUN", "1".to_string())];
-    let worker = stack.worker_env("test-token", 5, 600, 2, &env);
+    let worker = stack.worker().slots(2).envs(&env).spawn();
     let mut story = History::new(802, 5, "Followed");
     story.opened();
     stack.deliver_all(&story.events).await;

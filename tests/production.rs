@@ -1,12 +1,15 @@
 //! Faktory in production mode: `web` and `worker` log in with a password
 //! that needs percent-encoding in `FAKTORY_URL`.
 
-mod support;
+use threadline_test_support as support;
 
 use std::time::Duration;
-use support::app::{eventually, fixture, spawn_app_with, spawn_worker, WorkerConfig};
+use support::app::TestApp;
 use support::fake_discord::FakeDiscord;
+use support::fixtures::fixture;
 use support::servers::FaktoryServer;
+use support::wait::eventually;
+use support::worker::WorkerBuilder;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn web_and_worker_log_in_with_a_percent_encoded_password() {
@@ -17,20 +20,14 @@ async fn web_and_worker_log_in_with_a_percent_encoded_password() {
     );
     let discord = FakeDiscord::start();
     let channel = discord.add_text_channel();
-    let app = spawn_app_with(&faktory.url()).await;
+    let app = TestApp::builder().faktory(&faktory.url()).spawn().await;
     assert_eq!(app.get("/readyz").await.status(), 200);
-    let _worker = spawn_worker(&WorkerConfig {
-        faktory_url: &faktory.url(),
-        namespace: &app.namespace,
-        discord: &discord,
-        channel_id: channel,
-        token: "test-token",
-        concurrency: 2,
-        drain_secs: 5,
-        rename_window_secs: 600,
-        redis_url: None,
-        env: &[],
-    });
+    let _worker = WorkerBuilder::new()
+        .faktory(&faktory.url())
+        .namespace(&app.namespace)
+        .discord(&discord, channel)
+        .slots(2)
+        .spawn();
     let res = app
         .deliver(
             "pull_request",
@@ -48,7 +45,10 @@ async fn web_and_worker_log_in_with_a_percent_encoded_password() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_wrong_password_is_a_503_not_a_2xx() {
     let faktory = FaktoryServer::start_with(Some("right"));
-    let app = spawn_app_with(&format!("tcp://:wrong@127.0.0.1:{}", faktory.port)).await;
+    let app = TestApp::builder()
+        .faktory(&format!("tcp://:wrong@127.0.0.1:{}", faktory.port))
+        .spawn()
+        .await;
     let res = app
         .deliver(
             "pull_request",

@@ -3,13 +3,15 @@
 //! fetching, stays up and keeps beating, also across a Faktory restart.
 //! *Stop* still drains.
 
-mod support;
+use threadline_test_support as support;
 
 use std::time::{Duration, Instant};
-use support::app::{eventually, fixture, spawn_app_on};
+use support::app::TestApp;
 use support::fake_discord::FakeDiscord;
+use support::fixtures::fixture;
 use support::servers::{shared_redis_url, FaktoryServer};
 use support::stack::{Stack, WAIT};
+use support::wait::eventually;
 
 /// How long a quiet worker must leave pushed jobs alone.
 const HANDS_OFF: Duration = Duration::from_secs(10);
@@ -21,7 +23,11 @@ async fn stack_with(password: Option<&str>) -> Stack {
     let faktory = FaktoryServer::start_with(password);
     let discord = FakeDiscord::start();
     let channel = discord.add_text_channel();
-    let app = spawn_app_on(&faktory.url(), &shared_redis_url()).await;
+    let app = TestApp::builder()
+        .faktory(&faktory.url())
+        .redis(&shared_redis_url())
+        .spawn()
+        .await;
     Stack {
         faktory,
         discord,
@@ -107,7 +113,7 @@ async fn click(stack: &Stack, wid: &str, signal: &str) {
 }
 
 /// Waits until every slot of the worker has stopped fetching.
-async fn all_slots_quiet(worker: &support::app::WorkerProcess) {
+async fn all_slots_quiet(worker: &support::worker::WorkerProcess) {
     eventually(WAIT, "every slot quiet", || async {
         worker.logs().matches("quiet, fetching no more").count() == SLOTS
     })
@@ -156,7 +162,7 @@ async fn working(stack: &Stack) -> u64 {
 
 /// For `HANDS_OFF`, the `queued` jobs stay queued, none is reserved or
 /// done, nothing reaches Discord, and the worker process stays up.
-async fn nothing_fetched(stack: &Stack, worker: &mut support::app::WorkerProcess, queued: u64) {
+async fn nothing_fetched(stack: &Stack, worker: &mut support::worker::WorkerProcess, queued: u64) {
     let (processed, requests) = (stack.processed().await, stack.discord.requests().len());
     let start = Instant::now();
     while start.elapsed() < HANDS_OFF {
@@ -177,7 +183,7 @@ async fn nothing_fetched(stack: &Stack, worker: &mut support::app::WorkerProcess
 async fn quiet_from_the_web_ui_stops_fetching_and_the_worker_stays_up() {
     // Production mode: the UI wants Basic auth, Faktory a password hash.
     let stack = stack_with(Some("quietly2")).await;
-    let mut worker = stack.worker_sized("test-token", 5, 600, SLOTS);
+    let mut worker = stack.worker().slots(SLOTS).spawn();
     let wid = wid_on_busy(&stack).await;
     assert!(worker.logs().contains(&format!("worker {wid} fetching")));
 
@@ -204,7 +210,7 @@ async fn quiet_from_the_web_ui_stops_fetching_and_the_worker_stays_up() {
 #[tokio::test(flavor = "multi_thread")]
 async fn quiet_survives_a_faktory_restart() {
     let mut stack = stack_with(None).await;
-    let mut worker = stack.worker_sized("test-token", 5, 600, SLOTS);
+    let mut worker = stack.worker().slots(SLOTS).spawn();
     let wid = wid_on_busy(&stack).await;
     click(&stack, &wid, "quiet").await;
     all_slots_quiet(&worker).await;
@@ -225,7 +231,7 @@ async fn quiet_survives_a_faktory_restart() {
 #[tokio::test(flavor = "multi_thread")]
 async fn stop_from_the_web_ui_still_drains_and_exits_zero() {
     let stack = stack_with(None).await;
-    let mut worker = stack.worker_sized("test-token", 5, 600, SLOTS);
+    let mut worker = stack.worker().slots(SLOTS).spawn();
     let wid = wid_on_busy(&stack).await;
     click(&stack, &wid, "terminate").await;
     assert!(worker.wait_exit(WAIT).success(), "{}", worker.logs());

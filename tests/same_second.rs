@@ -3,7 +3,7 @@
 //! receive order, and the coalesced thread sync never brings back the
 //! first event's state.
 
-mod support;
+use threadline_test_support as support;
 
 use support::app::spawn_app;
 use support::history::History;
@@ -24,7 +24,7 @@ async fn deliver_first_then_rest(stack: &Stack, story: &History) {
 #[tokio::test(flavor = "multi_thread")]
 async fn opened_and_retitled_in_the_same_second_keep_the_new_title() {
     let stack = Stack::start().await;
-    let _worker = stack.worker("test-token", 5);
+    let _worker = stack.worker().spawn();
     let mut story = History::new(701, 12, "Old title");
     story.opened().same_second().retitle("New title");
     deliver_first_then_rest(&stack, &story).await;
@@ -37,7 +37,7 @@ async fn opened_and_retitled_in_the_same_second_keep_the_new_title() {
 #[tokio::test(flavor = "multi_thread")]
 async fn opened_and_closed_in_the_same_second_leave_the_thread_archived() {
     let stack = Stack::start().await;
-    let _worker = stack.worker("test-token", 5);
+    let _worker = stack.worker().spawn();
     let mut story = History::new(702, 13, "Short-lived");
     story.opened().same_second().closed(false);
     deliver_first_then_rest(&stack, &story).await;
@@ -54,7 +54,7 @@ async fn opened_and_closed_in_the_same_second_leave_the_thread_archived() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_retitle_and_a_draft_change_in_one_second_both_show() {
     let stack = Stack::start().await;
-    let _worker = stack.worker("test-token", 5);
+    let _worker = stack.worker().spawn();
     let mut story = History::new(703, 14, "First");
     story
         .opened()

@@ -2,15 +2,17 @@
 //! binaries at debug level, with failures on every side, is searched for
 //! the webhook secret, the Discord token and the Faktory password.
 
-mod support;
+use threadline_test_support as support;
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
-use support::app::{fixture, sign, spawn_worker, WorkerConfig};
 use support::fake_discord::{FakeDiscord, Fault, FaultKind, Route};
+use support::fixtures::fixture;
+use support::fixtures::sign;
 use support::servers::{
     free_port, shared_redis_url, unique_namespace, wait_for_port, FaktoryServer,
 };
+use support::worker::WorkerBuilder;
 
 const WEBHOOK_SECRET: &str = "whsec-SECRET-4711";
 const DISCORD_TOKEN: &str = "tok-SECRET-0815";
@@ -46,18 +48,14 @@ async fn logs_of_a_full_run_contain_no_secret() {
         kind: FaultKind::ApiError(401, 0),
         times: 1,
     });
-    let mut worker = spawn_worker(&WorkerConfig {
-        faktory_url: &faktory.url(),
-        namespace: &namespace,
-        discord: &discord,
-        channel_id: channel,
-        token: DISCORD_TOKEN,
-        concurrency: 2,
-        drain_secs: 2,
-        rename_window_secs: 600,
-        redis_url: None,
-        env: &[],
-    });
+    let mut worker = WorkerBuilder::new()
+        .faktory(&faktory.url())
+        .namespace(&namespace)
+        .discord(&discord, channel)
+        .token(DISCORD_TOKEN)
+        .slots(2)
+        .drain_secs(2)
+        .spawn();
 
     let http = reqwest::Client::new();
     let body = fixture("pull_request/opened.json");

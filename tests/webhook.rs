@@ -2,9 +2,13 @@
 //! it refuses, and that a refusal leaves no trace (beyond the delivery
 //! log's record of a verified delivery, which is what an operator reads).
 
-mod support;
+use threadline_test_support as support;
 
-use support::app::{fixture, join_all, sign, spawn_app, TestApp};
+use support::app::spawn_app;
+use support::app::TestApp;
+use support::fixtures::fixture;
+use support::fixtures::sign;
+use support::wait::join_all;
 use threadline_jobs::{decode, PrOpened};
 
 async fn assert_no_trace(app: &TestApp) {
@@ -59,7 +63,7 @@ async fn a_sequential_duplicate_is_acknowledged_but_not_queued_again() {
         app.deliver("pull_request", "dup", &body).await.status(),
         202
     );
-    support::app::eventually(
+    support::wait::eventually(
         std::time::Duration::from_secs(5),
         "delivery marked",
         || async {

@@ -2,12 +2,14 @@
 //! the real `worker` binary → the fake Discord, with Discord failures,
 //! duplicates, shutdowns and a bad token.
 
-mod support;
+use threadline_test_support as support;
 
 use std::time::Duration;
-use support::app::{eventually, fixture, join_all};
 use support::fake_discord::{Fault, FaultKind, Route};
+use support::fixtures::fixture;
 use support::stack::{Stack, WAIT};
+use support::wait::eventually;
+use support::wait::join_all;
 
 fn opened() -> Vec<u8> {
     fixture("pull_request/opened.json")
@@ -16,7 +18,7 @@ fn opened() -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread")]
 async fn pr_opened_makes_exactly_one_thread_with_its_intro() {
     let stack = Stack::start().await;
-    let _worker = stack.worker("test-token", 5);
+    let _worker = stack.worker().spawn();
     assert_eq!(
         stack
             .app
@@ -60,7 +62,7 @@ async fn pr_opened_makes_exactly_one_thread_with_its_intro() {
 #[tokio::test(flavor = "multi_thread")]
 async fn duplicate_and_concurrent_deliveries_make_one_thread() {
     let stack = Stack::start().await;
-    let _worker = stack.worker("test-token", 5);
+    let _worker = stack.worker().spawn();
     let body = opened();
     let copies = (0..5).map(|_| stack.app.deliver("pull_request", "same", &body));
     let mut queued = 0;
@@ -97,7 +99,7 @@ async fn discord_failing_twice_then_succeeding_gives_one_thread_and_one_intro() 
         kind: FaultKind::Status(502),
         times: 1,
     });
-    let _worker = stack.worker("test-token", 5);
+    let _worker = stack.worker().spawn();
     assert_eq!(
         stack
             .app
@@ -127,7 +129,7 @@ async fn discord_failing_twice_then_succeeding_gives_one_thread_and_one_intro() 
 #[tokio::test(flavor = "multi_thread")]
 async fn everyone_in_a_pr_body_pings_nobody() {
     let stack = Stack::start().await;
-    let _worker = stack.worker("test-token", 5);
+    let _worker = stack.worker().spawn();
     let body = fixture("edge/opened.everyone.json");
     assert_eq!(
         stack
@@ -157,7 +159,7 @@ async fn sigterm_lets_the_running_job_finish_then_exits_zero() {
         kind: FaultKind::Delay(Duration::from_secs(2)),
         times: 1,
     });
-    let mut worker = stack.worker("test-token", 10);
+    let mut worker = stack.worker().drain_secs(10).spawn();
     assert_eq!(
         stack
             .app
@@ -185,7 +187,7 @@ async fn a_job_still_running_at_the_drain_deadline_is_failed_for_retry() {
         kind: FaultKind::Delay(Duration::from_secs(8)),
         times: 1,
     });
-    let mut worker = stack.worker("test-token", 1);
+    let mut worker = stack.worker().drain_secs(1).spawn();
     assert_eq!(
         stack
             .app
@@ -217,7 +219,7 @@ async fn a_rejected_token_stops_the_worker_and_keeps_the_job() {
         kind: FaultKind::ApiError(401, 0),
         times: 1,
     });
-    let mut worker = stack.worker("bad-token", 5);
+    let mut worker = stack.worker().token("bad-token").spawn();
     assert_eq!(
         stack
             .app
@@ -242,7 +244,7 @@ async fn a_missing_parent_channel_sends_the_job_to_the_dead_set_at_once() {
         kind: FaultKind::ApiError(404, 10003),
         times: 1,
     });
-    let _worker = stack.worker("test-token", 5);
+    let _worker = stack.worker().spawn();
     assert_eq!(
         stack
             .app
@@ -267,7 +269,7 @@ async fn a_missing_parent_channel_sends_the_job_to_the_dead_set_at_once() {
 #[tokio::test(flavor = "multi_thread")]
 async fn faktory_down_gives_503_then_a_redelivery_is_queued_and_performed() {
     let mut stack = Stack::start().await;
-    let _worker = stack.worker("test-token", 5);
+    let _worker = stack.worker().spawn();
     stack.faktory.stop();
     assert_eq!(
         stack

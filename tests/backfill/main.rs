@@ -4,16 +4,15 @@
 //! webhook. Exactly the admitted ones get one thread each, the existing
 //! one keeps its thread, no 429 is drawn, and a second run adds nothing.
 
-#[path = "../support/mod.rs"]
-mod support;
+use threadline_test_support as support;
 
 use std::process::{Command, Output};
 use std::time::Duration;
-use support::app::eventually;
 use support::configured::Configured;
 use support::fake_discord::Limits;
 use support::fake_github::{pull_request, FakeGithub, TOKEN};
 use support::history::History;
+use support::wait::eventually;
 
 const REPO: &str = "acme/rocket";
 const REPO_ID: u64 = 4711;
@@ -49,7 +48,7 @@ async fn open_prs_get_one_thread_each_exactly_for_the_admitted_ones() {
     let c = Configured::start(|_, _| "[filters]\nlabels_exclude = [\"wip\"]\n".to_string()).await;
     let (stack, discord) = (&c.stack, &c.stack.discord);
     discord.set_limits(Some(Limits::discord()));
-    let _worker = c.worker(&[]);
+    let _worker = c.worker().spawn();
     // #6 was opened after Threadline joined: it has its thread already.
     let mut six = History::new(REPO_ID, 6, &title(6));
     six.in_repo(REPO).opened();

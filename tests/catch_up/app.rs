@@ -5,8 +5,10 @@
 use super::{nowhere, pr, text};
 use std::process::Command;
 use std::time::Duration;
-use support::app::{eventually, spawn_app, TestApp};
+use support::app::spawn_app;
+use support::app::TestApp;
 use support::fake_github::{FakeGithub, APP_KEY_PEM};
+use support::wait::eventually;
 
 use super::support;
 

@@ -4,9 +4,9 @@
 
 use super::{hook_of, nowhere, pr};
 use std::time::Duration;
-use support::app::eventually;
 use support::fake_github::{FakeGithub, TOKEN};
 use support::stack::{Stack, WAIT};
+use support::wait::eventually;
 
 use super::support;
 
@@ -41,7 +41,7 @@ async fn web_down_for_a_burst_then_every_event_is_in_its_thread_once() {
         );
     }
     fake.set_hook_url(hook, &url);
-    let mut worker = stack.worker_env("test-token", 5, 600, 4, &github_env(&fake, 2));
+    let mut worker = stack.worker().envs(&github_env(&fake, 2)).spawn();
     let discord = &stack.discord;
     eventually(WAIT, "both threads with every comment", || async {
         let threads = discord.threads();
@@ -58,7 +58,7 @@ async fn web_down_for_a_burst_then_every_event_is_in_its_thread_once() {
     // stack can fall idle.
     worker.signal("TERM");
     worker.wait_exit(WAIT);
-    let _worker = stack.worker("test-token", 5);
+    let _worker = stack.worker().spawn();
     stack.quiesce().await;
     let count = |text: &str| {
         discord
@@ -126,8 +126,8 @@ async fn any_number_of_workers_run_one_chain() {
         .len()
     };
     let env = github_env(&fake, 60);
-    let a = stack.worker_env("test-token", 5, 600, 2, &env);
-    let _b = stack.worker_env("test-token", 5, 600, 2, &env);
+    let a = stack.worker().slots(2).envs(&env).spawn();
+    let _b = stack.worker().slots(2).envs(&env).spawn();
     eventually(WAIT, "the first run", || async { lists() >= 1 }).await;
     let scheduled = || async {
         stack
@@ -144,7 +144,7 @@ async fn any_number_of_workers_run_one_chain() {
     .await;
     // A worker restart neither stops nor doubles the chain.
     drop(a);
-    let _c = stack.worker_env("test-token", 5, 600, 2, &env);
+    let _c = stack.worker().slots(2).envs(&env).spawn();
     tokio::time::sleep(Duration::from_secs(4)).await;
     assert_eq!(lists(), 1, "one run, not one per worker");
     assert_eq!(scheduled().await, 1, "one chain");

@@ -4,8 +4,9 @@
 
 use super::{hook_of, nowhere, pr, text, threadline};
 use std::time::Duration;
-use support::app::{eventually, spawn_app};
+use support::app::spawn_app;
 use support::fake_github::FakeGithub;
+use support::wait::eventually;
 
 use super::support;
 

@@ -3,8 +3,7 @@
 //! redeliver`) has GitHub send each failed one again, and every event is
 //! in its thread exactly once.
 
-#[path = "../support/mod.rs"]
-mod support;
+use threadline_test_support as support;
 
 mod app;
 mod chain;

@@ -7,8 +7,7 @@
 //! `threadline commands register` command, `places` PR threads and a
 //! fixed list of resources.
 
-#[path = "../support/mod.rs"]
-mod support;
+use threadline_test_support as support;
 
 mod api;
 mod places;
@@ -19,7 +18,7 @@ mod timed;
 
 use ed25519_dalek::{Signer, SigningKey};
 use serde_json::{json, Value};
-use support::app::spawn_app_from;
+use support::app::TestApp;
 use support::fake_discord::FakeDiscord;
 use support::servers::{shared_redis_url, FaktoryServer};
 use support::stack::Stack;
@@ -59,12 +58,16 @@ impl Dibs {
         let channel = discord.add_text_channel();
         let key = SigningKey::from_bytes(&SEED);
         let public = hex::encode(key.verifying_key().to_bytes());
-        let app = spawn_app_from(&faktory.url(), &shared_redis_url(), |s| {
-            s.dibs.public_key = on.interactions.then_some(public);
-            s.dibs.api_token = on.api.then(|| Secret(API_TOKEN.into()));
-            s.dibs.dibs.resources = resources;
-        })
-        .await;
+        let app = TestApp::builder()
+            .faktory(&faktory.url())
+            .redis(&shared_redis_url())
+            .settings(|s| {
+                s.dibs.public_key = on.interactions.then_some(public);
+                s.dibs.api_token = on.api.then(|| Secret(API_TOKEN.into()));
+                s.dibs.dibs.resources = resources;
+            })
+            .spawn()
+            .await;
         let stack = Stack {
             faktory,
             discord,

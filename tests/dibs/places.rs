@@ -3,15 +3,16 @@
 //! list of resources refuses other names.
 
 use super::{text, user, Dibs, ALL_ON};
-use support::app::{eventually, fixture};
+use support::fixtures::fixture;
 use support::stack::WAIT;
+use support::wait::eventually;
 
 use super::support;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dibs_in_a_pr_thread_names_the_pr() {
     let dibs = Dibs::start(ALL_ON).await;
-    let _worker = dibs.stack.worker("token", 5);
+    let _worker = dibs.stack.worker().token("token").spawn();
     let opened = fixture("pull_request/opened.json");
     let res = dibs
         .stack

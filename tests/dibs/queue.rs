@@ -5,15 +5,16 @@
 
 use super::{text, user, Dibs, ALL_ON};
 use std::collections::BTreeMap;
-use support::app::{eventually, join_all};
 use support::stack::WAIT;
+use support::wait::eventually;
+use support::wait::join_all;
 
 use super::support;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn fifty_at_once_end_in_one_order_and_each_next_holder_is_told_once() {
     let dibs = Dibs::start(ALL_ON).await;
-    let _worker = dibs.stack.worker("token", 5);
+    let _worker = dibs.stack.worker().token("token").spawn();
     let people: Vec<u64> = (1..=50).map(user).collect();
     // Each runs the command in a channel of their own, where they are told
     // their turn came (Discord allows 5 messages per 5 s per channel).

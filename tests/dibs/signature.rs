@@ -5,7 +5,7 @@
 use super::{command, user, Dibs, Switches, ALL_ON, SEED};
 use ed25519_dalek::{Signer, SigningKey, Verifier};
 use std::time::{Duration, Instant};
-use support::app::join_all;
+use support::wait::join_all;
 
 use super::support;
 

@@ -5,8 +5,8 @@
 //! and a re-take does nothing.
 
 use super::{text, user, Dibs, ALL_ON};
-use support::app::eventually;
 use support::stack::WAIT;
+use support::wait::eventually;
 
 use super::support;
 
@@ -24,11 +24,11 @@ async fn a_timed_release_survives_restarts_and_fires_once() {
         .await;
 
     // A worker runs, then stops; Faktory restarts; a new worker starts.
-    let mut worker = dibs.stack.worker("token", 5);
+    let mut worker = dibs.stack.worker().token("token").spawn();
     worker.signal("TERM");
     worker.wait_exit(std::time::Duration::from_secs(20));
     dibs.stack.faktory.restart();
-    let _worker = dibs.stack.worker("token", 5);
+    let _worker = dibs.stack.worker().token("token").spawn();
 
     eventually(WAIT, "the release notifications", || async {
         dibs.posted().len() >= 2
@@ -84,7 +84,7 @@ async fn a_stale_release_does_nothing() {
     dibs.dibs(a, "on", &[("resource", "staging")]).await;
     dibs.dibs(b, "on", &[("resource", "staging")]).await;
 
-    let _worker = dibs.stack.worker("token", 5);
+    let _worker = dibs.stack.worker().token("token").spawn();
     // The old release comes due, runs, and is done (ACKed).
     dibs.stack.settle(1).await;
     dibs.stack.quiesce().await;
@@ -110,7 +110,7 @@ async fn extending_moves_the_release() {
         extended.contains(&format!("<@{a}> has **staging** until")),
         "{extended}"
     );
-    let _worker = dibs.stack.worker("token", 5);
+    let _worker = dibs.stack.worker().token("token").spawn();
     // The 5 s release runs and finds itself stale; the 2 h one waits.
     dibs.stack.settle(1).await;
     let status = dibs.status("staging").await;

@@ -8,7 +8,7 @@ use crate::{assert_no_dead, changes, deliver, has, push_with_seq, thread, thread
 #[tokio::test(flavor = "multi_thread")]
 async fn an_edit_follows_and_a_deletion_deletes() {
     let stack = Stack::start().await;
-    let _worker = stack.worker("test-token", 5);
+    let _worker = stack.worker().spawn();
     let mut h = History::new(801, 1, "Edits");
     h.opened().comment("alice", "first words");
     let id = h.last_comment_id();
@@ -48,7 +48,7 @@ async fn an_edit_follows_and_a_deletion_deletes() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_edit_before_its_comment_posts_the_latest_text_once() {
     let stack = Stack::start().await;
-    let _worker = stack.worker("test-token", 5);
+    let _worker = stack.worker().spawn();
     let mut h = History::new(802, 2, "Early edit");
     h.opened();
     deliver(&stack, &mut h).await;
@@ -70,7 +70,7 @@ async fn an_edit_before_its_comment_posts_the_latest_text_once() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_deletion_before_its_comment_posts_nothing() {
     let stack = Stack::start().await;
-    let _worker = stack.worker("test-token", 5);
+    let _worker = stack.worker().spawn();
     let mut h = History::new(803, 3, "Early deletion");
     h.opened();
     deliver(&stack, &mut h).await;
@@ -93,7 +93,7 @@ async fn a_deletion_before_its_comment_posts_nothing() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_older_edit_after_a_newer_one_is_ignored_and_ties_go_by_receive_order() {
     let stack = Stack::start().await;
-    let _worker = stack.worker("test-token", 5);
+    let _worker = stack.worker().spawn();
     let mut h = History::new(804, 4, "Order");
     h.opened().comment("dave", "version one");
     let id = h.last_comment_id();
@@ -130,7 +130,7 @@ async fn an_older_edit_after_a_newer_one_is_ignored_and_ties_go_by_receive_order
 #[tokio::test(flavor = "multi_thread")]
 async fn edits_of_unknown_and_bot_comments_do_nothing() {
     let stack = Stack::start().await;
-    let _worker = stack.worker("test-token", 5);
+    let _worker = stack.worker().spawn();
     let mut h = History::new(805, 5, "Ghosts");
     h.opened().comment("renovate[bot]", "bumped");
     let bot = h.last_comment_id();

@@ -10,7 +10,7 @@ use crate::{assert_no_dead, changes, deliver, has, thread, thread_texts};
 #[tokio::test(flavor = "multi_thread")]
 async fn edits_and_deletions_follow_the_batch_until_it_is_empty() {
     let stack = Stack::start().await;
-    let _worker = stack.worker("test-token", 5);
+    let _worker = stack.worker().spawn();
     let mut h = History::new(811, 11, "Lines");
     h.opened()
         .line_comment(777, 9001, "alpha note")
@@ -54,7 +54,7 @@ async fn edits_and_deletions_follow_the_batch_until_it_is_empty() {
 #[tokio::test(flavor = "multi_thread")]
 async fn changes_before_the_flush_or_the_comment_are_posted_as_the_newest() {
     let stack = Stack::start().await;
-    let _worker = stack.worker("test-token", 5);
+    let _worker = stack.worker().spawn();
     let mut h = History::new(812, 12, "Early lines");
     h.opened();
     deliver(&stack, &mut h).await;

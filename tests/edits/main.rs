@@ -5,8 +5,7 @@
 //! archived or locked threads (`threads`). Every test asserts what the
 //! fake Discord ends up showing.
 
-#[path = "../support/mod.rs"]
-mod support;
+use threadline_test_support as support;
 
 mod fake;
 mod issue;

@@ -21,7 +21,7 @@ fn archive_toggles(stack: &Stack, thread: u64) -> Vec<bool> {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_archived_thread_is_unarchived_for_the_edit_and_archived_again() {
     let stack = Stack::start().await;
-    let _worker = stack.worker("test-token", 5);
+    let _worker = stack.worker().spawn();
     let mut h = History::new(821, 21, "Quiet");
     h.opened().comment("erin", "said long ago");
     let id = h.last_comment_id();
@@ -52,7 +52,7 @@ async fn an_archived_thread_is_unarchived_for_the_edit_and_archived_again() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_edit_in_a_locked_thread_is_skipped_with_a_log_line() {
     let stack = Stack::start().await;
-    let worker = stack.worker("test-token", 5);
+    let worker = stack.worker().spawn();
     let mut h = History::new(822, 22, "Merged");
     h.opened().comment("frank", "as merged");
     let id = h.last_comment_id();

@@ -2,8 +2,8 @@
 //! 429, an injected global 429 pauses every route for its `retry_after`,
 //! and an injected `user` 429 consumes nothing.
 
-use crate::support::app::join_all;
 use crate::support::fake_discord::{FakeDiscord, Fault, FaultKind, Limits, Route};
+use crate::support::wait::join_all;
 use crate::{assert_bucket_headers, get_channel, header, limited, post, seconds};
 use reqwest::{Client, Response};
 use serde_json::Value;

@@ -4,8 +4,7 @@
 //! headers on every response, and injected global 429s pausing everything.
 //! Then through twilight-http, which must parse what the fake sends.
 
-#[path = "../support/mod.rs"]
-mod support;
+use threadline_test_support as support;
 
 mod buckets;
 mod global;

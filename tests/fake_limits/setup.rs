@@ -2,8 +2,8 @@
 //! sleep out their latency concurrently, and the nonce window is a setting.
 
 use crate::get_channel;
-use crate::support::app::join_all;
 use crate::support::fake_discord::FakeDiscord;
+use crate::support::wait::join_all;
 use reqwest::Client;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};

@@ -3,8 +3,8 @@
 //! clients (as several worker processes are) must leave every message
 //! posted exactly once.
 
-use crate::support::app::join_all;
 use crate::support::fake_discord::{BucketLimit, FakeDiscord, Limits};
+use crate::support::wait::join_all;
 use std::time::Duration;
 use twilight_http::Client;
 use twilight_model::id::Id;

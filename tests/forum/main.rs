@@ -10,8 +10,7 @@
 //! - `shared`: two repositories in one forum get qualified titles;
 //! - `fake`: the fake's forum routes against Discord's rules.
 
-#[path = "../support/mod.rs"]
-mod support;
+use threadline_test_support as support;
 
 mod fake;
 mod once;
@@ -22,11 +21,12 @@ mod tags;
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::sync::Arc;
-use support::app::{spawn_app_tweaked, WorkerProcess};
+use support::app::TestApp;
 use support::fake_discord::FakeDiscord;
 use support::history::Event;
 use support::servers::FaktoryServer;
 use support::stack::Stack;
+use support::worker::WorkerProcess;
 use threadline::config::{Config, EnvOverrides};
 use threadline::settings::FaktoryAddr;
 
@@ -64,11 +64,13 @@ impl ForumStack {
         };
         let config = Config::parse(&text, &env).expect("the test's config parses");
         let url = faktory.url();
-        let app = spawn_app_tweaked(|s| {
-            s.common.faktory = FaktoryAddr::parse(&url).expect("Faktory URL");
-            s.config = Arc::new(config);
-        })
-        .await;
+        let app = TestApp::builder()
+            .settings(|s| {
+                s.common.faktory = FaktoryAddr::parse(&url).expect("Faktory URL");
+                s.config = Arc::new(config);
+            })
+            .spawn()
+            .await;
         let path = std::env::temp_dir().join(format!("threadline-{}.toml", app.namespace));
         std::fs::write(&path, text).expect("config file written");
         let stack = Stack {
@@ -91,7 +93,7 @@ impl ForumStack {
             "THREADLINE_CONFIG",
             self.config.to_string_lossy().into_owned(),
         )];
-        self.stack.worker_env("test-token", 5, 600, 4, &env)
+        self.stack.worker().envs(&env).spawn()
     }
 
     /// The forum's only post.

@@ -3,8 +3,7 @@
 //! (two clients on their own Redis connections stand for two processes),
 //! paced writes, and App auth with installation tokens.
 
-#[path = "../support/mod.rs"]
-mod support;
+use threadline_test_support as support;
 
 mod app;
 mod limits;

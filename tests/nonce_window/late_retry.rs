@@ -3,10 +3,11 @@
 //! Discord had forgotten the nonce. Two effects at once, so that one wait
 //! of about 90 s covers both: a thread's intro and a comment in a thread.
 
-use crate::support::app::{eventually, join_all};
 use crate::support::fake_discord::{Fault, FaultKind, Route};
 use crate::support::history::History;
 use crate::support::stack::{Stack, WAIT};
+use crate::support::wait::eventually;
+use crate::support::wait::join_all;
 use crate::{posts_to, reads_of, worker, FAKE_NONCE_WINDOW};
 use std::time::Duration;
 

@@ -2,10 +2,10 @@
 //! test writes the intent ("first tried ten minutes ago") and puts in the
 //! channel what a dead worker and other people would have left there.
 
-use crate::support::app::eventually;
 use crate::support::fake_discord::{Author, Fault, FaultKind, Route};
 use crate::support::history::History;
 use crate::support::stack::{Stack, WAIT};
+use crate::support::wait::eventually;
 use crate::{posts_to, reads_of, worker};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use threadline::worker::pr::messages;

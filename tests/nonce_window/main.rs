@@ -12,16 +12,15 @@
 //! - `fake_history`: the fake's `GET /channels/{id}/messages` and
 //!   `GET /users/@me` against Discord's rules and twilight's models.
 
-#[path = "../support/mod.rs"]
-mod support;
+use threadline_test_support as support;
 
 mod fake_history;
 mod late_retry;
 mod lookup;
 
 use std::time::Duration;
-use support::app::WorkerProcess;
 use support::stack::Stack;
+use support::worker::WorkerProcess;
 
 /// Discord's nonce window on the fake: short, so that a job back after
 /// its reservation is well beyond it.
@@ -34,7 +33,7 @@ pub fn worker(stack: &Stack) -> WorkerProcess {
         ("JOB_RESERVE_FOR_SECS", "60".to_string()),
         ("DISCORD_NONCE_WINDOW_SECS", "10".to_string()),
     ];
-    stack.worker_env("test-token", 5, 600, 4, &env)
+    stack.worker().envs(&env).spawn()
 }
 
 /// `GET /channels/{channel}/messages` requests the fake received.

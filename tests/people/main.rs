@@ -4,8 +4,7 @@
 //! Redis, the real worker binary with a `THREADLINE_CONFIG`, the fake
 //! Discord.
 
-#[path = "../support/mod.rs"]
-mod support;
+use threadline_test_support as support;
 
 mod members;
 
@@ -33,9 +32,9 @@ pub fn config_file(stack: &Stack) -> String {
     path.display().to_string()
 }
 
-pub fn people_worker(stack: &Stack) -> support::app::WorkerProcess {
+pub fn people_worker(stack: &Stack) -> support::worker::WorkerProcess {
     let env = [("THREADLINE_CONFIG", config_file(stack))];
-    stack.worker_env("test-token", 5, 600, 4, &env)
+    stack.worker().envs(&env).spawn()
 }
 
 fn the_thread(stack: &Stack) -> u64 {

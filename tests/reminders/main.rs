@@ -2,18 +2,18 @@
 //! timer), real Redis, the real worker binary with a `THREADLINE_CONFIG`
 //! holding `[reminders]` in seconds, and the fake Discord.
 
-#[path = "../support/mod.rs"]
-mod support;
+use threadline_test_support as support;
 
 mod cancel;
 mod quiet;
 mod restart;
 
 use std::time::Duration;
-use support::app::{eventually, WorkerProcess};
 use support::fake_discord::StoredMessage;
 use support::history::{allowed, History};
 use support::stack::Stack;
+use support::wait::eventually;
+use support::worker::WorkerProcess;
 
 pub const ALICE: u64 = 700_000_000_000_000_002;
 pub const CAROL: u64 = 700_000_000_000_000_003;
@@ -31,7 +31,7 @@ pub fn worker(stack: &Stack, reminders: &str, env: &[(&str, String)]) -> WorkerP
     std::fs::write(&path, text).expect("config file written");
     let mut all = vec![("THREADLINE_CONFIG", path.display().to_string())];
     all.extend(env.iter().cloned());
-    stack.worker_env("test-token", 1, 600, 4, &all)
+    stack.worker().drain_secs(1).envs(&all).spawn()
 }
 
 /// Every nudge posted anywhere in the stack, oldest first.

@@ -59,7 +59,7 @@ async fn filtered_pull_requests_leave_the_queues_unchanged() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_label_added_after_open_and_removed_again() {
     let c = Configured::start(|_, _| "[filters]\nlabels_exclude = [\"wip\"]\n".to_string()).await;
-    let _worker = c.worker(&[]);
+    let _worker = c.worker().spawn();
     let mut h = History::new(941, 10, "Labelled later");
     h.opened().comment("alice", "first");
     h.label("wip", true)
@@ -108,7 +108,7 @@ async fn a_label_added_after_open_and_removed_again() {
 #[tokio::test(flavor = "multi_thread")]
 async fn held_drafts_get_their_thread_when_ready() {
     let c = Configured::start(|_, _| "[filters]\ndrafts = \"hold\"\n".to_string()).await;
-    let _worker = c.worker(&[]);
+    let _worker = c.worker().spawn();
     let mut h = History::new(951, 20, "Draft first");
     h.draft = true;
     h.opened().comment("alice", "early words");
@@ -137,7 +137,7 @@ async fn held_drafts_get_their_thread_when_ready() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_worker_decides_the_base_branch_of_a_comment() {
     let c = Configured::start(|_, _| "[filters]\nbase_branches = [\"main\"]\n".to_string()).await;
-    let _worker = c.worker(&[]);
+    let _worker = c.worker().spawn();
     let mut h = History::new(961, 30, "Into dev");
     h.targeting("dev").opened();
     expect_all(&c, &h, "filtered").await;
@@ -168,7 +168,7 @@ async fn bots_are_dropped_unless_allowed() {
     let c =
         Configured::start(|_, _| "[filters]\nbot_allowlist = [\"renovate[bot]\"]\n".to_string())
             .await;
-    let _worker = c.worker(&[]);
+    let _worker = c.worker().spawn();
     let mut h = History::new(971, 40, "Deps");
     h.opened()
         .comment("renovate[bot]", "from renovate")

@@ -2,8 +2,7 @@
 //! names, noise filters in `web` and the worker, and a config file that is
 //! refused at start, against real Faktory and Redis and the fake Discord.
 
-#[path = "../support/mod.rs"]
-mod support;
+use threadline_test_support as support;
 
 mod filters;
 mod routing;

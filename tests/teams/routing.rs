@@ -16,7 +16,7 @@ async fn routes_send_each_repository_to_its_channel() {
         )
     })
     .await;
-    let _worker = c.worker(&[]);
+    let _worker = c.worker().spawn();
     let mut rocket = History::new(901, 1, "Rocket work");
     rocket.in_repo("acme/rocket").opened();
     let mut other = History::new(902, 2, "Other work");
@@ -64,7 +64,7 @@ async fn several_repositories_in_one_channel_get_qualified_names() {
         )
     })
     .await;
-    let _worker = c.worker(&[]);
+    let _worker = c.worker().spawn();
     let mut rocket = History::new(911, 5, "Same number");
     rocket
         .in_repo("acme/rocket")

@@ -2,10 +2,11 @@
 //! a message naming the key; the worker also refuses a routed channel it
 //! cannot see or that takes no threads, naming the route.
 
-use super::support::app::{spawn_worker, WorkerConfig, WorkerProcess};
 use super::support::configured::{write_config, Configured};
 use super::support::fake_discord::FakeDiscord;
 use super::support::servers::{unique_namespace, FaktoryServer};
+use super::support::worker::WorkerBuilder;
+use super::support::worker::WorkerProcess;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -59,7 +60,10 @@ fn web_refuses_a_bad_config_naming_the_key() {
 async fn worker_refuses_a_bad_config_naming_the_key() {
     let c = Configured::start(|_, _| String::new()).await;
     let path = write_config(BAD);
-    let mut worker = c.worker(&[("THREADLINE_CONFIG", path.display().to_string())]);
+    let mut worker = c
+        .worker()
+        .envs(&[("THREADLINE_CONFIG", path.display().to_string())])
+        .spawn();
     assert_refused(&mut worker, "chanel");
     assert_eq!(c.stack.processed().await, 0);
 }
@@ -74,18 +78,13 @@ async fn worker_refuses_routes_to_what_takes_no_threads() {
     let refused = |text: String, names: &str| {
         let path = write_config(&text);
         let env = [("THREADLINE_CONFIG", path.display().to_string())];
-        let mut worker = spawn_worker(&WorkerConfig {
-            faktory_url: &faktory.url(),
-            namespace: &unique_namespace(),
-            discord: &discord,
-            channel_id: parent,
-            token: "test-token",
-            concurrency: 2,
-            drain_secs: 5,
-            rename_window_secs: 600,
-            redis_url: None,
-            env: &env,
-        });
+        let mut worker = WorkerBuilder::new()
+            .faktory(&faktory.url())
+            .namespace(&unique_namespace())
+            .discord(&discord, parent)
+            .slots(2)
+            .envs(&env)
+            .spawn();
         assert_refused(&mut worker, names)
     };
     let logs = refused(

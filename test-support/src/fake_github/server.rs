@@ -52,7 +52,6 @@ pub struct Incoming {
     pub method: String,
     pub path: String,
     pub query: String,
-    pub body: Vec<u8>,
     pub caller: Caller,
     /// `scheme://host:port` of this server, for `Link` URLs.
     pub base: String,
@@ -92,11 +91,7 @@ impl Reply {
     }
 }
 
-async fn handle(
-    req: HttpRequest,
-    body: web::Bytes,
-    state: web::Data<Mutex<State>>,
-) -> HttpResponse {
+async fn handle(req: HttpRequest, state: web::Data<Mutex<State>>) -> HttpResponse {
     let header = |name: &str| {
         req.headers()
             .get(name)
@@ -130,7 +125,6 @@ async fn handle(
                 method: seen.method.clone(),
                 path: seen.path.clone(),
                 query: seen.query.clone(),
-                body: body.to_vec(),
                 caller,
                 base: format!("http://{}", req.connection_info().host()),
             };

@@ -2,10 +2,11 @@
 //! (`THREADLINE_CONFIG`), written once the fake Discord exists so that it
 //! can name the fake's channels.
 
-use super::app::{spawn_app_config, WorkerProcess};
-use super::fake_discord::FakeDiscord;
-use super::servers::{shared_redis_url, unique_namespace, FaktoryServer};
-use super::stack::Stack;
+use crate::app::TestApp;
+use crate::fake_discord::FakeDiscord;
+use crate::servers::{shared_redis_url, unique_namespace, FaktoryServer};
+use crate::stack::Stack;
+use crate::worker::WorkerBuilder;
 use std::path::PathBuf;
 use threadline::config::{Config, EnvOverrides};
 
@@ -44,7 +45,12 @@ impl Configured {
         };
         let config = Config::parse(&text, &env).expect("the test's config parses");
         let redis = shared_redis_url();
-        let app = spawn_app_config(&faktory.url(), &redis, config).await;
+        let app = TestApp::builder()
+            .faktory(&faktory.url())
+            .redis(&redis)
+            .config(config)
+            .spawn()
+            .await;
         Configured {
             stack: Stack {
                 faktory,
@@ -56,10 +62,10 @@ impl Configured {
         }
     }
 
-    /// A worker reading the config file, with `env` added.
-    pub fn worker(&self, env: &[(&str, String)]) -> WorkerProcess {
-        let mut all = vec![("THREADLINE_CONFIG", self.path.display().to_string())];
-        all.extend(env.iter().cloned());
-        self.stack.worker_env("test-token", 5, 600, 4, &all)
+    /// A worker reading the config file (add more with `.env`).
+    pub fn worker(&self) -> WorkerBuilder {
+        self.stack
+            .worker()
+            .env("THREADLINE_CONFIG", self.path.display().to_string())
     }
 }

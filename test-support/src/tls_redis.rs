@@ -2,8 +2,8 @@
 //! hosted providers run it: a self-signed certificate made with `openssl`,
 //! and a `rediss://user:password@…/#insecure` URL to reach it.
 
-use super::ports::{free_port, wait_ready};
-use super::servers::unique_namespace;
+use crate::ports::{free_port, wait_ready};
+use crate::servers::unique_namespace;
 use std::path::PathBuf;
 use std::process::{Child, Command};
 use std::time::Duration;

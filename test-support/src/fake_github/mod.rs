@@ -26,8 +26,8 @@ use std::sync::{mpsc, Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 /// The App's private key; the fake holds its public half.
-pub const APP_KEY_PEM: &str = include_str!("app-key.pem");
-const APP_PUBLIC_DER: &[u8] = include_bytes!("app-pub.der");
+pub const APP_KEY_PEM: &str = include_str!("../../../tests/support/fake_github/app-key.pem");
+const APP_PUBLIC_DER: &[u8] = include_bytes!("../../../tests/support/fake_github/app-pub.der");
 pub const TOKEN: &str = "ghp_fake_token_of_threadline_tests";
 
 /// The running fake; the server stops when this is dropped.

@@ -2,12 +2,13 @@
 //! with one parent channel, a `web`, and helpers to run workers and wait
 //! until every job (scheduled ones included) is done.
 
-use super::app::{eventually, spawn_app_from, spawn_worker, TestApp, WorkerConfig, WorkerProcess};
-use super::fake_discord::FakeDiscord;
-use super::history::Event;
-use super::servers::FaktoryServer;
+use crate::app::TestApp;
+use crate::fake_discord::FakeDiscord;
+use crate::history::Event;
+use crate::servers::FaktoryServer;
+use crate::wait::eventually;
+use crate::worker::WorkerBuilder;
 use std::time::Duration;
-use threadline::settings::WebSettings;
 
 pub const WAIT: Duration = Duration::from_secs(45);
 
@@ -18,94 +19,71 @@ pub struct Stack {
     pub app: TestApp,
 }
 
-impl Stack {
-    pub async fn start() -> Stack {
-        Self::start_on(&super::servers::shared_redis_url()).await
+/// How to start a [`Stack`]: the shared Redis and the tests' 60 s
+/// reservations unless changed.
+#[must_use = "a StackBuilder does nothing until .start()"]
+#[derive(Default)]
+pub struct StackBuilder {
+    redis_url: Option<String>,
+    production_reservation: bool,
+}
+
+impl StackBuilder {
+    /// The Redis of its `web` and workers.
+    pub fn redis(mut self, url: &str) -> Self {
+        self.redis_url = Some(url.into());
+        self
     }
 
-    /// A stack whose `web` and workers use the Redis at `redis_url`.
-    pub async fn start_on(redis_url: &str) -> Stack {
-        Self::start_from(redis_url, |_| {}).await
-    }
-
-    /// A stack whose `web` pushes jobs with the production reservation
+    /// Its `web` pushes jobs with the production reservation
     /// (`JOB_RESERVE_FOR_SECS` unset) rather than the tests' 60 s.
-    pub async fn start_with_default_reservation() -> Stack {
-        let reserve_for = threadline::settings::DEFAULT_RESERVE_FOR;
-        Self::start_from(&super::servers::shared_redis_url(), |s| {
-            s.reserve_for = reserve_for;
-            s.common.reserve_for = reserve_for;
-        })
-        .await
+    pub fn production_reservation(mut self) -> Self {
+        self.production_reservation = true;
+        self
     }
 
-    async fn start_from(redis_url: &str, tweak: impl FnOnce(&mut WebSettings)) -> Stack {
+    pub async fn start(self) -> Stack {
         let faktory = FaktoryServer::start();
         let discord = FakeDiscord::start();
         let channel = discord.add_text_channel();
-        let app = spawn_app_from(&faktory.url(), redis_url, tweak).await;
+        let mut app = TestApp::builder().faktory(&faktory.url());
+        if let Some(redis_url) = &self.redis_url {
+            app = app.redis(redis_url);
+        }
+        if self.production_reservation {
+            let reserve_for = threadline::settings::DEFAULT_RESERVE_FOR;
+            app = app.settings(move |s| {
+                s.reserve_for = reserve_for;
+                s.common.reserve_for = reserve_for;
+            });
+        }
         Stack {
             faktory,
             discord,
             channel,
-            app,
+            app: app.spawn().await,
         }
     }
+}
 
-    pub fn worker(&self, token: &str, drain_secs: u64) -> WorkerProcess {
-        self.worker_with(token, drain_secs, 600)
+impl Stack {
+    /// A stack on the shared Redis with the tests' settings.
+    pub async fn start() -> Stack {
+        Self::builder().start().await
     }
 
-    pub fn worker_with(
-        &self,
-        token: &str,
-        drain_secs: u64,
-        rename_window_secs: u64,
-    ) -> WorkerProcess {
-        self.worker_sized(token, drain_secs, rename_window_secs, 4)
+    pub fn builder() -> StackBuilder {
+        StackBuilder::default()
     }
 
-    pub fn worker_sized(
-        &self,
-        token: &str,
-        drain_secs: u64,
-        rename_window_secs: u64,
-        concurrency: usize,
-    ) -> WorkerProcess {
-        self.worker_env(token, drain_secs, rename_window_secs, concurrency, &[])
-    }
-
-    /// A worker whose budget assumes `global_per_sec` (Discord's 50 raised).
-    pub fn worker_global(
-        &self,
-        token: &str,
-        concurrency: usize,
-        global_per_sec: u32,
-    ) -> WorkerProcess {
-        let env = [("DISCORD_GLOBAL_RATE_LIMIT", global_per_sec.to_string())];
-        self.worker_env(token, 5, 600, concurrency, &env)
-    }
-
-    pub fn worker_env(
-        &self,
-        token: &str,
-        drain_secs: u64,
-        rename_window_secs: u64,
-        concurrency: usize,
-        env: &[(&str, String)],
-    ) -> WorkerProcess {
-        spawn_worker(&WorkerConfig {
-            faktory_url: &self.faktory.url(),
-            namespace: &self.app.namespace,
-            discord: &self.discord,
-            channel_id: self.channel,
-            token,
-            concurrency,
-            drain_secs,
-            rename_window_secs,
-            redis_url: Some(&self.app.redis_url),
-            env,
-        })
+    /// A worker for this stack (its Faktory, namespace, Redis, the fake
+    /// Discord and its channel), with [`WorkerBuilder`]'s defaults.
+    pub fn worker(&self) -> WorkerBuilder {
+        WorkerBuilder::new()
+            .faktory(&self.faktory.url())
+            .namespace(&self.app.namespace)
+            .redis(&self.app.redis_url)
+            .discord(&self.discord, self.channel)
     }
 
     /// POSTs to Discord whose path ends with `route`.

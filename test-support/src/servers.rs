@@ -4,8 +4,8 @@
 //!
 //! A test that cannot reach its server fails loudly; nothing is skipped.
 
-pub use super::ports::free_port;
-use super::ports::wait_ready;
+pub use crate::ports::free_port;
+use crate::ports::wait_ready;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::sync::atomic::{AtomicUsize, Ordering};
