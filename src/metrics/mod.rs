@@ -23,6 +23,8 @@ const EVENTS: &[&str] = &[
     "issue_comment",
     "pull_request_review",
     "pull_request_review_comment",
+    "installation",
+    "installation_repositories",
 ];
 
 /// Every outcome a delivery can have.

@@ -201,6 +201,8 @@ async fn handle(
             Ok((HttpResponse::Accepted().body("filtered"), "filtered"))
         }
         Routed::Enqueue { action, job, gate } => {
+            // A ping that starts a backfill is still answered `pong`.
+            let pong = action == super::router::install::PING;
             trace.action = Some(action);
             if let Some(logged) = &mut trace.logged {
                 logged.entry.repo = job.repo_name();
@@ -209,15 +211,16 @@ async fn handle(
             // and the one every connection holds while its body arrives
             // stays small.
             let intake = Box::pin(state.intaker.accept(&delivery_key, *job, gate.as_ref())).await;
-            match intake.map_err(WebhookError::Unavailable)? {
+            let answer = match intake.map_err(WebhookError::Unavailable)? {
                 Intake::Queued(jid) => {
                     if let Some(logged) = &mut trace.logged {
                         logged.jid = Some(jid);
                     }
-                    Ok((HttpResponse::Accepted().body("queued"), "queued"))
+                    (HttpResponse::Accepted().body("queued"), "queued")
                 }
-                Intake::Duplicate => Ok((HttpResponse::Accepted().body("duplicate"), "duplicate")),
-            }
+                Intake::Duplicate => (HttpResponse::Accepted().body("duplicate"), "duplicate"),
+            };
+            Ok(if pong { (HttpResponse::Ok().body("pong"), "pong") } else { answer })
         }
     }
 }

@@ -10,6 +10,7 @@
 
 mod comments;
 mod filter;
+pub mod install;
 mod review;
 
 use crate::config::Config;
@@ -91,7 +92,9 @@ fn ignored(action: &str) -> Routing {
 /// Routes one delivery. `Err` is a client error (400) with its reason.
 pub fn route(event: &str, delivery: Delivery, json: &[u8], plan: &JobPlan) -> Routing {
     match event {
-        "ping" => valid_json(json).map(|_| Routed::Ping),
+        "ping" => install::ping(delivery, json, plan),
+        "installation" => install::installation(delivery, json, plan),
+        "installation_repositories" => install::installation_repositories(delivery, json, plan),
         "pull_request" => pull_request(delivery, parse(json)?, plan),
         "issue_comment" => comments::issue_comment(delivery, parse(json)?, plan),
         "pull_request_review" => review::review(delivery, parse(json)?, plan),
