@@ -5,6 +5,7 @@
 //! draining on SIGTERM, reconnecting and the dead-set shortcut;
 //! [`heartbeat`] sends BEAT and obeys the Web UI's *Quiet* and *Stop*.
 
+pub mod backfill;
 pub mod catch_up;
 pub mod channels;
 pub(crate) mod claim;

@@ -3,6 +3,7 @@
 
 mod dibs_notify;
 mod dibs_release;
+mod github_backfill;
 mod github_catch_up;
 mod pr_backfill;
 mod pr_comment_changed;
@@ -49,6 +50,7 @@ pub async fn perform(ctx: &Context, job: &faktory::Job) -> Result<(), JobError> 
         jobs::PrReviewReminder::KIND => pr_review_reminder::perform(ctx, args(job)?).await,
         jobs::GithubCatchUp::KIND => github_catch_up::perform(ctx, args(job)?).await,
         jobs::PrBackfill::KIND => pr_backfill::perform(ctx, args(job)?).await,
+        jobs::GithubBackfill::KIND => github_backfill::perform(ctx, args(job)?).await,
         other => Err(JobError::Permanent(anyhow::anyhow!(
             "no handler for job kind {other:?}"
         ))),
