@@ -7,6 +7,9 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod app;
+mod auto;
+
 use std::process::{Command, Output};
 use std::time::Duration;
 use support::app::eventually;
