@@ -220,7 +220,11 @@ async fn handle(
                 }
                 Intake::Duplicate => (HttpResponse::Accepted().body("duplicate"), "duplicate"),
             };
-            Ok(if pong { (HttpResponse::Ok().body("pong"), "pong") } else { answer })
+            Ok(if pong {
+                (HttpResponse::Ok().body("pong"), "pong")
+            } else {
+                answer
+            })
         }
     }
 }

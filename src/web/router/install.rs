@@ -47,9 +47,12 @@ pub(super) fn ping(delivery: Delivery, json: &[u8], plan: &JobPlan) -> Routing {
     let installation_id = p.installation.as_ref().and_then(|i| i.id);
     let job = match (p.repository.and_then(|r| r.full_name), p.organization) {
         (Some(repo), _) => backfill(delivery, vec![repo], None, installation_id),
-        (None, Some(Named { login: Some(org), .. })) => {
-            backfill(delivery, Vec::new(), Some(org), installation_id)
-        }
+        (
+            None,
+            Some(Named {
+                login: Some(org), ..
+            }),
+        ) => backfill(delivery, Vec::new(), Some(org), installation_id),
         // An App's own hook names neither: its installs start backfills.
         _ => return Ok(Routed::Ping),
     };
