@@ -9,6 +9,8 @@ mod support;
 mod app;
 mod chain;
 mod decisions;
+mod killed;
+mod metrics;
 
 use std::process::{Command, Output};
 use support::app::TestApp;
