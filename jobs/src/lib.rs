@@ -21,6 +21,7 @@ mod common;
 mod dibs;
 mod eligible;
 mod events;
+mod github_backfill;
 mod pr_opened;
 mod reminder;
 
@@ -34,6 +35,7 @@ pub use events::{
     PrCommented, PrDraftChanged, PrPushed, PrRetitled, PrReviewComment, PrReviewRequest,
     PrReviewed, PrStateChanged, ReviewCommentsFlush, ThreadSync,
 };
+pub use github_backfill::GithubBackfill;
 pub use pr_opened::PrOpened;
 pub use reminder::PrReviewReminder;
 
@@ -46,7 +48,8 @@ pub const QUEUE_THREADS: &str = "threadline-threads";
 /// line comments and their flush, and comment edits and deletions.
 pub const QUEUE_MESSAGES: &str = "threadline-messages";
 /// Timed work: review reminders (`pr.review_reminder`), Dibs' timed
-/// releases (`dibs.release`) and GitHub catch-up runs (`github.catch_up`).
+/// releases (`dibs.release`), GitHub catch-up runs (`github.catch_up`)
+/// and automatic backfills (`github.backfill`).
 pub const QUEUE_SCHEDULED: &str = "threadline-scheduled";
 /// The single queue of releases before the split. Never pushed to any more,
 /// but still fetched (last), so that jobs pushed by a `web` of the previous
@@ -78,6 +81,7 @@ pub const ALL_KINDS: &[&str] = &[
     PrReviewReminder::KIND,
     GithubCatchUp::KIND,
     PrBackfill::KIND,
+    GithubBackfill::KIND,
 ];
 
 /// A job kind: its name, its queue and its typed args.

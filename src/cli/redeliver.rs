@@ -41,6 +41,7 @@ pub async fn run(argv: &[String]) -> Outcome {
         redis,
         key_prefix: prefix,
         metrics: None,
+        run: None,
     };
     let dry_run = args.switch("dry-run");
     let report = catch_up::run(&deps, since, dry_run)

@@ -131,7 +131,7 @@ async fn perform(
         actix_web::rt::System::new().block_on(async move {
             let producer = Producer::start(common.faktory.clone())?;
             let intaker = Intaker::new(producer, common.redis_url.clone(), common.key_prefix());
-            intaker.accept(&key, job.0, job.1.as_ref()).await
+            intaker.accept_marked(&key, job.0, job.1.as_ref()).await
         })
     })
     .join()

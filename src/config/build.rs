@@ -57,6 +57,7 @@ pub fn build(raw: RawConfig, env: &EnvOverrides) -> Result<Config> {
         dibs: Dibs {
             resources: lowercase(raw.dibs.resources.as_deref().unwrap_or_default()),
         },
+        auto_backfill: env.auto_backfill,
     })
 }
 

@@ -40,6 +40,9 @@ pub struct Config {
     /// `None` unless `[reminders]` is present (and `REVIEW_REMINDERS` is not 0).
     pub reminders: Option<Reminders>,
     pub dibs: Dibs,
+    /// Backfill on a hook's `ping` and an App's install: the GitHub API is
+    /// configured and `THREADLINE_BACKFILL` is not 0.
+    pub auto_backfill: bool,
 }
 
 /// What the environment contributes to the config.
@@ -50,6 +53,8 @@ pub struct EnvOverrides {
     pub forward_bots: bool,
     /// `REVIEW_REMINDERS=0`.
     pub reminders_off: bool,
+    /// GitHub credentials set and `THREADLINE_BACKFILL` not 0.
+    pub auto_backfill: bool,
 }
 
 /// Forum tag names per PR state (`[forum.tags]`).

@@ -77,12 +77,17 @@ impl Common {
 }
 
 /// What the environment adds to the config file: the fallback channel,
-/// the default of `bots`, and `REVIEW_REMINDERS=0`.
+/// the default of `bots`, `REVIEW_REMINDERS=0`, and whether backfill is
+/// automatic (GitHub credentials, `THREADLINE_BACKFILL`).
 fn config_env(fallback: Option<u64>) -> anyhow::Result<EnvOverrides> {
     Ok(EnvOverrides {
         fallback,
         forward_bots: var_or("FORWARD_BOT_EVENTS", "0") == "1",
         reminders_off: var_or("REVIEW_REMINDERS", "1") == "0",
+        auto_backfill: {
+            let github = GithubSettings::from_env()?;
+            github.auth.is_some() && github.backfill_auto
+        },
     })
 }
 

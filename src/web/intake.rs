@@ -5,7 +5,8 @@
 //! finds the mark may answer 2xx at once, and a redelivery after a failed
 //! PUSH finds no mark and is queued. Two copies racing past the check both
 //! push; the worker's guards make the second job a no-op. The mark is
-//! written off the response path, since it only saves work.
+//! written off the response path, since it only saves work; a caller
+//! that may exit at once waits for it ([`Intaker::accept_marked`]).
 //!
 //! Each queued job is stamped with a receive sequence number from a Redis
 //! counter, read in the same round trip as the mark: it orders events that
@@ -53,6 +54,29 @@ impl Intaker {
         job: Unqueued,
         gate: Option<&GateFacts>,
     ) -> anyhow::Result<Intake> {
+        self.intake(delivery_key, job, gate, false).await
+    }
+
+    /// [`Intaker::accept`], returning only once the delivery is marked
+    /// queued: for callers that may end right after (the command line, a
+    /// worker's job), whose runtime would drop a spawned mark unwritten,
+    /// so that a second run would not be a duplicate.
+    pub async fn accept_marked(
+        &self,
+        delivery_key: &str,
+        job: Unqueued,
+        gate: Option<&GateFacts>,
+    ) -> anyhow::Result<Intake> {
+        self.intake(delivery_key, job, gate, true).await
+    }
+
+    async fn intake(
+        &self,
+        delivery_key: &str,
+        job: Unqueued,
+        gate: Option<&GateFacts>,
+        wait_for_mark: bool,
+    ) -> anyhow::Result<Intake> {
         let mut redis = self.redis().await?;
         let key = format!("{}delivery:{delivery_key}", self.key_prefix);
         let (seen, seq): (bool, u64) = redis::pipe()
@@ -72,13 +96,18 @@ impl Intaker {
         let job = job.stamp(seq).build();
         let jid = (job.id().as_ref() as &str).to_string();
         self.producer.push(job).await?;
-        actix_web::rt::spawn(async move {
+        let mark = async move {
             let marked: redis::RedisResult<()> =
                 redis.set_ex(&key, 1, DELIVERY_TTL.as_secs()).await;
             if let Err(e) = marked {
                 log::warn!("could not mark delivery {key} as queued: {e}");
             }
-        });
+        };
+        if wait_for_mark {
+            mark.await;
+        } else {
+            actix_web::rt::spawn(mark);
+        }
         Ok(Intake::Queued(jid))
     }
 

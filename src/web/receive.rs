@@ -235,8 +235,15 @@ async fn act(
             Ok((HttpResponse::Accepted().body("filtered"), "filtered"))
         }
         Routed::Enqueue { action, job, gate } => {
+            // A ping that starts a backfill is still answered `pong`.
+            let pong = action == super::router::install::PING;
             trace.action = Some(action);
-            queue(job, gate, delivery_key, state, trace).await
+            let answer = queue(job, gate, delivery_key, state, trace).await?;
+            Ok(if pong {
+                (HttpResponse::Ok().body("pong"), "pong")
+            } else {
+                answer
+            })
         }
     }
 }

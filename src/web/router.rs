@@ -13,6 +13,7 @@
 mod comments;
 mod events;
 mod filter;
+pub mod install;
 #[cfg(test)]
 mod mutations;
 mod pull_request;
@@ -99,7 +100,9 @@ fn ignored(action: &str) -> Routing {
 /// Every name matched here is in [`GITHUB_EVENTS`] (its tests check).
 pub fn route(event: &str, delivery: Delivery, json: &[u8], plan: &JobPlan) -> Routing {
     match event {
-        "ping" => valid_json(json).map(|_| Routed::Ping),
+        "ping" => install::ping(delivery, json, plan),
+        "installation" => install::installation(delivery, json, plan),
+        "installation_repositories" => install::installation_repositories(delivery, json, plan),
         "pull_request" => pull_request::pull_request(delivery, parse(json)?, plan),
         "issue_comment" => comments::issue_comment(delivery, parse(json)?, plan),
         "pull_request_review" => review::review(delivery, parse(json)?, plan),

@@ -45,6 +45,7 @@
 //!   own earlier message in the channel, by a marker in the first line,
 //!   instead of posting a second one ([`once::lookup`]).
 
+pub mod backfill;
 pub mod catch_up;
 pub mod channels;
 pub mod comments;

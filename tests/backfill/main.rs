@@ -6,6 +6,9 @@
 
 use threadline_test_support as support;
 
+mod app;
+mod auto;
+
 use std::process::{Command, Output};
 use std::time::Duration;
 use support::configured::Configured;

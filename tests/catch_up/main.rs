@@ -8,6 +8,8 @@ use threadline_test_support as support;
 mod app;
 mod chain;
 mod decisions;
+mod killed;
+mod metrics;
 
 use std::process::{Command, Output};
 use support::app::TestApp;

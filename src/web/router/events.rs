@@ -11,6 +11,8 @@ pub const GITHUB_EVENTS: &[&str] = &[
     "issue_comment",
     "pull_request_review",
     "pull_request_review_comment",
+    "installation",
+    "installation_repositories",
 ];
 
 #[cfg(test)]

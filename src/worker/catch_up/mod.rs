@@ -33,6 +33,10 @@ pub struct Deps {
     pub redis: ConnectionManager,
     pub key_prefix: String,
     pub metrics: Option<Metrics>,
+    /// The chain link this run is (`due_ms`); `None` by hand. A retry of
+    /// the same link (its worker was killed) takes over the claims it made
+    /// but never used.
+    pub run: Option<u64>,
 }
 
 /// One failed delivery and what became of it.
@@ -133,7 +137,7 @@ async fn hook_run(
         );
         let in_flight = !arrived
             && !dry_run
-            && !claim(deps, &in_flight_key)
+            && !claim(deps, &in_flight_key, deps.run)
                 .await
                 .map_err(GithubError::Failed)?;
         let decision = plan::decide(&failed, arrived, in_flight);
@@ -142,7 +146,10 @@ async fn hook_run(
             Decision::Redeliver { attempt_id } => {
                 let path = format!("{base}/{attempt_id}/attempts");
                 match deps.github.post(&path, who, &serde_json::json!({})).await {
-                    Ok(_) => "requested".to_string(),
+                    Ok(_) => {
+                        asked(deps, &in_flight_key).await;
+                        "requested".to_string()
+                    }
                     Err(e @ GithubError::Deferred { .. }) => {
                         release(deps, &in_flight_key).await;
                         return Err(e);
@@ -227,18 +234,43 @@ async fn arrived(deps: &Deps, hook_id: u64, guid: &str) -> anyhow::Result<bool> 
     }))
 }
 
+/// Takes the claim unless another run holds it, or the claim says
+/// its redelivery was asked for; held by the link `run`, a retry of that
+/// link takes it over (the claimer died between claim and request).
+const CLAIM: &str = r"
+local held = redis.call('GET', KEYS[1])
+if held and (ARGV[1] == '' or held ~= ARGV[1]) then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[1] == '' and 'claimed' or ARGV[1], 'PX', ARGV[2])
+return 1
+";
+
 /// True when this run may ask for the redelivery (none is in flight).
-async fn claim(deps: &Deps, key: &str) -> anyhow::Result<bool> {
+async fn claim(deps: &Deps, key: &str, run: Option<u64>) -> anyhow::Result<bool> {
     let mut redis = deps.redis.clone();
-    let set: Option<String> = redis::cmd("SET")
-        .arg(key)
-        .arg(1)
-        .arg("NX")
-        .arg("PX")
+    let taken: i64 = redis::Script::new(CLAIM)
+        .key(key)
+        .arg(run.map_or(String::new(), |r| r.to_string()))
         .arg(IN_FLIGHT.as_millis() as u64)
-        .query_async(&mut redis)
+        .invoke_async(&mut redis)
         .await?;
-    Ok(set.is_some())
+    Ok(taken == 1)
+}
+
+/// The redelivery was asked for: no retry of this run asks again.
+async fn asked(deps: &Deps, key: &str) {
+    let mut redis = deps.redis.clone();
+    let marked: redis::RedisResult<()> = redis::cmd("SET")
+        .arg(key)
+        .arg("asked")
+        .arg("XX")
+        .arg("KEEPTTL")
+        .query_async(&mut redis)
+        .await;
+    if let Err(e) = marked {
+        log::warn!("catch-up: could not mark {key} asked: {e}");
+    }
 }
 
 async fn release(deps: &Deps, key: &str) {

@@ -28,6 +28,7 @@ pub async fn perform(ctx: &Context, job: GithubCatchUp) -> Result<(), JobError> 
         redis: ctx.guards.redis(),
         key_prefix: ctx.common.key_prefix(),
         metrics: Some(ctx.metrics.clone()),
+        run: Some(job.due_ms),
     };
     let report = match catch_up::run(&deps, since, false).await {
         Ok(r) => r,

@@ -49,6 +49,7 @@ registry! {
     PrReviewReminder => pr_review_reminder,
     GithubCatchUp => github_catch_up,
     PrBackfill => pr_backfill,
+    GithubBackfill => github_backfill,
 }
 
 fn args<J: Job>(job: &faktory::Job) -> Result<J, JobError> {
