@@ -16,8 +16,10 @@
 //! - [`comments`]: issue comments and review line-comment batches, their
 //!   replay copies, and the one protocol that edits or deletes their
 //!   forwarded messages.
-//! - [`reminders`], [`catch_up`]: review reminders, and GitHub catch-up by
-//!   redelivery.
+//! - [`reminders`], [`catch_up`], [`backfill`]: review reminders, GitHub
+//!   catch-up by redelivery, and listing the open PRs a backfill gives
+//!   threads (routed through `web`'s own router, so a backfilled PR meets
+//!   the routes and filters a webhook would).
 //! - [`jobs`]: one file per job kind, and the registry that dispatches them.
 //! - [`runtime`]: fetching, slots, heartbeat, draining on SIGTERM,
 //!   push-back, the outbox and the dead-set shortcut.
