@@ -30,12 +30,7 @@ impl KnownHook {
         target_id: Option<&str>,
         payload: &[u8],
     ) -> Option<KnownHook> {
-        #[derive(Deserialize)]
-        struct Named {
-            full_name: Option<String>,
-            login: Option<String>,
-            id: Option<u64>,
-        }
+        use super::Named;
         #[derive(Deserialize)]
         struct Payload {
             repository: Option<Named>,

@@ -181,6 +181,16 @@ pub struct Repository {
     pub owner: Option<User>,
 }
 
+/// A repository, organisation or installation as a delivery names it
+/// (`repository`, `organization`, `installation`, `repositories[]`):
+/// whichever of these fields the object has.
+#[derive(Debug, Deserialize)]
+pub struct Named {
+    pub full_name: Option<String>,
+    pub login: Option<String>,
+    pub id: Option<u64>,
+}
+
 /// A cleaned, bounded excerpt of a GitHub text.
 pub fn excerpt(body: Option<&str>) -> Excerpt {
     let (text, truncated) = text::body_excerpt(body);

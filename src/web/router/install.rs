@@ -9,15 +9,9 @@
 //! two are ignored. A ping is answered `pong` either way (see `receive`).
 
 use super::{ignored, valid_json, JobPlan, Routed, Routing};
+use crate::github::Named;
 use serde::Deserialize;
 use threadline_jobs::{Delivery, GithubBackfill};
-
-#[derive(Deserialize)]
-struct Named {
-    full_name: Option<String>,
-    login: Option<String>,
-    id: Option<u64>,
-}
 
 #[derive(Deserialize)]
 struct Payload {
