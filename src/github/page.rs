@@ -51,6 +51,26 @@ pub fn route_label(url: &str, api_url: &str) -> String {
     out.join("/")
 }
 
+impl super::GitHub {
+    /// Every item of a list, following its `next` links to the last page.
+    pub async fn get_all<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        who: super::As,
+    ) -> Result<Vec<T>, super::GithubError> {
+        let mut items = Vec::new();
+        let mut path = path.to_string();
+        loop {
+            let page = self.get_page::<T>(&path, who).await?;
+            items.extend(page.items);
+            match page.next {
+                Some(next) => path = next,
+                None => return Ok(items),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

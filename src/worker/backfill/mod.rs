@@ -62,31 +62,25 @@ pub fn admit(pr: &Value, repo: &str, plan: &JobPlan) -> anyhow::Result<(String, 
 /// Every open PR of `repo`, oldest first, with the counts the list
 /// (`pull-request-simple`) lacks fetched from `GET /pulls/{n}`.
 pub async fn open_pulls(github: &GitHub, repo: &str, who: As) -> Result<Vec<Value>, GithubError> {
-    let mut path =
-        format!("/repos/{repo}/pulls?state=open&sort=created&direction=asc&per_page=100");
-    let mut pulls = Vec::new();
-    loop {
-        let page = github
-            .get_page::<Value>(&path, who)
+    let path = format!("/repos/{repo}/pulls?state=open&sort=created&direction=asc&per_page=100");
+    let listed = github
+        .get_all::<Value>(&path, who)
+        .await
+        .map_err(|e| about(e, repo))?;
+    let mut pulls = Vec::with_capacity(listed.len());
+    for pr in listed {
+        if pr.get("comments").is_some() {
+            pulls.push(pr);
+            continue;
+        }
+        let n = pr["number"].as_u64().unwrap_or(0);
+        let full = github
+            .get_json::<Value>(&format!("/repos/{repo}/pulls/{n}"), who)
             .await
-            .map_err(|e| about(e, repo))?;
-        for pr in page.items {
-            if pr.get("comments").is_some() {
-                pulls.push(pr);
-                continue;
-            }
-            let n = pr["number"].as_u64().unwrap_or(0);
-            let full = github
-                .get_json::<Value>(&format!("/repos/{repo}/pulls/{n}"), who)
-                .await
-                .map_err(|e| about(e, &format!("{repo}#{n}")))?;
-            pulls.push(full);
-        }
-        match page.next {
-            Some(next) => path = next,
-            None => return Ok(pulls),
-        }
+            .map_err(|e| about(e, &format!("{repo}#{n}")))?;
+        pulls.push(full);
     }
+    Ok(pulls)
 }
 
 /// The repositories of `org` that a route of `config` admits (not
@@ -97,25 +91,16 @@ pub async fn org_repos(
     config: &Config,
     who: As,
 ) -> Result<Vec<String>, GithubError> {
-    let mut path = format!("/orgs/{org}/repos?per_page=100");
-    let mut repos = Vec::new();
-    loop {
-        let page = github
-            .get_page::<Value>(&path, who)
-            .await
-            .map_err(|e| about(e, org))?;
-        for repo in page.items {
-            let name = repo["full_name"].as_str().unwrap_or("").to_string();
-            let routed = matches!(config.destination(&name), Destination::Channel { .. });
-            if routed && repo["archived"] != true {
-                repos.push(name);
-            }
-        }
-        match page.next {
-            Some(next) => path = next,
-            None => return Ok(repos),
-        }
-    }
+    let listed = github
+        .get_all::<Value>(&format!("/orgs/{org}/repos?per_page=100"), who)
+        .await
+        .map_err(|e| about(e, org))?;
+    let admitted = listed.iter().filter_map(|repo| {
+        let name = repo["full_name"].as_str()?;
+        let routed = matches!(config.destination(name), Destination::Channel { .. });
+        (routed && repo["archived"] != true).then(|| name.to_string())
+    });
+    Ok(admitted.collect())
 }
 
 /// Who reads: the token, or (App mode) `installation` when the delivery
