@@ -17,6 +17,22 @@ use crate::worker::{Context, JobError};
 use redis::AsyncCommands;
 use threadline_jobs::{PullRequest, Repo};
 
+/// The fields of the PR's hash `part` (`snap`, `applied`).
+async fn fields_of(
+    ctx: &Context,
+    repo: &Repo,
+    pr: &PullRequest,
+    part: &str,
+    what: &str,
+) -> Result<std::collections::HashMap<String, String>, JobError> {
+    let key = ctx.guards.key(&keys::of_pr(repo, pr, part));
+    let mut redis = ctx.guards.redis();
+    redis
+        .hgetall(key)
+        .await
+        .map_err(|e| JobError::redis(what, e))
+}
+
 /// The newest PR state seen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snapshot {
@@ -97,12 +113,7 @@ pub async fn observe(
 
 /// The newest PR state seen, or `pr` itself when nothing is stored yet.
 pub async fn snapshot(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Result<Snapshot, JobError> {
-    let key = ctx.guards.key(&keys::of_pr(repo, pr, "snap"));
-    let mut redis = ctx.guards.redis();
-    let fields: std::collections::HashMap<String, String> = redis
-        .hgetall(key)
-        .await
-        .map_err(|e| JobError::redis("reading the PR state", e))?;
+    let fields = fields_of(ctx, repo, pr, "snap", "reading the PR state").await?;
     Ok(Snapshot {
         title: fields
             .get("title")
@@ -117,12 +128,7 @@ pub async fn snapshot(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Result<Sn
 }
 
 pub async fn applied(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Result<Applied, JobError> {
-    let key = ctx.guards.key(&keys::of_pr(repo, pr, "applied"));
-    let mut redis = ctx.guards.redis();
-    let fields: std::collections::HashMap<String, String> = redis
-        .hgetall(key)
-        .await
-        .map_err(|e| JobError::redis("reading the thread state", e))?;
+    let fields = fields_of(ctx, repo, pr, "applied", "reading the thread state").await?;
     Ok(Applied {
         name: fields.get("name").cloned().unwrap_or_default(),
         archived: fields.get("archived").is_some_and(|v| v == "1"),
