@@ -23,6 +23,29 @@ fn comments_in(stack: &Stack, thread: u64, marker: &str) -> Vec<String> {
         .collect()
 }
 
+/// Tickets the buckets of `thread` have handed out so far: a job's first
+/// request to a bucket takes one, in the order the jobs asked.
+async fn tickets(stack: &Stack, thread: u64) -> u64 {
+    let suffix = format!(":{thread}:seq");
+    let client = redis::Client::open(stack.app.redis_url.as_str()).expect("a Redis URL");
+    let mut conn = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("Redis is reachable");
+    let mut total = 0;
+    for key in stack.app.redis_keys().await {
+        if key.ends_with(&suffix) {
+            let n: u64 = redis::cmd("GET")
+                .arg(&key)
+                .query_async(&mut conn)
+                .await
+                .expect("a ticket counter");
+            total += n;
+        }
+    }
+    total
+}
+
 /// A stack in limits mode with one PR opened (its thread comes once a
 /// worker runs).
 async fn stack_with_pr(limits: Limits, repo: u64) -> (Stack, History) {
@@ -59,10 +82,16 @@ async fn two_workers_post_thirty_messages_to_one_thread_in_order_without_a_429()
     for i in 0..30 {
         h.comment("alice", &format!("burst message {i:02}"));
     }
-    // Spaced so that the jobs are first fetched in delivery order.
+    // Each delivered only once the one before has taken its ticket in the
+    // thread's bucket: the budget grants in ticket order, and a fixed pause
+    // would not say when a loaded machine got round to the previous job.
     for e in &h.events[first..] {
+        let before = tickets(&stack, thread).await;
         stack.deliver_all([e]).await;
-        tokio::time::sleep(Duration::from_millis(150)).await;
+        eventually(WAIT, "the comment's job took its ticket", || async {
+            tickets(&stack, thread).await > before
+        })
+        .await;
     }
     eventually(Duration::from_secs(120), "30 messages posted", || async {
         comments_in(&stack, thread, "burst message").len() >= 30
