@@ -4,7 +4,7 @@
 //! through Redis (minted once), and which the next process renews when it
 //! comes within 5 minutes of its expiry.
 
-use super::auto::{pulls, stack};
+use super::auto::{ping, pulls, stack};
 use super::support;
 use std::time::Duration;
 use support::configured::Configured;
@@ -130,4 +130,36 @@ async fn the_next_process_renews_a_token_near_its_expiry() {
     assert_eq!(minted.len(), 2, "renewed once: {minted:?}");
     assert_ne!(minted[0].1, minted[1].1, "a new token");
     assert_auth(&fake);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_repository_hooks_ping_in_app_mode_finds_the_installation_itself() {
+    let fake = FakeGithub::start();
+    let c = stack(true, "").await;
+    pulls(&fake, "acme/rocket", 4711, "rocket", 2);
+    fake.install_app("acme", INSTALLATION);
+    let url = format!("{}/webhooks/github", c.stack.app.address);
+    let hook = fake.add_hook("repository", "acme/rocket", 4711, &url, &c.stack.app.secret);
+    let _worker = app_worker(&c, &fake);
+    // A repository hook's ping names no installation: the worker asks
+    // GitHub which installation of the App covers the repository.
+    let body = ping(Some(("acme/rocket", 4711)), None, hook);
+    assert_eq!(fake.deliver(hook, "ping", "ping-app", &body).await, 200);
+    let discord = &c.stack.discord;
+    eventually(WAIT, "the threads of acme/rocket", || async {
+        discord.threads().len() == 2
+    })
+    .await;
+    let lookups = fake.requests_to("GET", "/repos/acme/rocket/installation");
+    assert!(!lookups.is_empty(), "the installation was looked up");
+    assert!(lookups.iter().all(|r| r.auth == "app"), "{lookups:?}");
+    let minted = fake.minted();
+    assert_eq!(minted.len(), 1, "{minted:?}");
+    assert_eq!(minted[0].0, INSTALLATION);
+    let lists = fake.requests_to("GET", "/repos/acme/rocket/pulls");
+    let token = format!("installation:{INSTALLATION}");
+    assert!(
+        !lists.is_empty() && lists.iter().all(|r| r.auth == token),
+        "{lists:?}"
+    );
 }

@@ -74,7 +74,7 @@ fn threads_of(discord: &FakeDiscord, tag: &str) -> usize {
         .count()
 }
 
-fn ping(repo: Option<(&str, u64)>, org: Option<&str>, hook: u64) -> Vec<u8> {
+pub fn ping(repo: Option<(&str, u64)>, org: Option<&str>, hook: u64) -> Vec<u8> {
     let mut ping = serde_json::json!({
         "zen": "Design for failure.",
         "hook_id": hook,

@@ -134,6 +134,12 @@ impl FakeGithub {
             .extend(pulls);
     }
 
+    /// Installs the App on `account` (a login: all its repositories) or on
+    /// one repository (`owner/name`), as installation `id`.
+    pub fn install_app(&self, account: &str, id: u64) {
+        self.lock().installations.insert(account.to_string(), id);
+    }
+
     /// A hook of `target_type` (`repository`, `organization` or
     /// `integration`) on `target`, sending to `url` signed with `secret`.
     pub fn add_hook(

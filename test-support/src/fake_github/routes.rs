@@ -1,7 +1,7 @@
 //! The routes of the fake GitHub, with the shapes of GitHub's REST
 //! description: `/rate_limit`, `/app`, installation tokens, open PRs
 //! (paged by `page`, `Link` with `next` and `last`), an organisation's
-//! repositories, and the deliveries routes of [`super::deliveries`].
+//! repositories, where the App is installed, and the deliveries routes of [`super::deliveries`].
 
 use super::deliveries;
 use super::server::{Caller, Incoming, Reply, Shared};
@@ -22,6 +22,13 @@ pub fn route(st: &mut State, shared: &Shared, req: &Incoming) -> Reply {
             Ok(id) => mint(st, id),
             Err(_) => Reply::error(404, "Not Found"),
         },
+        ("GET", ["repos", owner, repo, "installation"]) if app => {
+            let id = st.installations.get(&format!("{owner}/{repo}"));
+            installation(st, id.or_else(|| st.installations.get(*owner)), owner)
+        }
+        ("GET", ["orgs", org, "installation"]) if app => {
+            installation(st, st.installations.get(*org), org)
+        }
         ("GET", ["repos", owner, repo, "pulls"]) if !app => {
             let all = st
                 .pulls
@@ -71,6 +78,23 @@ pub fn route(st: &mut State, shared: &Shared, req: &Incoming) -> Reply {
         }
         _ if app => Reply::error(403, "A JSON web token could not be decoded"),
         _ => Reply::error(404, "Not Found"),
+    }
+}
+
+/// GitHub's `installation` object for the App's installation on
+/// `account`; 404 where the App is not installed.
+fn installation(st: &State, id: Option<&u64>, account: &str) -> Reply {
+    match id {
+        Some(id) => Reply::json(
+            200,
+            json!({"id": id, "app_id": st.app_id, "app_slug": "threadline-test",
+                   "account": {"login": account, "id": 1, "type": "Organization"},
+                   "target_type": "Organization", "repository_selection": "all",
+                   "access_tokens_url": format!("/app/installations/{id}/access_tokens"),
+                   "permissions": {"pull_requests": "read"}, "events": ["pull_request"],
+                   "created_at": iso(now_ms()), "updated_at": iso(now_ms())}),
+        ),
+        None => Reply::error(404, "Not Found"),
     }
 }
 

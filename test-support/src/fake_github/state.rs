@@ -80,6 +80,9 @@ pub struct State {
     pub early: usize,
     pub pulls: BTreeMap<String, Vec<Value>>,
     pub hooks: Vec<Hook>,
+    /// Where the App is installed: an account's login (every repository
+    /// of it) or a repository's `owner/name`, to the installation id.
+    pub installations: BTreeMap<String, u64>,
     pub next_id: u64,
 }
 
@@ -101,6 +104,7 @@ impl State {
             early: 0,
             pulls: BTreeMap::new(),
             hooks: Vec::new(),
+            installations: BTreeMap::new(),
             next_id: 1000,
         }
     }
