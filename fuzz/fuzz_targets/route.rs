@@ -18,7 +18,9 @@ fuzz_target!(|data: &[u8]| {
         fallback: Some(1),
         // The high bit: bots' comments and reviews forwarded by default.
         forward_bots: selector & 0x80 != 0,
-        reminders_off: false,
+        // On, so that pings and installs are routed to their backfill jobs.
+        auto_backfill: true,
+        ..Default::default()
     };
     let plan = JobPlan {
         common: Common {

@@ -125,7 +125,15 @@ fn mutated_fixtures_are_routed_or_refused_never_a_panic() {
         "fixtures/github has {} files",
         files.len()
     );
-    let plan = test_plan();
+    // Automatic backfill on, so that pings and installs reach their routing.
+    let mut plan = test_plan();
+    plan.config = std::sync::Arc::new(crate::config::Config::without_file(
+        &crate::config::EnvOverrides {
+            fallback: Some(1),
+            auto_backfill: true,
+            ..Default::default()
+        },
+    ));
     let mut rng = Rng(0x7e11_a0e5_d00d_f00d);
     let mut events: Vec<&str> = GITHUB_EVENTS.to_vec();
     events.push("push");
