@@ -35,14 +35,24 @@ impl Configured {
         fallback: bool,
         toml: impl FnOnce(&FakeDiscord, u64) -> String,
     ) -> Configured {
+        Self::start_env(|env| env.fallback = env.fallback.filter(|_| fallback), toml).await
+    }
+
+    /// Like `start`, with what the environment contributes to `web`'s
+    /// config changed by `tweak` (the fallback channel is set before it).
+    pub async fn start_env(
+        tweak: impl FnOnce(&mut EnvOverrides),
+        toml: impl FnOnce(&FakeDiscord, u64) -> String,
+    ) -> Configured {
         let faktory = FaktoryServer::start();
         let discord = FakeDiscord::start();
         let channel = discord.add_text_channel();
         let text = toml(&discord, channel);
-        let env = EnvOverrides {
-            fallback: fallback.then_some(channel),
+        let mut env = EnvOverrides {
+            fallback: Some(channel),
             ..Default::default()
         };
+        tweak(&mut env);
         let config = Config::parse(&text, &env).expect("the test's config parses");
         let redis = shared_redis_url();
         let app = TestApp::builder()

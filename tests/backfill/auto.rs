@@ -7,42 +7,16 @@
 
 use super::support;
 use std::time::Duration;
-use support::app::TestApp;
-use support::configured::{write_config, Configured};
+use support::configured::Configured;
 use support::fake_discord::FakeDiscord;
 use support::fake_github::{pull_request, FakeGithub, TOKEN};
-use support::servers::{shared_redis_url, FaktoryServer};
-use support::stack::{Stack, WAIT};
+use support::stack::WAIT;
 use support::wait::eventually;
 use support::worker::WorkerProcess;
-use threadline::config::{Config, EnvOverrides};
 
 /// A stack whose `web` backfills automatically (`auto`) and reads `toml`.
 pub async fn stack(auto: bool, toml: &str) -> Configured {
-    let faktory = FaktoryServer::start();
-    let discord = FakeDiscord::start();
-    let channel = discord.add_text_channel();
-    let env = EnvOverrides {
-        fallback: Some(channel),
-        auto_backfill: auto,
-        ..Default::default()
-    };
-    let config = Config::parse(toml, &env).expect("the test's config parses");
-    let app = TestApp::builder()
-        .faktory(&faktory.url())
-        .redis(&shared_redis_url())
-        .config(config)
-        .spawn()
-        .await;
-    Configured {
-        stack: Stack {
-            faktory,
-            discord,
-            channel,
-            app,
-        },
-        path: write_config(toml),
-    }
+    Configured::start_env(|env| env.auto_backfill = auto, |_, _| toml.to_string()).await
 }
 
 /// A worker with the token of the fake GitHub, catch-up off.
