@@ -15,10 +15,8 @@ use super::State;
 use actix_web::{web, HttpResponse};
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
-// tokio's clock, which tests can pause and move.
-use tokio::time::Instant;
 
 /// How long one check's answer stands.
 pub const FRESH_FOR: Duration = Duration::from_secs(1);
@@ -94,48 +92,76 @@ pub async fn readyz(state: web::Data<State>) -> HttpResponse {
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::sync::Semaphore;
 
-    /// A check that counts itself and takes long enough for every other
-    /// caller to queue behind it.
-    async fn counted(readiness: Arc<Readiness>, checks: Arc<AtomicUsize>, ok: bool) -> bool {
-        readiness
-            .check(|| async move {
-                checks.fetch_add(1, Ordering::SeqCst);
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                if ok {
-                    Ok(())
-                } else {
-                    Err(anyhow::anyhow!("Faktory is down"))
-                }
-            })
-            .await
-            .is_ok()
+    /// Counts the checks; each waits at `gate` once counted.
+    struct Probe {
+        checks: AtomicUsize,
+        gate: Semaphore,
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn concurrent_callers_share_one_check() {
+    async fn check(readiness: &Readiness, probe: &Probe, ok: bool) -> bool {
+        let run = || async {
+            probe.checks.fetch_add(1, Ordering::SeqCst);
+            let _pass = probe.gate.acquire().await;
+            if ok {
+                Ok(())
+            } else {
+                Err(anyhow::anyhow!("Faktory is down"))
+            }
+        };
+        readiness.check(run).await.is_ok()
+    }
+
+    fn probe(open: bool) -> Arc<Probe> {
+        Arc::new(Probe {
+            checks: AtomicUsize::new(0),
+            gate: Semaphore::new(if open { Semaphore::MAX_PERMITS } else { 0 }),
+        })
+    }
+
+    #[tokio::test]
+    async fn callers_during_a_check_wait_for_it_and_share_its_answer() {
         let readiness = Arc::new(Readiness::new(Duration::from_secs(3600)));
-        let checks = Arc::new(AtomicUsize::new(0));
+        let probe = probe(false);
+        let arrived = Arc::new(AtomicUsize::new(0));
         let mut callers = tokio::task::JoinSet::new();
         for _ in 0..200 {
-            callers.spawn(counted(readiness.clone(), checks.clone(), true));
+            let (readiness, probe, arrived) = (readiness.clone(), probe.clone(), arrived.clone());
+            callers.spawn(async move {
+                arrived.fetch_add(1, Ordering::SeqCst);
+                check(&readiness, &probe, true).await
+            });
         }
+        // Every caller has started and waits, on the check or behind it.
+        while arrived.load(Ordering::SeqCst) < 200 {
+            tokio::task::yield_now().await;
+        }
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(
+            probe.checks.load(Ordering::SeqCst),
+            1,
+            "one check in flight"
+        );
+        probe.gate.add_permits(Semaphore::MAX_PERMITS);
         let answers = callers.join_all().await;
         assert_eq!(answers.len(), 200);
         assert!(answers.iter().all(|&ok| ok));
-        assert_eq!(checks.load(Ordering::SeqCst), 1);
+        assert_eq!(probe.checks.load(Ordering::SeqCst), 1);
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn a_failure_is_shared_too_and_a_stale_answer_is_checked_again() {
-        let readiness = Arc::new(Readiness::new(Duration::from_secs(1)));
-        let checks = Arc::new(AtomicUsize::new(0));
-        let check = |ok| counted(readiness.clone(), checks.clone(), ok);
-        assert!(!check(false).await);
-        assert!(!check(true).await, "the failure still stands");
-        assert_eq!(checks.load(Ordering::SeqCst), 1);
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        assert!(check(true).await, "checked again once stale");
-        assert_eq!(checks.load(Ordering::SeqCst), 2);
+    #[tokio::test]
+    async fn a_failure_stands_while_fresh_and_a_stale_answer_is_checked_again() {
+        let probe = probe(true);
+        let fresh = Readiness::new(Duration::from_secs(3600));
+        assert!(!check(&fresh, &probe, false).await);
+        assert!(!check(&fresh, &probe, true).await, "the failure stands");
+        assert_eq!(probe.checks.load(Ordering::SeqCst), 1);
+        let stale = Readiness::new(Duration::ZERO);
+        assert!(!check(&stale, &probe, false).await);
+        assert!(check(&stale, &probe, true).await, "checked again");
+        assert_eq!(probe.checks.load(Ordering::SeqCst), 3);
     }
 }
