@@ -5,7 +5,14 @@
 //! Discord counts limits in characters (names 1–100, messages 2000), so
 //! every cut here is by `char`, never by byte. Mentions are neutralised
 //! twice: `allowed_mentions` stops the ping, and a zero-width space keeps
-//! `@everyone` from even looking like one.
+//! `@everyone` from even looking like one. The markup cleaner is in
+//! `markup`, linear in the text.
+
+mod markup;
+#[cfg(test)]
+mod quadratic;
+
+pub use markup::strip_markup;
 
 /// Discord's limit on thread and channel names.
 pub const NAME_MAX: usize = 100;
@@ -36,162 +43,6 @@ pub fn truncate_chars(s: &str, max: usize) -> (String, bool) {
     }
     let kept: String = s.chars().take(max.saturating_sub(1)).collect();
     (format!("{}…", kept.trim_end()), true)
-}
-
-/// HTML tags GitHub renders and Discord shows raw; their text is kept.
-const DROPPED_TAGS: &[&str] = &[
-    "details", "summary", "br", "p", "div", "span", "sub", "sup", "b", "i", "em", "strong", "kbd",
-    "picture", "source", "a", "img",
-];
-
-/// Removes the HTML tags Discord cannot show (an `<img>` becomes
-/// "[image]") and turns markdown images into "[image: alt]".
-///
-/// Linear in the text: every search for what closes an image or a tag
-/// goes forward from the last one's answer (see [`Next`]), so a text of
-/// unclosed openings (`![![![…`, `<b<b<b…`) costs no more than any other.
-pub fn strip_markup(s: &str) -> String {
-    Stripper::new(s).run()
-}
-
-/// The work a strip took: bytes looked at by its searches, for the tests
-/// that show it linear.
-#[cfg(test)]
-fn strip_markup_steps(s: &str) -> (String, usize) {
-    let mut stripper = Stripper::new(s);
-    let out = stripper.clean();
-    (out, stripper.steps())
-}
-
-struct Stripper<'a> {
-    s: &'a str,
-    /// The next `](` (an image's alt ends), `)` (its URL ends), `>` (a tag ends).
-    alt_end: Next,
-    url_end: Next,
-    tag_end: Next,
-    /// Bytes looked at by the scan for the next `<` or `!`.
-    scanned: usize,
-}
-
-impl<'a> Stripper<'a> {
-    fn new(s: &'a str) -> Self {
-        Stripper {
-            s,
-            alt_end: Next::new("]("),
-            url_end: Next::new(")"),
-            tag_end: Next::new(">"),
-            scanned: 0,
-        }
-    }
-
-    fn run(mut self) -> String {
-        self.clean()
-    }
-
-    fn clean(&mut self) -> String {
-        let s = self.s;
-        let mut out = String::with_capacity(s.len());
-        let mut at = 0;
-        while let Some(found) = s[at..].find(['<', '!']) {
-            self.scanned += found + 1;
-            let pos = at + found;
-            out.push_str(&s[at..pos]);
-            if let Some((replacement, end)) = self.image(pos).or_else(|| self.tag(pos)) {
-                out.push_str(&replacement);
-                at = end;
-            } else {
-                // `<` and `!` are one byte each.
-                out.push_str(&s[pos..pos + 1]);
-                at = pos + 1;
-            }
-        }
-        out.push_str(&s[at..]);
-        out
-    }
-
-    /// `![alt](url)` at `pos`: its text and where it ends. The alt runs to
-    /// the first `](` after `![`, the URL to the first `)` after that.
-    fn image(&mut self, pos: usize) -> Option<(String, usize)> {
-        let s = self.s;
-        if !s[pos..].starts_with("![") {
-            return None;
-        }
-        let alt_end = self.alt_end.at_or_after(s, pos + 2)?;
-        let url_end = self.url_end.at_or_after(s, alt_end)?;
-        let alt = one_line(&s[pos + 2..alt_end]);
-        let text = if alt.is_empty() {
-            "[image]".to_string()
-        } else {
-            format!("[image: {alt}]")
-        };
-        Some((text, url_end + 1))
-    }
-
-    /// A tag Discord cannot show at `pos`, to its first `>`: its text and
-    /// where it ends.
-    fn tag(&mut self, pos: usize) -> Option<(String, usize)> {
-        let s = self.s;
-        let inner = s[pos..].strip_prefix('<')?;
-        // No dropped tag's name is longer than this, so a longer run of
-        // letters is no dropped tag and need not be read to its end.
-        let name: String = inner
-            .trim_start_matches('/')
-            .chars()
-            .take_while(char::is_ascii_alphanumeric)
-            .take(TAG_NAME_MAX + 1)
-            .collect();
-        let name = name.to_ascii_lowercase();
-        if !DROPPED_TAGS.contains(&name.as_str()) {
-            return None;
-        }
-        let end = self.tag_end.at_or_after(s, pos)? + 1;
-        let text = if name == "img" { "[image]" } else { "" };
-        Some((text.to_string(), end))
-    }
-
-    #[cfg(test)]
-    fn steps(&self) -> usize {
-        self.scanned + self.alt_end.steps + self.url_end.steps + self.tag_end.steps
-    }
-}
-
-/// The longest name in [`DROPPED_TAGS`].
-const TAG_NAME_MAX: usize = 7;
-
-/// The first place at or after a position where a pattern starts, for
-/// positions asked in increasing order: an answer found from an earlier
-/// position stands until the position passes it, and a "none" stands for
-/// good, so every byte is searched about once however often it is asked.
-struct Next {
-    pattern: &'static str,
-    /// The last search: where it started, and what it found.
-    last: Option<(usize, Option<usize>)>,
-    /// Bytes looked at so far.
-    steps: usize,
-}
-
-impl Next {
-    fn new(pattern: &'static str) -> Self {
-        Next {
-            pattern,
-            last: None,
-            steps: 0,
-        }
-    }
-
-    fn at_or_after(&mut self, s: &str, pos: usize) -> Option<usize> {
-        match self.last {
-            // Nothing from `from` on, so nothing from `pos` on.
-            Some((from, None)) if from <= pos => return None,
-            // The first one from `from` on, and none lies in `from..pos`.
-            Some((from, Some(at))) if from <= pos && at >= pos => return Some(at),
-            _ => {}
-        }
-        let found = s[pos..].find(self.pattern).map(|i| pos + i);
-        self.steps += found.map_or(s.len(), |at| at + self.pattern.len()) - pos;
-        self.last = Some((pos, found));
-        found
-    }
 }
 
 /// How much of a text is cleaned for an excerpt, after its comments are
@@ -296,173 +147,51 @@ mod tests {
         assert_eq!(strip_markup("é! ![](u) <b>x</b>"), "é! [image] x");
     }
 
-    /// The cleaner as it was before it was made linear, kept to check the
-    /// new one against, with its searches' work counted the same way.
-    mod quadratic {
-        use super::super::{one_line, DROPPED_TAGS};
-        use std::cell::Cell;
-
-        thread_local!(static STEPS: Cell<usize> = const { Cell::new(0) });
-
-        fn find(s: &str, pattern: &str) -> Option<usize> {
-            let found = s.find(pattern);
-            let looked = found.map_or(s.len(), |i| i + pattern.len());
-            STEPS.with(|n| n.set(n.get() + looked));
-            found
-        }
-
-        pub fn strip_markup_steps(s: &str) -> (String, usize) {
-            STEPS.with(|n| n.set(0));
-            let out = strip_markup(s);
-            (out, STEPS.with(Cell::get))
-        }
-
-        pub fn strip_markup(s: &str) -> String {
-            let mut out = String::with_capacity(s.len());
-            let mut rest = s;
-            while let Some(pos) = rest.find(['<', '!']) {
-                STEPS.with(|n| n.set(n.get() + pos + 1));
-                out.push_str(&rest[..pos]);
-                let tail = &rest[pos..];
-                if let Some((replacement, used)) = markdown_image(tail).or_else(|| html_tag(tail)) {
-                    out.push_str(&replacement);
-                    rest = &tail[used..];
-                } else {
-                    let ch = tail.chars().next().map_or(1, char::len_utf8);
-                    out.push_str(&tail[..ch]);
-                    rest = &tail[ch..];
+    /// Every `body` in the GitHub fixtures (real payloads and edge cases).
+    fn fixture_bodies() -> Vec<String> {
+        fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "json") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
+                        bodies(&v, out);
+                    }
                 }
             }
-            out.push_str(rest);
-            out
         }
-
-        fn markdown_image(s: &str) -> Option<(String, usize)> {
-            let alt_end = find(s.strip_prefix("![")?, "](")? + 2;
-            let url_end = find(&s[alt_end..], ")")? + alt_end;
-            let alt = one_line(&s[2..alt_end]);
-            let text = if alt.is_empty() {
-                "[image]".to_string()
-            } else {
-                format!("[image: {alt}]")
-            };
-            Some((text, url_end + 1))
-        }
-
-        fn html_tag(s: &str) -> Option<(String, usize)> {
-            let inner = s.strip_prefix('<')?;
-            let name: String = inner
-                .trim_start_matches('/')
-                .chars()
-                .take_while(char::is_ascii_alphanumeric)
-                .collect();
-            let name = name.to_ascii_lowercase();
-            if !DROPPED_TAGS.contains(&name.as_str()) {
-                return None;
+        fn bodies(v: &serde_json::Value, out: &mut Vec<String>) {
+            match v {
+                serde_json::Value::Object(map) => {
+                    for (k, v) in map {
+                        match v.as_str() {
+                            Some(text) if k == "body" => out.push(text.to_string()),
+                            _ => bodies(v, out),
+                        }
+                    }
+                }
+                serde_json::Value::Array(items) => items.iter().for_each(|v| bodies(v, out)),
+                _ => {}
             }
-            let end = find(s, ">")? + 1;
-            let text = if name == "img" { "[image]" } else { "" };
-            Some((text.to_string(), end))
         }
-    }
-
-    /// Texts made of the pieces markup is made of, from a seeded xorshift.
-    fn markup_soup(seed: u64, count: usize) -> Vec<String> {
-        const PIECES: &[&str] = &[
-            "!",
-            "![",
-            "[",
-            "]",
-            "](",
-            "(",
-            ")",
-            "<",
-            ">",
-            "/",
-            "</",
-            "<b>",
-            "<img ",
-            "<details",
-            "<summary>",
-            "<Br/>",
-            "<picturex>",
-            "<strongest",
-            "a",
-            "x y",
-            "\n",
-            " ",
-            "é",
-            "🚀",
-            "@",
-            "<!",
-            "!!",
-            "]]",
-            "((",
-            "<sub",
-            "kbd",
-            "<i",
-            "SPAN",
-            "\t",
-        ];
-        let mut state = seed | 1;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        (0..count)
-            .map(|_| {
-                let len = (next() % 24) as usize;
-                (0..len)
-                    .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
-                    .collect()
-            })
-            .collect()
+        let mut out = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/github"),
+            &mut out,
+        );
+        out
     }
 
     #[test]
-    fn the_linear_cleaner_says_what_the_old_one_said() {
-        for text in markup_soup(0x5eed, 50_000) {
-            assert_eq!(
-                strip_markup(&text),
-                quadratic::strip_markup(&text),
-                "{text:?}"
-            );
-        }
-    }
-
-    /// Bodies GitHub accepts (65,536 characters) that made the old cleaner
-    /// search to the end of the text from every opening.
-    const ADVERSARIAL: &[&str] = &["![", "<b", "![a](", "<img ", "</details", "<", "[", "!"];
-
-    #[test]
-    fn cleaning_is_linear_in_the_text() {
-        for unit in ADVERSARIAL {
-            let text = |bytes: usize| unit.repeat(bytes / unit.len());
-            let (out, _) = strip_markup_steps(&text(4 << 10));
-            assert_eq!(out, quadratic::strip_markup(&text(4 << 10)), "{unit:?}");
-            let (_, small) = strip_markup_steps(&text(32 << 10));
-            let (_, large) = strip_markup_steps(&text(64 << 10));
-            assert!(
-                large <= 4 * (64 << 10),
-                "{unit:?}: {large} steps for 64 KiB"
-            );
-            assert!(
-                large * 10 <= small * 22,
-                "{unit:?}: twice the text took {large} steps against {small}"
-            );
-        }
-    }
-
-    #[test]
-    fn the_old_cleaner_was_quadratic_by_the_same_measure() {
-        for unit in ["![", "<b", "![a]("] {
-            let text = |bytes: usize| unit.repeat(bytes / unit.len());
-            let (_, small) = quadratic::strip_markup_steps(&text(8 << 10));
-            let (_, large) = quadratic::strip_markup_steps(&text(16 << 10));
-            assert!(large > 3 * small, "{unit:?}: {large} against {small}");
-            assert!(large > 4 * (16 << 10), "{unit:?}: {large}");
+    fn real_bodies_are_cleaned_and_excerpted_as_before() {
+        let bodies = fixture_bodies();
+        assert!(bodies.len() >= 10, "{} bodies", bodies.len());
+        for body in bodies {
+            let old = quadratic::strip_markup(&strip_html_comments(&body));
+            let old_excerpt = truncate_chars(old.trim(), EXCERPT_MAX);
+            assert_eq!(body_excerpt(Some(&body)), old_excerpt, "{body:?}");
         }
     }
 
