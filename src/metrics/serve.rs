@@ -1,7 +1,8 @@
 //! `GET /metrics`, the same handler on `web`'s port and on the worker's
 //! `METRICS_ADDR`:`METRICS_PORT`, behind `Authorization: Bearer
-//! $METRICS_TOKEN` when that is set. The worker has no HTTP server of its own, so [`spawn`] runs one
-//! on a thread of its own, apart from the jobs' runtime.
+//! $METRICS_TOKEN` when that is set. The worker has no HTTP server of its
+//! own, so [`spawn`] runs one on a thread of its own, apart from the jobs'
+//! runtime.
 
 use super::{authorized, Metrics};
 use crate::settings::Secret;
