@@ -12,7 +12,10 @@
 //! - `bench_web job NAMESPACE`: prints that job's JSON and size.
 //!
 //! Every delivery is the real `pull_request.opened` fixture (25 KB),
-//! correctly signed, with a new delivery id.
+//! correctly signed, with a new delivery id. With `BENCH_BODY=adversarial`
+//! the PR's body is instead 64 KiB of unclosed markup (`![`, `<b`,
+//! `![a](` and `<img ` repeated, within GitHub's 65,536 characters), the
+//! input that made the old quadratic cleaner spend ~10⁹ byte comparisons.
 
 use hmac::{Hmac, Mac};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -51,12 +54,29 @@ async fn main() {
 
 /// The fixture, read once and kept for the whole run (requests borrow it).
 fn body() -> &'static [u8] {
-    let bytes = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/fixtures/github/pull_request/opened.json"
-    ))
-    .unwrap();
-    Box::leak(bytes.into_boxed_slice())
+    static BODY: std::sync::OnceLock<&'static [u8]> = std::sync::OnceLock::new();
+    BODY.get_or_init(|| {
+        let mut bytes = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/github/pull_request/opened.json"
+        ))
+        .unwrap();
+        if std::env::var("BENCH_BODY").as_deref() == Ok("adversarial") {
+            bytes = adversarial(&bytes);
+        }
+        Box::leak(bytes.into_boxed_slice())
+    })
+}
+
+/// The fixture with a PR body of unclosed markup, 16 KiB of each kind.
+fn adversarial(fixture: &[u8]) -> Vec<u8> {
+    let mut payload: serde_json::Value = serde_json::from_slice(fixture).unwrap();
+    let body: String = ["![", "<b", "![a](", "<img "]
+        .iter()
+        .map(|unit| unit.repeat((16 << 10) / unit.len()))
+        .collect();
+    payload["pull_request"]["body"] = body.into();
+    serde_json::to_vec(&payload).unwrap()
 }
 
 fn signature(secret: &str, body: &[u8]) -> String {

@@ -5,7 +5,14 @@
 //! Discord counts limits in characters (names 1–100, messages 2000), so
 //! every cut here is by `char`, never by byte. Mentions are neutralised
 //! twice: `allowed_mentions` stops the ping, and a zero-width space keeps
-//! `@everyone` from even looking like one.
+//! `@everyone` from even looking like one. The markup cleaner is in
+//! `markup`, linear in the text.
+
+mod markup;
+#[cfg(test)]
+mod quadratic;
+
+pub use markup::strip_markup;
 
 /// Discord's limit on thread and channel names.
 pub const NAME_MAX: usize = 100;
@@ -38,66 +45,25 @@ pub fn truncate_chars(s: &str, max: usize) -> (String, bool) {
     (format!("{}…", kept.trim_end()), true)
 }
 
-/// HTML tags GitHub renders and Discord shows raw; their text is kept.
-const DROPPED_TAGS: &[&str] = &[
-    "details", "summary", "br", "p", "div", "span", "sub", "sup", "b", "i", "em", "strong", "kbd",
-    "picture", "source", "a", "img",
-];
+/// How much of a text is cleaned for an excerpt, after its comments are
+/// gone: sixteen excerpts, so that markup dropped by the cleaning (images'
+/// URLs, tags) leaves the excerpt full, while a text of any size costs the
+/// same as one of this size.
+const CLEAN_MAX: usize = 16 * EXCERPT_MAX;
 
-/// Removes the HTML tags Discord cannot show (an `<img>` becomes
-/// "[image]") and turns markdown images into "[image: alt]".
-pub fn strip_markup(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(pos) = rest.find(['<', '!']) {
-        out.push_str(&rest[..pos]);
-        let tail = &rest[pos..];
-        if let Some((replacement, used)) = markdown_image(tail).or_else(|| html_tag(tail)) {
-            out.push_str(&replacement);
-            rest = &tail[used..];
-        } else {
-            let ch = tail.chars().next().map_or(1, char::len_utf8);
-            out.push_str(&tail[..ch]);
-            rest = &tail[ch..];
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-fn markdown_image(s: &str) -> Option<(String, usize)> {
-    let alt_end = s.strip_prefix("![")?.find("](")? + 2;
-    let url_end = s[alt_end..].find(')')? + alt_end;
-    let alt = one_line(&s[2..alt_end]);
-    let text = if alt.is_empty() {
-        "[image]".to_string()
-    } else {
-        format!("[image: {alt}]")
-    };
-    Some((text, url_end + 1))
-}
-
-fn html_tag(s: &str) -> Option<(String, usize)> {
-    let inner = s.strip_prefix('<')?;
-    let name: String = inner
-        .trim_start_matches('/')
-        .chars()
-        .take_while(char::is_ascii_alphanumeric)
-        .collect();
-    let name = name.to_ascii_lowercase();
-    if !DROPPED_TAGS.contains(&name.as_str()) {
-        return None;
-    }
-    let end = s.find('>')? + 1;
-    let text = if name == "img" { "[image]" } else { "" };
-    Some((text.to_string(), end))
-}
-
-/// The cleaned, bounded excerpt of a PR body that a job carries.
+/// The cleaned, bounded excerpt of a PR body that a job carries. Comments
+/// go first (a template's may fill the body's first kilobytes, and their
+/// removal is one pass), then the rest is cut to [`CLEAN_MAX`] characters
+/// before the markup is cleaned.
 pub fn body_excerpt(body: Option<&str>) -> (String, bool) {
-    let cleaned = strip_markup(&strip_html_comments(body.unwrap_or("")));
-    let cleaned = cleaned.trim();
-    truncate_chars(cleaned, EXCERPT_MAX)
+    let uncommented = strip_html_comments(body.unwrap_or(""));
+    let (kept, cut) = match uncommented.char_indices().nth(CLEAN_MAX) {
+        Some((end, _)) => (&uncommented[..end], true),
+        None => (uncommented.as_str(), false),
+    };
+    let cleaned = strip_markup(kept);
+    let (text, truncated) = truncate_chars(cleaned.trim(), EXCERPT_MAX);
+    (text, truncated || cut)
 }
 
 /// `#123 Title`, cut to Discord's 100 characters: the title is cut, never the number.
@@ -179,6 +145,74 @@ mod tests {
         );
         assert_eq!(s, "Log\nline [image: shot] [image] a < b");
         assert_eq!(strip_markup("é! ![](u) <b>x</b>"), "é! [image] x");
+    }
+
+    /// Every `body` in the GitHub fixtures (real payloads and edge cases).
+    fn fixture_bodies() -> Vec<String> {
+        fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "json") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
+                        bodies(&v, out);
+                    }
+                }
+            }
+        }
+        fn bodies(v: &serde_json::Value, out: &mut Vec<String>) {
+            match v {
+                serde_json::Value::Object(map) => {
+                    for (k, v) in map {
+                        match v.as_str() {
+                            Some(text) if k == "body" => out.push(text.to_string()),
+                            _ => bodies(v, out),
+                        }
+                    }
+                }
+                serde_json::Value::Array(items) => items.iter().for_each(|v| bodies(v, out)),
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/github"),
+            &mut out,
+        );
+        out
+    }
+
+    #[test]
+    fn real_bodies_are_cleaned_and_excerpted_as_before() {
+        let bodies = fixture_bodies();
+        assert!(bodies.len() >= 10, "{} bodies", bodies.len());
+        for body in bodies {
+            let old = quadratic::strip_markup(&strip_html_comments(&body));
+            let old_excerpt = truncate_chars(old.trim(), EXCERPT_MAX);
+            assert_eq!(body_excerpt(Some(&body)), old_excerpt, "{body:?}");
+        }
+    }
+
+    #[test]
+    fn excerpts_cut_before_cleaning_and_say_so() {
+        let body = format!(
+            "<!-- {} -->kept {}",
+            "x".repeat(50_000),
+            "![".repeat(60_000)
+        );
+        let (text, truncated) = body_excerpt(Some(&body));
+        assert!(truncated);
+        assert!(text.starts_with("kept ![!["), "{text:.20}");
+        assert_eq!(text.chars().count(), EXCERPT_MAX);
+        // A template's screenshots are cleaned away before the excerpt is cut.
+        let shot = "<img width=\"800\" alt=\"Screenshot\" src=\"https://github.com/user-attachments/assets/0f3c9d2e-1a2b-4c5d-8e9f-0a1b2c3d4e5f\" /> ";
+        let body = format!("{}{}", shot.repeat(60), "word ".repeat(400));
+        let (text, truncated) = body_excerpt(Some(&body));
+        assert!(truncated);
+        assert!(text.starts_with("[image] [image]"), "{text}");
+        assert!(text.ends_with("word word…"), "{text}");
     }
 
     #[test]

@@ -66,3 +66,41 @@ async fn a_faktory_whose_port_was_taken_starts_elsewhere_and_answers() {
     assert_eq!(res.status(), 202);
     assert_eq!(app.queued().await, 1);
 }
+
+/// Faktory's own count of its open connections and of the commands it ran.
+async fn faktory_load(faktory: &FaktoryServer) -> (u64, u64) {
+    let mut client = faktory::Client::connect_to(&faktory.url())
+        .await
+        .expect("Faktory");
+    let server = client.current_info().await.expect("Faktory INFO").server;
+    (server.connections, server.command_count)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_readiness_probes_share_one_check() {
+    let faktory = FaktoryServer::start();
+    let app = TestApp::builder().faktory(&faktory.url()).spawn().await;
+    let (_, commands_before) = faktory_load(&faktory).await;
+
+    let mut probes = tokio::task::JoinSet::new();
+    for _ in 0..200 {
+        let (http, url) = (app.http.clone(), format!("{}/readyz", app.address));
+        probes.spawn(async move { http.get(url).send().await.map(|r| r.status().as_u16()) });
+    }
+    let statuses = probes.join_all().await;
+    assert!(
+        statuses.iter().all(|s| matches!(s, Ok(200))),
+        "every probe is answered ready: {statuses:?}"
+    );
+
+    let (connections, commands_after) = faktory_load(&faktory).await;
+    // This INFO's own connection and web's one pooled connection; each
+    // probe checking for itself would leave up to 64 pooled, past 64
+    // concurrent ones more opened, and two commands (HELLO, INFO) each.
+    assert!(connections <= 3, "{connections} Faktory connections open");
+    let commands = commands_after - commands_before;
+    assert!(
+        commands <= 8,
+        "{commands} Faktory commands for 200 concurrent probes"
+    );
+}

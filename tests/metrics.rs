@@ -12,7 +12,7 @@ use support::fixtures::fixture;
 use support::fixtures::sign;
 use support::history::History;
 use support::ports::free_port;
-use support::stack::Stack;
+use support::stack::{Stack, WAIT};
 use threadline::settings::Secret;
 
 fn parse(text: &str) -> Scrape {
@@ -178,5 +178,29 @@ async fn every_worker_line_about_a_job_names_its_delivery() {
         done("pr.thread_sync"),
         1,
         "the sync it scheduled too: {logs}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_worker_serves_metrics_only_on_its_metrics_addr() {
+    let stack = Stack::start().await;
+    let port = free_port();
+    let env = [
+        ("METRICS_PORT", port.to_string()),
+        ("METRICS_ADDR", "127.0.0.2".to_string()),
+    ];
+    let worker = stack.worker().slots(1).envs(&env).spawn();
+    let there = format!("http://127.0.0.2:{port}/metrics");
+    support::wait::eventually(WAIT, "metrics on 127.0.0.2", || async {
+        reqwest::get(&there)
+            .await
+            .is_ok_and(|r| r.status().as_u16() == 200)
+    })
+    .await;
+    // Bound to that address alone, not to every interface.
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "metrics also reachable on 127.0.0.1:{port}:\n{}",
+        worker.logs()
     );
 }

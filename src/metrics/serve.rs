@@ -1,12 +1,14 @@
 //! `GET /metrics`, the same handler on `web`'s port and on the worker's
-//! `METRICS_PORT`, behind `Authorization: Bearer $METRICS_TOKEN` when that
-//! is set. The worker has no HTTP server of its own, so [`spawn`] runs one
-//! on a thread of its own, apart from the jobs' runtime.
+//! `METRICS_ADDR`:`METRICS_PORT`, behind `Authorization: Bearer
+//! $METRICS_TOKEN` when that is set. The worker has no HTTP server of its
+//! own, so [`spawn`] runs one on a thread of its own, apart from the jobs'
+//! runtime.
 
 use super::{authorized, Metrics};
 use crate::settings::Secret;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use anyhow::Context as _;
+use std::net::SocketAddr;
 
 /// What the handler needs.
 #[derive(Clone)]
@@ -31,10 +33,17 @@ pub async fn handle(req: HttpRequest, endpoint: web::Data<Endpoint>) -> HttpResp
         .body(endpoint.metrics.render())
 }
 
-/// Serves `GET /metrics` on `0.0.0.0:port` until the process exits.
-pub fn spawn(port: u16, endpoint: Endpoint) -> anyhow::Result<()> {
-    let listener = std::net::TcpListener::bind(("0.0.0.0", port))
-        .with_context(|| format!("binding METRICS_PORT {port}"))?;
+/// Serves `GET /metrics` on `addr` (`METRICS_ADDR`:`METRICS_PORT`) until
+/// the process exits.
+pub fn spawn(addr: SocketAddr, endpoint: Endpoint) -> anyhow::Result<()> {
+    let listener = std::net::TcpListener::bind(addr)
+        .with_context(|| format!("binding METRICS_ADDR:METRICS_PORT {addr}"))?;
+    if addr.ip().is_unspecified() && endpoint.token.is_none() {
+        log::warn!(
+            "metrics on {addr} without METRICS_TOKEN: anyone who reaches this port reads them \
+             (set METRICS_TOKEN, or METRICS_ADDR=127.0.0.1)"
+        );
+    }
     std::thread::Builder::new()
         .name("metrics".into())
         .spawn(move || {

@@ -27,8 +27,9 @@ pub use crate::queue::FaktoryAddr;
 /// (RELIABILITY.md, "Outcomes and reservations").
 pub const DEFAULT_RESERVE_FOR: Duration = Duration::from_secs(300);
 
-/// Settings shared by `web` and `worker`.
-#[derive(Debug, Clone)]
+/// Settings shared by `web` and `worker`. Its `Debug` shows the Redis URL
+/// without its password ([`redacted_url`]), and Faktory's without its own.
+#[derive(Clone)]
 pub struct Common {
     pub faktory: FaktoryAddr,
     pub redis_url: String,
@@ -38,6 +39,46 @@ pub struct Common {
     /// `reserve_for` of every job pushed, by `web` and by the worker's own
     /// scheduling (`JOB_RESERVE_FOR_SECS`).
     pub reserve_for: Duration,
+}
+
+impl std::fmt::Debug for Common {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Common")
+            .field("faktory", &self.faktory)
+            .field("redis_url", &redacted_url(&self.redis_url))
+            .field("namespace", &self.namespace)
+            .field("reserve_for", &self.reserve_for)
+            .finish()
+    }
+}
+
+/// A URL fit for a log line: its password (`user:password@`, or a `pass`
+/// or `password` query parameter, as Redis URLs may carry one) as `***`.
+pub fn redacted_url(raw: &str) -> String {
+    let Ok(mut url) = url::Url::parse(raw) else {
+        // Unparsed, a password could be anywhere in it: show none of it.
+        return "(not a URL)".to_string();
+    };
+    if url.password().is_some() {
+        // Fails only for URLs without a host, which carry no password.
+        let _ = url.set_password(Some("***"));
+    }
+    let secret = |key: &str| matches!(key.to_ascii_lowercase().as_str(), "pass" | "password");
+    if url.query_pairs().any(|(k, _)| secret(&k)) {
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if secret(&k) {
+                    "***".into()
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    url.to_string()
 }
 
 impl Common {
@@ -121,5 +162,44 @@ fn parse_var<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T> 
             .parse()
             .ok()
             .with_context(|| format!("{name}={v:?} is not a valid number")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_shows_no_redis_or_faktory_password() {
+        let common = Common {
+            faktory: FaktoryAddr::parse("tcp://:fk-pw-1@faktory:7419").unwrap(),
+            redis_url: "rediss://threadline:rd%2Fpw-2@redis.example:6380/#insecure".into(),
+            namespace: String::new(),
+            reserve_for: DEFAULT_RESERVE_FOR,
+        };
+        for shown in [format!("{common:?}"), format!("{common:#?}")] {
+            assert!(!shown.contains("pw-"), "{shown}");
+            assert!(
+                shown.contains("rediss://threadline:***@redis.example:6380/#insecure"),
+                "{shown}"
+            );
+        }
+    }
+
+    #[test]
+    fn redacted_urls_keep_everything_but_the_password() {
+        assert_eq!(
+            redacted_url("redis://:p%40ss@127.0.0.1:6379"),
+            "redis://:***@127.0.0.1:6379"
+        );
+        assert_eq!(
+            redacted_url("redis://127.0.0.1:6379/2"),
+            "redis://127.0.0.1:6379/2"
+        );
+        assert_eq!(
+            redacted_url("redis+unix:///run/redis.sock?db=1&pass=hunter2"),
+            "redis+unix:///run/redis.sock?db=1&pass=***"
+        );
+        assert_eq!(redacted_url("not a url :pw@"), "(not a URL)");
     }
 }

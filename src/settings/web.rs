@@ -4,6 +4,7 @@
 use super::{config_env, parse_var, var_or, Common, Secret};
 use crate::config::Config;
 use anyhow::{bail, Context as _};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -33,22 +34,73 @@ pub struct WebSettings {
 pub struct MetricsSettings {
     /// `METRICS_TOKEN`: when set, metrics need `Authorization: Bearer <token>`.
     pub token: Option<Secret>,
-    /// `METRICS_PORT` (worker only): where to serve them; unset, nowhere.
-    pub port: Option<u16>,
+    /// `METRICS_ADDR`:`METRICS_PORT` (worker only): where to serve them;
+    /// without `METRICS_PORT`, nowhere. `web` serves them on `$PORT`.
+    pub port: Option<SocketAddr>,
 }
+
+/// The worker's metrics endpoint binds every interface unless
+/// `METRICS_ADDR` says otherwise, as it always has (a scraper on another
+/// host or container reaches it).
+pub const DEFAULT_METRICS_ADDR: IpAddr = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
 
 impl MetricsSettings {
     pub(super) fn from_env() -> anyhow::Result<Self> {
-        let port = match var_or("METRICS_PORT", "").as_str() {
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// From `var`: a variable's value as set (empty when set empty),
+    /// `None` when unset.
+    pub(super) fn from_vars(var: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let port: Option<u16> = match var("METRICS_PORT").unwrap_or_default().trim() {
             "" => None,
             raw => Some(raw.parse().context("METRICS_PORT must be a port number")?),
         };
-        let token = Some(var_or("METRICS_TOKEN", "")).filter(|t| !t.is_empty());
+        let ip = match var("METRICS_ADDR").unwrap_or_default().trim() {
+            "" => DEFAULT_METRICS_ADDR,
+            raw => raw.parse().with_context(|| {
+                format!(
+                    "METRICS_ADDR must be an IP address to bind, such as 127.0.0.1; got {raw:?}"
+                )
+            })?,
+        };
+        // Set but blank is a token lost on the way (an empty secret in a
+        // deploy tool, a quoting slip), not a wish for open metrics.
+        let token = match var("METRICS_TOKEN") {
+            None => None,
+            Some(t) if t.trim().is_empty() => bail!(
+                "METRICS_TOKEN is set but blank, which would leave /metrics open: \
+                 set a token, or unset the variable to serve metrics without one"
+            ),
+            Some(t) => Some(Secret(t)),
+        };
         Ok(MetricsSettings {
-            token: token.map(Secret),
-            port,
+            token,
+            port: port.map(|p| SocketAddr::new(ip, p)),
         })
     }
+}
+
+/// `GITHUB_WEBHOOK_SECRET`: one secret, or several comma-separated for
+/// rotation, none of them blank. A value that lists a blank one (`,`,
+/// `" "`, `new,`) would start and then refuse every delivery signed with
+/// it, so it stops `web` instead; the message names the entry by position,
+/// never by value.
+fn webhook_secret(raw: Option<String>) -> anyhow::Result<Secret> {
+    let raw = raw.unwrap_or_default();
+    if raw.is_empty() {
+        bail!("GITHUB_WEBHOOK_SECRET is not set: web refuses to accept unsigned webhooks");
+    }
+    let entries: Vec<&str> = raw.split(',').collect();
+    if let Some(blank) = entries.iter().position(|e| e.trim().is_empty()) {
+        bail!(
+            "GITHUB_WEBHOOK_SECRET: secret #{} of {} is blank; list one or more non-blank \
+             secrets, comma-separated",
+            blank + 1,
+            entries.len()
+        );
+    }
+    Ok(Secret(raw))
 }
 
 /// Bounds on what `web` spends on requests it has not verified yet.
@@ -99,10 +151,7 @@ impl DoorSettings {
 
 impl WebSettings {
     pub fn from_env() -> anyhow::Result<Self> {
-        let secret = std::env::var("GITHUB_WEBHOOK_SECRET").unwrap_or_default();
-        if secret.is_empty() {
-            bail!("GITHUB_WEBHOOK_SECRET is not set: web refuses to accept unsigned webhooks");
-        }
+        let webhook_secret = webhook_secret(std::env::var("GITHUB_WEBHOOK_SECRET").ok())?;
         let common = Common::from_env()?;
         let config = Arc::new(web_config()?);
         let mut dibs = DibsWebSettings::from_env()?;
@@ -111,7 +160,7 @@ impl WebSettings {
             reserve_for: common.reserve_for,
             common,
             port: parse_var("PORT", 3000)?,
-            webhook_secret: Secret(secret),
+            webhook_secret,
             door: DoorSettings::from_env()?,
             metrics: MetricsSettings::from_env()?,
             delivery_log_days: parse_var("DELIVERY_LOG_DAYS", 7)?,
@@ -161,4 +210,70 @@ fn web_config() -> anyhow::Result<Config> {
     let file = !path.trim().is_empty();
     let env = config_env(if file { fallback } else { fallback.or(Some(0)) })?;
     Config::read(&path, &env)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        }
+    }
+
+    #[test]
+    fn a_webhook_secret_listing_a_blank_entry_stops_web() {
+        for raw in [",", " ", " , ", "new,", ",old", "new,,old", "\t"] {
+            let refused = webhook_secret(Some(raw.into())).unwrap_err().to_string();
+            assert!(refused.contains("is blank"), "{raw:?}: {refused}");
+        }
+        let unset = webhook_secret(None).unwrap_err().to_string();
+        assert!(unset.contains("not set"), "{unset}");
+        assert!(webhook_secret(Some(String::new())).is_err());
+        let refused = webhook_secret(Some("s3cr3t-value, ".into())).unwrap_err();
+        assert!(!format!("{refused:#}").contains("s3cr3t"), "{refused:#}");
+        assert_eq!(
+            webhook_secret(Some("new, old".into())).unwrap().expose(),
+            "new, old"
+        );
+    }
+
+    #[test]
+    fn a_blank_metrics_token_stops_the_process_and_an_unset_one_is_none() {
+        for blank in ["", "  "] {
+            let refused = MetricsSettings::from_vars(vars(&[("METRICS_TOKEN", blank)]));
+            assert!(refused
+                .unwrap_err()
+                .to_string()
+                .contains("METRICS_TOKEN is set but blank"));
+        }
+        let open = MetricsSettings::from_vars(vars(&[])).unwrap();
+        assert!(open.token.is_none() && open.port.is_none());
+        let closed = MetricsSettings::from_vars(vars(&[("METRICS_TOKEN", "t0k")])).unwrap();
+        assert_eq!(closed.token.unwrap().expose(), "t0k");
+    }
+
+    #[test]
+    fn the_worker_metrics_address_is_a_setting() {
+        let at = |pairs: &[(&str, &str)]| MetricsSettings::from_vars(vars(pairs)).map(|m| m.port);
+        assert_eq!(
+            at(&[("METRICS_PORT", "9090")]).unwrap(),
+            Some("0.0.0.0:9090".parse().unwrap())
+        );
+        let local = at(&[("METRICS_PORT", "9090"), ("METRICS_ADDR", "127.0.0.1")]);
+        assert_eq!(local.unwrap(), Some("127.0.0.1:9090".parse().unwrap()));
+        let v6 = at(&[("METRICS_PORT", "9090"), ("METRICS_ADDR", "::1")]);
+        assert_eq!(v6.unwrap(), Some("[::1]:9090".parse().unwrap()));
+        assert_eq!(at(&[("METRICS_ADDR", "127.0.0.1")]).unwrap(), None);
+        let wrong = at(&[("METRICS_PORT", "9090"), ("METRICS_ADDR", "localhost:1")]);
+        assert!(wrong.unwrap_err().to_string().contains("METRICS_ADDR"));
+    }
 }

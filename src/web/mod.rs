@@ -2,7 +2,7 @@
 //!
 //! [`Application`] takes an already-bound listener (tests bind port 0) and
 //! serves `POST /webhooks/github`, `GET /healthz`, `GET /readyz` and
-//! `GET /metrics` (see [`crate::metrics`]), and for Dibs
+//! `GET /metrics` (see [`crate::metrics`]; `ready` for `/readyz`), and for Dibs
 //! ([`crate::dibs`]) `POST /webhooks/discord` and `/api/dibs`. It
 //! never talks to Discord; a delivery's whole cost is a Redis check and a
 //! Faktory PUSH. What a request costs before it is verified is bounded by
@@ -24,6 +24,7 @@ mod hooks;
 mod intake;
 mod interactions;
 mod logbook;
+mod ready;
 mod receive;
 pub mod router;
 mod secrets;
@@ -57,6 +58,8 @@ pub struct State {
     metrics: Metrics,
     /// `None` when `DELIVERY_LOG_DAYS=0`.
     logbook: Option<logbook::Logbook>,
+    /// `/readyz`'s last answer, shared by concurrent probes.
+    readiness: ready::Readiness,
 }
 
 /// `web`'s settings from the environment, with what only `web` can check:
@@ -118,6 +121,7 @@ impl Application {
             body_timeout: settings.door.body_timeout,
             metrics,
             logbook,
+            readiness: ready::Readiness::default(),
         });
         let dibs = web::Data::new(dibs::DibsWeb::new(
             &settings.dibs,
@@ -139,7 +143,7 @@ impl Application {
                     "/healthz",
                     web::get().to(|| async { HttpResponse::Ok().body("ok") }),
                 )
-                .route("/readyz", web::get().to(readyz))
+                .route("/readyz", web::get().to(ready::readyz))
                 .route("/metrics", web::get().to(metrics_endpoint::handle))
         })
         .workers(limits.workers)
@@ -159,15 +163,5 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
-    }
-}
-
-async fn readyz(state: web::Data<State>) -> HttpResponse {
-    match state.intaker.ready().await {
-        Ok(()) => HttpResponse::Ok().body("ready"),
-        Err(e) => {
-            log::warn!("not ready: {e:#}");
-            HttpResponse::ServiceUnavailable().body("not ready")
-        }
     }
 }
