@@ -80,7 +80,8 @@ async fn a_stale_release_does_nothing() {
         .await;
     let off = text(&dibs.dibs(a, "off", &[("resource", "staging")]).await);
     assert!(off.contains("it is free"), "{off}");
-    // Taken again, without a time limit, and someone waits.
+    // Taken again, without a time limit (so for `max_hold`, a day), and
+    // someone waits.
     dibs.dibs(a, "on", &[("resource", "staging")]).await;
     dibs.dibs(b, "on", &[("resource", "staging")]).await;
 
@@ -122,7 +123,7 @@ async fn extending_moves_the_release() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_retried_timed_release_gives_the_same_answer() {
-    use threadline::dibs::{ledger::Mode, Entry, Outcome, Store};
+    use threadline::dibs::{ledger::Mode, Entry, Force, Outcome, Releaser, Store};
     let redis = threadline::redis_conn::connect(&support::servers::shared_redis_url())
         .await
         .expect("Redis");
@@ -135,11 +136,11 @@ async fn a_retried_timed_release_gives_the_same_answer() {
         ..Entry::default()
     };
     let took = store
-        .take("staging", &entry("1"), Mode::Queue)
+        .take("staging", &entry("1"), Mode::Queue, 0)
         .await
         .unwrap();
     store
-        .take("staging", &entry("2"), Mode::Queue)
+        .take("staging", &entry("2"), Mode::Queue, 0)
         .await
         .unwrap();
     let first = store.expire("staging", took.version).await.unwrap();
@@ -155,29 +156,13 @@ async fn a_retried_timed_release_gives_the_same_answer() {
         "the same follow-up jobs, which the worker performs once"
     );
     // A manual release of 2's hold leaves 2's own timed release stale.
-    let manual = store.release("staging", "2", false).await.unwrap();
+    let two = Releaser {
+        id: "2",
+        token: "",
+        force: Force::No,
+    };
+    let manual = store.release("staging", two).await.unwrap();
     assert_eq!(manual.outcome, Outcome::Released);
     let stale = store.expire("staging", first.version).await.unwrap();
     assert_eq!(stale.outcome, Outcome::Stale);
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn without_faktory_the_change_stands_and_the_answer_warns() {
-    let mut dibs = Dibs::start(ALL_ON).await;
-    dibs.stack.faktory.stop();
-    let took = text(
-        &dibs
-            .dibs(user(1), "on", &[("resource", "staging"), ("for", "1h")])
-            .await,
-    );
-    assert!(
-        took.contains(&format!("<@{}> has **staging** until", user(1))),
-        "{took}"
-    );
-    assert!(took.contains("could not queue the timed release"), "{took}");
-    let status = dibs.status("staging").await;
-    assert!(
-        status.contains(&format!("held by <@{}>", user(1))),
-        "{status}"
-    );
 }
