@@ -100,12 +100,14 @@ pub(super) fn build(raw: &RawDibs) -> Result<DibsSettings> {
     };
     let force_role = match &raw.force_role {
         None => None,
-        Some(id) => Some(match id {
-            RawId::Text(s) => s.trim().parse::<u64>().ok(),
-            RawId::Number(n) => u64::try_from(*n).ok(),
-        }
-        .filter(|n| *n > 0)
-        .ok_or_else(|| anyhow::anyhow!("[dibs] force_role: {id:?} is not a Discord role id"))?),
+        Some(id) => Some(
+            match id {
+                RawId::Text(s) => s.trim().parse::<u64>().ok(),
+                RawId::Number(n) => u64::try_from(*n).ok(),
+            }
+            .filter(|n| *n > 0)
+            .ok_or_else(|| anyhow::anyhow!("[dibs] force_role: {id:?} is not a Discord role id"))?,
+        ),
     };
     Ok(DibsSettings {
         resources,
@@ -145,7 +147,11 @@ mod tests {
         };
         let d = build(&raw(None, None)).unwrap();
         assert_eq!((d.max_hold, d.force_role), (DEFAULT_MAX_HOLD, None));
-        let d = build(&raw(Some("8h"), Some(RawId::Text("900000000000000001".into())))).unwrap();
+        let d = build(&raw(
+            Some("8h"),
+            Some(RawId::Text("900000000000000001".into())),
+        ))
+        .unwrap();
         assert_eq!(d.max_hold, Duration::from_secs(8 * 3600));
         assert_eq!(d.force_role, Some(900_000_000_000_000_001));
         assert!(build(&raw(Some("0s"), None)).is_err());

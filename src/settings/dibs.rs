@@ -57,7 +57,10 @@ pub(super) fn api_tokens(raw: &str) -> anyhow::Result<Vec<ApiToken>> {
         if secret.is_empty() {
             bail!("DIBS_API_TOKENS entry #{at} ({name}) has an empty token");
         }
-        if let Some(twin) = tokens.iter().find(|t| t.name == name || t.secret.0 == secret) {
+        if let Some(twin) = tokens
+            .iter()
+            .find(|t| t.name == name || t.secret.0 == secret)
+        {
             bail!(
                 "DIBS_API_TOKENS entry #{at} ({name}) repeats the name or the token of {}",
                 twin.name

@@ -45,7 +45,7 @@ pub async fn change(
 ) -> Result<HttpResponse, WebhookError> {
     let token = match authorised(&req, &dibs) {
         Ok(token) => token.clone(),
-        Err(refused) => return Ok(refused),
+        Err(refused) => return Ok(refused.response()),
     };
     let declared = super::headers::declared_length(req.headers())?;
     let deadline = tokio::time::Instant::now() + state.body_timeout;
@@ -76,7 +76,7 @@ pub async fn change(
 
 pub async fn list(req: HttpRequest, dibs: web::Data<DibsWeb>) -> HttpResponse {
     if let Err(refused) = authorised(&req, &dibs) {
-        return refused;
+        return refused.response();
     }
     door::mark_verified(&req);
     let listed = match dibs.store().await {
@@ -95,12 +95,28 @@ pub async fn list(req: HttpRequest, dibs: web::Data<DibsWeb>) -> HttpResponse {
     }
 }
 
-/// The token the request carries; 404 when the API is off, 401 without
-/// a known token. Every token is compared, in constant time, so that the
-/// answer's timing says nothing about which came close.
-fn authorised<'a>(req: &HttpRequest, dibs: &'a DibsWeb) -> Result<&'a ApiToken, HttpResponse> {
+/// Why a request has no token.
+enum Refused {
+    /// No token is configured: the API is off (404).
+    Off,
+    /// None matched (401).
+    Unknown,
+}
+
+impl Refused {
+    fn response(self) -> HttpResponse {
+        match self {
+            Refused::Off => HttpResponse::NotFound().finish(),
+            Refused::Unknown => error(401, "missing or wrong bearer token"),
+        }
+    }
+}
+
+/// The token the request carries. Every token is compared, in constant
+/// time, so that the answer's timing says nothing about which came close.
+fn authorised<'a>(req: &HttpRequest, dibs: &'a DibsWeb) -> Result<&'a ApiToken, Refused> {
     if dibs.api_tokens.is_empty() {
-        return Err(HttpResponse::NotFound().finish());
+        return Err(Refused::Off);
     }
     let given = req
         .headers()
@@ -114,7 +130,7 @@ fn authorised<'a>(req: &HttpRequest, dibs: &'a DibsWeb) -> Result<&'a ApiToken, 
             found = Some(token);
         }
     }
-    found.ok_or_else(|| error(401, "missing or wrong bearer token"))
+    found.ok_or(Refused::Unknown)
 }
 
 fn holder(request: &Request, token: &ApiToken) -> Result<Entry, String> {

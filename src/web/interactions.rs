@@ -7,9 +7,9 @@
 //! message (type 4) that pings nobody, an error only to its reader
 //! (flags 64). Without `DISCORD_PUBLIC_KEY` the endpoint answers 404.
 
+use super::dibs::interaction::{self as dibs_interaction, Invocation};
 use super::dibs::DibsWeb;
 use super::dibs_commands::Answer;
-use super::dibs::interaction::{self as dibs_interaction, Invocation};
 use super::{body, door, ed25519, State, WebhookError};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;

@@ -17,7 +17,8 @@ async fn what_a_change_causes_while_faktory_is_down_is_queued_when_it_is_back() 
     let (in_b, in_c) = (channel(b), channel(c));
     dibs.dibs(a, "on", &[("resource", "staging"), ("for", "1h")])
         .await;
-    dibs.dibs_in(in_b, b, "on", &[("resource", "staging")]).await;
+    dibs.dibs_in(in_b, b, "on", &[("resource", "staging")])
+        .await;
 
     dibs.stack.faktory.stop();
     // b's turn comes, and c takes pixel for 3 s: neither's jobs can be queued.
@@ -30,7 +31,10 @@ async fn what_a_change_causes_while_faktory_is_down_is_queued_when_it_is_back() 
             .await,
     );
     assert!(took.contains("queued as soon as it is back"), "{took}");
-    assert!(dibs.status("staging").await.contains(&format!("held by <@{b}>")));
+    assert!(dibs
+        .status("staging")
+        .await
+        .contains(&format!("held by <@{b}>")));
 
     dibs.stack.faktory.restart();
     let _worker = dibs.stack.worker().token("token").spawn();
@@ -40,9 +44,15 @@ async fn what_a_change_causes_while_faktory_is_down_is_queued_when_it_is_back() 
     })
     .await;
     let told_b = &dibs.stack.discord.messages(in_b)[0].content;
-    assert!(told_b.starts_with(&format!("<@{b}> **staging** is yours now")), "{told_b}");
+    assert!(
+        told_b.starts_with(&format!("<@{b}> **staging** is yours now")),
+        "{told_b}"
+    );
     let told_c = &dibs.stack.discord.messages(in_c)[0].content;
-    assert!(told_c.starts_with(&format!("<@{c}> your time on **pixel** ran out")), "{told_c}");
+    assert!(
+        told_c.starts_with(&format!("<@{c}> your time on **pixel** ran out")),
+        "{told_c}"
+    );
     assert!(dibs.status("pixel").await.contains("free"));
 
     dibs.stack.quiesce().await;

@@ -47,7 +47,10 @@ async fn dibs_answers_in_its_guilds_only() {
     elsewhere["guild_id"] = json!(other.to_string());
     let refused = dibs.interact(elsewhere).await;
     assert_eq!(refused["flags"], 64, "{refused}");
-    assert!(text(&refused).contains("not enabled in this server"), "{refused}");
+    assert!(
+        text(&refused).contains("not enabled in this server"),
+        "{refused}"
+    );
     assert_eq!(
         super::api::list(&dibs).await["resources"],
         json!([]),
@@ -68,15 +71,20 @@ async fn a_hold_without_for_ends_after_max_hold() {
     assert!(took.contains("until <t:"), "a release is due: {took}");
     dibs.dibs(b, "on", &[("resource", "staging")]).await;
     eventually(WAIT, "a's hold to end by itself", || async {
-        dibs.status("staging").await.contains(&format!("held by <@{b}>"))
+        dibs.status("staging")
+            .await
+            .contains(&format!("held by <@{b}>"))
     })
     .await;
-    eventually(WAIT, "a told, b told", || async { dibs.posted().len() >= 2 }).await;
+    eventually(WAIT, "a told, b told", || async {
+        dibs.posted().len() >= 2
+    })
+    .await;
     let posted = dibs.posted();
     assert!(
-        posted
-            .iter()
-            .any(|m| m.content.starts_with(&format!("<@{a}> your time on **staging** ran out"))),
+        posted.iter().any(|m| m
+            .content
+            .starts_with(&format!("<@{a}> your time on **staging** ran out"))),
         "{posted:?}"
     );
     eventually(WAIT, "b's own hold to end too", || async {
@@ -108,8 +116,10 @@ async fn force_needs_manage_server_or_the_role_and_says_who() {
     let channel = |_: u64| dibs.stack.discord.add_text_channel();
     let (a, b, c, d, e) = (user(1), user(2), user(3), user(4), user(5));
     let (in_a, in_b) = (channel(a), channel(b));
-    dibs.dibs_in(in_a, a, "on", &[("resource", "staging")]).await;
-    dibs.dibs_in(in_b, b, "on", &[("resource", "staging")]).await;
+    dibs.dibs_in(in_a, a, "on", &[("resource", "staging")])
+        .await;
+    dibs.dibs_in(in_b, b, "on", &[("resource", "staging")])
+        .await;
 
     // Send Messages and the like, but not Manage Server (0x20).
     let refused = dibs
@@ -117,7 +127,10 @@ async fn force_needs_manage_server_or_the_role_and_says_who() {
         .await;
     assert_eq!(refused["flags"], 64, "{refused}");
     assert!(text(&refused).contains("Manage Server"), "{refused}");
-    assert!(dibs.status("staging").await.contains(&format!("held by <@{a}>")));
+    assert!(dibs
+        .status("staging")
+        .await
+        .contains(&format!("held by <@{a}>")));
 
     let forced = dibs
         .interact(forced_off(dibs.stack.channel, d, "staging", "32", &[]))
@@ -134,17 +147,25 @@ async fn force_needs_manage_server_or_the_role_and_says_who() {
     .await;
     let told_a = &dibs.stack.discord.messages(in_a)[0].content;
     assert!(
-        told_a.starts_with(&format!("<@{a}> your hold on **staging** was released by <@{d}>")),
+        told_a.starts_with(&format!(
+            "<@{a}> your hold on **staging** was released by <@{d}>"
+        )),
         "{told_a}"
     );
     let told_b = &dibs.stack.discord.messages(in_b)[0].content;
-    assert!(told_b.contains(&format!("<@{d}> forced the release of <@{a}>'s hold")), "{told_b}");
+    assert!(
+        told_b.contains(&format!("<@{d}> forced the release of <@{a}>'s hold")),
+        "{told_b}"
+    );
 
     // The role, without the permission.
     let by_role = dibs
         .interact(forced_off(dibs.stack.channel, e, "staging", "0", &[ROLE]))
         .await;
-    assert!(text(&by_role).contains(&format!("held by <@{b}>; it is free")), "{by_role}");
+    assert!(
+        text(&by_role).contains(&format!("held by <@{b}>; it is free")),
+        "{by_role}"
+    );
     assert!(dibs.status("staging").await.contains("free"));
 }
 
@@ -154,7 +175,9 @@ async fn names_are_bounded_and_notes_defused() {
     let longest = "s".repeat(64);
     let ok = dibs.dibs(user(1), "on", &[("resource", &longest)]).await;
     assert_eq!(ok["flags"], Value::Null, "64 characters are a name: {ok}");
-    let long = dibs.dibs(user(1), "on", &[("resource", &"s".repeat(65))]).await;
+    let long = dibs
+        .dibs(user(1), "on", &[("resource", &"s".repeat(65))])
+        .await;
     assert_eq!(long["flags"], 64, "{long}");
     assert!(text(&long).contains("at most 64"), "{long}");
     let body = json!({"action": "take", "holder": "ci"});
@@ -166,7 +189,10 @@ async fn names_are_bounded_and_notes_defused() {
         .await;
     let status = dibs.status("staging").await;
     assert!(status.contains("deploying @\u{200b}everyone"), "{status}");
-    assert!(!status.contains("@everyone") && !status.contains("@here"), "{status}");
+    assert!(
+        !status.contains("@everyone") && !status.contains("@here"),
+        "{status}"
+    );
     assert!(!status.contains("]("), "a masked link is broken: {status}");
     let listed = text(&dibs.dibs(user(3), "list", &[]).await);
     assert!(!listed.contains("@everyone"), "{listed}");
@@ -187,7 +213,10 @@ async fn at_most_two_hundred_resources_and_forget_removes_an_unheld_one() {
     let (status, _) = super::api::call(&dibs, API_TOKEN, "one-more", body.clone()).await;
     assert_eq!(status, 409);
     let again = dibs.dibs(user(1), "on", &[("resource", "r7")]).await;
-    assert!(text(&again).contains("held by `api:ci`"), "a known one still works: {again}");
+    assert!(
+        text(&again).contains("held by `api:ci`"),
+        "a known one still works: {again}"
+    );
 
     let held = dibs.dibs(user(1), "forget", &[("resource", "r7")]).await;
     assert_eq!(held["flags"], 64, "a held resource stays: {held}");
@@ -199,5 +228,8 @@ async fn at_most_two_hundred_resources_and_forget_removes_an_unheld_one() {
     let listed = super::api::list(&dibs).await;
     assert_eq!(listed["resources"].as_array().unwrap().len(), 200 - 1);
     let took = dibs.dibs(user(1), "on", &[("resource", "one-more")]).await;
-    assert!(text(&took).contains("has **one-more**"), "room again: {took}");
+    assert!(
+        text(&took).contains("has **one-more**"),
+        "room again: {took}"
+    );
 }

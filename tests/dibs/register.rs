@@ -42,7 +42,11 @@ fn registering_twice_leaves_one_command() {
         .map(|o| o["name"].as_str().unwrap())
         .collect();
     assert_eq!(subs, ["on", "off", "list", "status", "forget"]);
-    assert_eq!(commands[0]["contexts"], serde_json::json!([0]), "guilds only");
+    assert_eq!(
+        commands[0]["contexts"],
+        serde_json::json!([0]),
+        "guilds only"
+    );
     assert_eq!(commands[0]["integration_types"], serde_json::json!([0]));
     let off = &commands[0]["options"][1]["options"];
     assert_eq!(off[1]["name"], "force");

@@ -58,8 +58,14 @@ async fn a_hold_is_bound_to_its_token() {
     assert!(took.contains("has **staging**"), "{took}");
     let (status, state) = call(&dibs, RELEASE, "staging", forced.clone()).await;
     assert_eq!(status, 403, "{state}");
-    assert!(state["error"].as_str().unwrap().contains(":force"), "{state}");
-    assert!(dibs.status("staging").await.contains(&format!("held by <@{}>", user(1))));
+    assert!(
+        state["error"].as_str().unwrap().contains(":force"),
+        "{state}"
+    );
+    assert!(dibs
+        .status("staging")
+        .await
+        .contains(&format!("held by <@{}>", user(1))));
     let (status, state) = call(&dibs, ADMIN, "staging", forced).await;
     assert_eq!(status, 200, "{state}");
     assert_eq!(holder(&state), Value::Null);

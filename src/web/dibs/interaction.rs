@@ -5,8 +5,8 @@
 //! the request and hands over the parsed [`Invocation`]; this runs it.
 
 use super::DibsWeb;
-use crate::web::dibs_commands::{self, Answer, Command};
 use crate::dibs::Entry;
+use crate::web::dibs_commands::{self, Answer, Command};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -140,8 +140,7 @@ fn may_force(dibs: &DibsWeb, member: Option<&Member>) -> bool {
         .and_then(|p| p.parse::<u64>().ok())
         .unwrap_or(0);
     let role = dibs.settings.force_role.map(|r| r.to_string());
-    bits & (MANAGE_GUILD | ADMINISTRATOR) != 0
-        || role.is_some_and(|r| member.roles.iter().any(|m| *m == r))
+    bits & (MANAGE_GUILD | ADMINISTRATOR) != 0 || role.is_some_and(|r| member.roles.contains(&r))
 }
 
 /// The subcommand and its options (names as registered).
@@ -154,7 +153,11 @@ fn parse(options: &[Opt]) -> Result<Command, String> {
         "on" => Ok(Command::On {
             resource: resource()?,
             hold: text("for").map(|raw| hold(&raw)).transpose()?,
-            note: text("note").unwrap_or_default().chars().take(NOTE_MAX).collect(),
+            note: text("note")
+                .unwrap_or_default()
+                .chars()
+                .take(NOTE_MAX)
+                .collect(),
         }),
         "off" => Ok(Command::Off {
             resource: resource()?,

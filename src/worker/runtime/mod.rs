@@ -113,9 +113,12 @@ pub async fn run(settings: WorkerSettings, shutdown: Shutdown) -> anyhow::Result
 fn keep_dibs_outbox(ctx: &Context, settings: &WorkerSettings, shutdown: &Shutdown) {
     let store = crate::dibs::Store::new(ctx.guards.redis(), settings.common.key_prefix());
     let stop = shutdown.clone();
-    crate::dibs::outbox::keep(store, ctx.producer.clone(), settings.common.clone(), async move {
-        stop.reached(Phase::Draining).await
-    });
+    crate::dibs::outbox::keep(
+        store,
+        ctx.producer.clone(),
+        settings.common.clone(),
+        async move { stop.reached(Phase::Draining).await },
+    );
 }
 
 /// What every slot shares.

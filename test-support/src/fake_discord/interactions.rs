@@ -146,7 +146,10 @@ fn set_commands(
 /// `contexts` and `integration_types` as the OpenAPI description has
 /// them: absent, null, or a non-empty list of unique known values
 /// (`InteractionContextType` 0–2, `ApplicationIntegrationType` 0–1).
-fn check_enum_list(value: &Value, allowed: std::ops::RangeInclusive<u64>) -> Result<(), &'static str> {
+fn check_enum_list(
+    value: &Value,
+    allowed: std::ops::RangeInclusive<u64>,
+) -> Result<(), &'static str> {
     let list = match value {
         Value::Null => return Ok(()),
         Value::Array(list) if !list.is_empty() => list,
