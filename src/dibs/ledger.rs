@@ -175,3 +175,31 @@ impl Store {
         self.key("dibs:outbox")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Redis Cluster and proxies route a script by its `KEYS`: every key
+    /// `dibs.lua` reads or writes must be one of them, never a name built
+    /// inside the script.
+    #[test]
+    fn the_script_touches_only_its_declared_keys() {
+        let script = include_str!("dibs.lua");
+        let declared = "local key, names, seq, outbox = KEYS[1], KEYS[2], KEYS[3], KEYS[4]";
+        assert!(script.contains(declared), "the KEYS line changed");
+        let mut calls = 0;
+        for call in script.split("redis.call(").skip(1) {
+            let args: Vec<&str> = call.split([',', ')']).map(str::trim).collect();
+            if args[0] == "'TIME'" {
+                continue;
+            }
+            calls += 1;
+            assert!(
+                ["key", "names", "seq", "outbox"].contains(&args[1]),
+                "redis.call({}, {}…) touches an undeclared key",
+                args[0],
+                args[1]
+            );
+        }
+        assert!(calls >= 8, "found the calls: {calls}");
+    }
+}
