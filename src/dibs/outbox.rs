@@ -143,7 +143,7 @@ impl Store {
         Ok(())
     }
 
-    /// How many entries are owed (for tests and `threadline check`).
+    /// How many entries are owed (tests; an operator may `ZCARD` it too).
     pub async fn owed_count(&self) -> anyhow::Result<u64> {
         let mut redis = self.redis.clone();
         redis::cmd("ZCARD")
