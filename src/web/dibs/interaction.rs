@@ -73,6 +73,8 @@ struct Opt {
 /// reader only.
 pub async fn run(dibs: &DibsWeb, inv: Invocation) -> Answer {
     if let Err(why) = place(dibs, &inv) {
+        let guild = inv.guild_id.as_deref().unwrap_or("none (a DM)");
+        log::info!("interaction refused: guild={guild}: {why}");
         return Answer::error(why.into());
     }
     let may_force = may_force(dibs, inv.member.as_ref());
