@@ -2,7 +2,8 @@
 //! (`DIBS_GUILD_IDS`) and the CI/CD API's tokens, each with a name
 //! (`DIBS_API_TOKENS`), or the one unnamed token of old (`DIBS_API_TOKEN`).
 //! A token's value never reaches a log line or an error message: errors
-//! name the entry by its position and its name.
+//! name an entry by its position only (a malformed entry may hold its
+//! token on either side of the `=`).
 
 use super::Secret;
 use anyhow::{bail, Context as _};
@@ -51,20 +52,17 @@ pub(super) fn api_tokens(raw: &str) -> anyhow::Result<Vec<ApiToken>> {
             None => (name.trim(), false),
         };
         if !holder_name(name) {
-            bail!("DIBS_API_TOKENS entry #{at}: {name:?} is not a name (1–64 of letters, digits, `-`, `_`, `.`)");
+            bail!("DIBS_API_TOKENS entry #{at}: its name is not 1–64 of letters, digits, `-`, `_`, `.`");
         }
         let secret = secret.trim();
         if secret.is_empty() {
-            bail!("DIBS_API_TOKENS entry #{at} ({name}) has an empty token");
+            bail!("DIBS_API_TOKENS entry #{at} has an empty token");
         }
-        if let Some(twin) = tokens
+        if tokens
             .iter()
-            .find(|t| t.name == name || t.secret.0 == secret)
+            .any(|t| t.name == name || t.secret.0 == secret)
         {
-            bail!(
-                "DIBS_API_TOKENS entry #{at} ({name}) repeats the name or the token of {}",
-                twin.name
-            );
+            bail!("DIBS_API_TOKENS entry #{at} repeats the name or the token of an earlier one");
         }
         tokens.push(ApiToken {
             name: name.to_string(),
@@ -101,6 +99,8 @@ mod tests {
             "a b=SEKRIT",
             "=SEKRIT",
             "x=",
+            "SEKRIT=",
+            "SEKRIT:force=",
             "a=SEKRIT1,a=SEKRIT2",
             "a=SEKRIT,b=SEKRIT",
         ] {
