@@ -2,7 +2,8 @@
 //! a worker restart and a Faktory restart (SIGTERM saves the scheduled
 //! set), and hands the resource to the next in line, whose own timed
 //! release starts then. A release made stale by an early manual release
-//! and a re-take does nothing.
+//! and a re-take does nothing, and so does one of a forgotten resource's
+//! old life.
 
 use super::{text, user, Dibs, ALL_ON};
 use support::stack::WAIT;
@@ -165,4 +166,48 @@ async fn a_retried_timed_release_gives_the_same_answer() {
     assert_eq!(manual.outcome, Outcome::Released);
     let stale = store.expire("staging", first.version).await.unwrap();
     assert_eq!(stale.outcome, Outcome::Stale);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_release_of_a_forgotten_resources_old_life_is_stale() {
+    use threadline::dibs::{ledger::Mode, Entry, Force, Outcome, Releaser, Store};
+    let redis = threadline::redis_conn::connect(&support::servers::shared_redis_url())
+        .await
+        .expect("Redis");
+    let prefix = format!("threadline:{}:", support::servers::unique_namespace());
+    let store = Store::new(redis, prefix);
+    let entry = Entry {
+        id: "1".into(),
+        for_ms: 60_000,
+        ..Entry::default()
+    };
+    let one = Releaser {
+        id: "1",
+        token: "",
+        force: Force::No,
+    };
+    let first = store.take("staging", &entry, Mode::Queue, 0).await.unwrap();
+    store.release("staging", one).await.unwrap();
+    let forgot = store.forget("staging").await.unwrap();
+    assert_eq!(forgot.outcome, Outcome::Forgot);
+    assert!(store.get("staging").await.unwrap().is_none());
+    // Named again, it never repeats a version of its old life, so the
+    // first hold's release (still scheduled) cannot end the new one.
+    let again = store.take("staging", &entry, Mode::Queue, 0).await.unwrap();
+    assert!(
+        again.version > first.version + 1,
+        "{} then {}",
+        first.version,
+        again.version
+    );
+    let stale = store.expire("staging", first.version).await.unwrap();
+    assert_eq!(stale.outcome, Outcome::Stale);
+    let twice = store.expire("staging", again.version).await.unwrap();
+    assert_eq!(twice.outcome, Outcome::Released);
+    let replay = store.expire("staging", again.version).await.unwrap();
+    assert_eq!(
+        (replay.outcome, replay.outbox),
+        (Outcome::Released, None),
+        "a second copy changes nothing and owes nothing new"
+    );
 }
