@@ -96,23 +96,28 @@ async fn application_id(client: &twilight_http::Client) -> anyhow::Result<u64> {
 }
 
 /// `/dibs` and its subcommands; option names are the contract with
-/// `web`'s interactions endpoint.
+/// `web`'s interactions endpoint. Guilds only (`contexts: [0]`, installed
+/// to a guild: `integration_types: [0]`): a DM has no shared resources.
 fn dibs_command() -> anyhow::Result<Command> {
     let resource = json!({"type": 3, "name": "resource", "description": "The resource, e.g. staging", "required": true});
+    let force = json!({"type": 5, "name": "force", "description": "Release someone else's hold (Manage Server or the Dibs force role)", "required": false});
     let command = json!({
         "type": 1,
         "name": "dibs",
         "description": "Take turns on shared resources",
         "version": "1",
+        "contexts": [0],
+        "integration_types": [0],
         "options": [
             {"type": 1, "name": "on", "description": "Take a resource, or join its queue", "options": [
                 resource,
                 {"type": 3, "name": "for", "description": "How long, e.g. 2h or 1h30m; released then", "required": false},
                 {"type": 3, "name": "note", "description": "What for", "required": false},
             ]},
-            {"type": 1, "name": "off", "description": "Release a resource, or leave its queue", "options": [resource]},
+            {"type": 1, "name": "off", "description": "Release a resource, or leave its queue", "options": [resource, force]},
             {"type": 1, "name": "list", "description": "Every resource: holder, since, until, queue"},
             {"type": 1, "name": "status", "description": "One resource: holder and queue", "options": [resource]},
+            {"type": 1, "name": "forget", "description": "Remove a resource nobody holds from the list", "options": [resource]},
         ],
     });
     serde_json::from_value(command).context("the /dibs command definition")
@@ -124,6 +129,9 @@ mod tests {
     fn the_command_definition_is_valid() {
         let command = super::dibs_command().unwrap();
         let subs: Vec<&str> = command.options.iter().map(|o| o.name.as_str()).collect();
-        assert_eq!(subs, ["on", "off", "list", "status"]);
+        assert_eq!(subs, ["on", "off", "list", "status", "forget"]);
+        let json = serde_json::to_value(&command).unwrap();
+        assert_eq!(json["contexts"], serde_json::json!([0]), "guilds only");
+        assert_eq!(json["integration_types"], serde_json::json!([0]));
     }
 }

@@ -4,7 +4,7 @@
 use super::filters::{Bots, Drafts, Filters};
 use super::raw::{RawConfig, RawFilters, RawId, RawQuiet, RawReminders, RawTags};
 use super::routes::{RepoPattern, Route};
-use super::{Config, Dibs, EnvOverrides, ForumTags, QuietHours, Reminders};
+use super::{Config, EnvOverrides, ForumTags, QuietHours, Reminders};
 use anyhow::{anyhow, bail, Result};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -54,9 +54,7 @@ pub fn build(raw: RawConfig, env: &EnvOverrides) -> Result<Config> {
             (Some(r), false) => Some(reminders(r)?),
             _ => None,
         },
-        dibs: Dibs {
-            resources: lowercase(raw.dibs.resources.as_deref().unwrap_or_default()),
-        },
+        dibs: super::dibs::build(&raw.dibs)?,
         auto_backfill: env.auto_backfill,
     })
 }

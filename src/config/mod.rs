@@ -102,12 +102,9 @@ pub struct QuietHours {
     pub weekends: bool,
 }
 
-/// `[dibs]`: which resources may be claimed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Dibs {
-    /// Lowercase names; empty means any name.
-    pub resources: Vec<String>,
-}
+/// `[dibs]`: which resources may be claimed, the longest hold without
+/// `for:`, the role that may force a release.
+pub use dibs::DibsSettings as Dibs;
 
 impl Config {
     /// The config without a file: today's routing and filters.

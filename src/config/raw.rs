@@ -95,4 +95,6 @@ pub struct RawQuiet {
 #[serde(deny_unknown_fields)]
 pub struct RawDibs {
     pub resources: Option<Vec<String>>,
+    pub max_hold: Option<String>,
+    pub force_role: Option<RawId>,
 }

@@ -1,8 +1,9 @@
 //! What a change causes after it is made: a timed release to schedule,
-//! people to notify. The same for `web` (commands, the API) and the worker
-//! (timed releases), so both push the same jobs, keyed by the resource and
-//! the version the change made; a retry pushes jobs the worker then
-//! performs once (notifications) or finds stale (releases).
+//! people to notify. The same for `web` (commands, the API), the worker
+//! (timed releases) and the outbox (what a Faktory outage left owed), so
+//! all push the same jobs, keyed by the resource and the version the
+//! change made; a second push gives jobs the worker then performs once
+//! (notifications) or finds stale (releases).
 
 use super::{render, Change, Entry, Outcome};
 use crate::queue::{to_faktory, Producer};
@@ -30,14 +31,20 @@ pub fn after(change: &Change, timed_out: bool) -> Vec<Followup> {
         }
         Outcome::Released => {
             let old = change.old.as_ref();
+            let forced = change.forced_by.as_deref();
             if let Some(p) = &change.promoted {
-                let text = render::your_turn(name, p, old, timed_out);
+                let text = render::your_turn(name, p, old, timed_out, forced);
                 jobs.extend(notify(name, change.version, "turn", p, text));
                 jobs.extend(release(name, change.version, p));
             }
             if let (true, Some(o)) = (timed_out, old) {
                 let text = render::time_up(name, o, change.promoted.as_ref());
                 jobs.extend(notify(name, change.version, "timeup", o, text));
+            }
+            // A person whose hold someone else ended is told who did.
+            if let (Some(by), Some(o)) = (forced, old) {
+                let text = render::forced_notice(name, o, by, change.promoted.as_ref());
+                jobs.extend(notify(name, change.version, "forced", o, text));
             }
         }
         _ => {}

@@ -7,21 +7,22 @@
 //! are `dibs.release` jobs pushed with Faktory `at`; each carries the
 //! version it was scheduled for and does nothing once the resource moved
 //! on. [`render`] words what people read; [`after_change`] turns a change into
-//! the jobs it causes.
+//! the jobs it causes, which the same script run writes to an [`outbox`]
+//! until they are queued, so that a Faktory outage loses none of them.
 
 pub mod after_change;
 pub mod ledger;
+pub mod outbox;
 pub mod render;
 
 use serde::{Deserialize, Deserializer, Serialize};
 use std::time::Duration;
 
 // The resource list is config (`[dibs]`); Dibs itself reads it from there.
-pub use crate::config::dibs::{normalise, DibsSettings};
-pub use ledger::Store;
+pub use crate::config::dibs::{normalise, DibsSettings, MAX_FOR};
+pub use ledger::{Force, Releaser, Store};
 
-/// The longest hold the API accepts, and the default of an API `take`.
-pub const MAX_FOR: Duration = Duration::from_secs(7 * 86_400);
+/// The default of an API `take`.
 pub const API_DEFAULT_FOR: Duration = Duration::from_secs(3_600);
 
 /// Someone holding or waiting for a resource.
@@ -51,6 +52,11 @@ pub struct Entry {
     /// When the timed release is due (epoch ms); 0 for none.
     #[serde(default)]
     pub until_ms: u64,
+    /// The name of the API token that took it (`DIBS_API_TOKENS`): only
+    /// that token releases it without `force`. Empty for people and for
+    /// the unnamed `DIBS_API_TOKEN`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub token: String,
 }
 
 impl Entry {
@@ -103,6 +109,15 @@ pub enum Outcome {
     NotHolding,
     /// A timed release for a version that is gone.
     Stale,
+    /// A new name, and the most resources without a fixed list exist.
+    Full,
+    /// A force its releaser may not use (an API token not marked `:force`
+    /// on a person's hold).
+    NotAllowed,
+    /// Forgotten: nobody held it, and it is gone.
+    Forgot,
+    /// Forget of a name never used.
+    Unknown,
 }
 
 /// The answer of the script.
@@ -119,6 +134,12 @@ pub struct Change {
     pub old: Option<Entry>,
     #[serde(default)]
     pub promoted: Option<Entry>,
+    /// Who released someone else's hold (a holder id), if it was forced.
+    #[serde(default)]
+    pub forced_by: Option<String>,
+    /// The outbox entry this change wrote: removed once its jobs are queued.
+    #[serde(default)]
+    pub outbox: Option<String>,
     pub state: Resource,
 }
 

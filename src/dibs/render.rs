@@ -2,25 +2,38 @@
 //! Holders are named as mentions (`<@id>`); whether a mention pings is
 //! decided by the `allowed_mentions` sent with the text, not here. Times
 //! are Discord timestamps (`<t:…:R>`), shown in each reader's time zone.
+//! Whatever people typed (notes, names) passes the same mention-defusing
+//! as GitHub text ([`crate::text::defuse`]), on one line.
 
 use super::{Entry, Resource};
+use crate::text;
 
 /// Discord's limit on a message's content, in characters.
 const MAX_CHARS: usize = 2000;
 
 /// Added to an answer when its timed release or notification could not
-/// be queued (Faktory unreachable): the change itself stands.
-pub const NOT_QUEUED: &str = "⚠ Threadline could not queue the timed release or \
-notification this causes (its job queue is unreachable): release by hand with \
-`/dibs off`, and tell the next in line yourself.";
+/// be queued yet (Faktory unreachable): the change stands, and what it
+/// causes waits in Redis until the worker can queue it.
+pub const NOT_QUEUED: &str = "⚠ Threadline's job queue is unreachable right now: \
+the timed release and notifications this causes are kept, and queued as soon \
+as it is back.";
 
 /// A holder or waiter: a mention, or the API holder's name.
 pub fn who(e: &Entry) -> String {
-    if e.is_api() {
-        format!("`{}`", e.id)
-    } else {
-        format!("<@{}>", e.id)
+    who_id(&e.id)
+}
+
+/// A holder id (a Discord user id, or `api:<holder>`) as text.
+pub fn who_id(id: &str) -> String {
+    match id.parse::<u64>() {
+        Ok(user) => format!("<@{user}>"),
+        Err(_) => format!("`{}`", safe(id)),
     }
+}
+
+/// Typed text made safe to show: one line, mentions defused.
+pub fn safe(typed: &str) -> String {
+    text::defuse(&text::one_line(typed)).replace('`', "'")
 }
 
 fn at(ms: u64, style: char) -> String {
@@ -51,7 +64,7 @@ pub fn status(r: &Resource) -> String {
             let note = if h.note.is_empty() {
                 String::new()
             } else {
-                format!(" · {}", h.note)
+                format!(" · {}", safe(&h.note))
             };
             format!(
                 "**{}**: held by {} since {}{}{}{note}",
@@ -116,6 +129,47 @@ pub fn released(r: &Resource, next: Option<&Entry>) -> String {
     }
 }
 
+/// The answer to `/dibs off force:true` that ended someone else's hold:
+/// public, so the channel sees who forced it and whose hold it was.
+pub fn forced(r: &Resource, by: &str, old: Option<&Entry>, next: Option<&Entry>) -> String {
+    let whose = old.map_or("someone".into(), who);
+    let then = match next {
+        Some(n) => format!("{} has it now", who(n)),
+        None => "it is free".into(),
+    };
+    format!(
+        "{} forced the release of **{}**, held by {whose}; {then}.",
+        who_id(by),
+        r.name
+    )
+}
+
+/// The notification of a holder whose hold someone else forced.
+pub fn forced_notice(name: &str, old: &Entry, by: &str, next: Option<&Entry>) -> String {
+    let then = match next {
+        Some(n) => format!("{} has it now", who(n)),
+        None => "it is free now".into(),
+    };
+    format!(
+        "{} your hold on **{name}** was released by {} (forced); {then}.",
+        who(old),
+        who_id(by)
+    )
+}
+
+/// The answer to `/dibs forget`.
+pub fn forgot(name: &str) -> String {
+    format!("**{name}** is forgotten: it is no longer listed.")
+}
+
+/// Why a new resource was refused.
+pub fn full(max: usize) -> String {
+    format!(
+        "Dibs already has {max} resources, the most without a `[dibs] resources` list: \
+         `/dibs forget` one nobody uses first."
+    )
+}
+
 pub fn left(name: &str) -> String {
     format!("You left the queue for **{name}**.")
 }
@@ -125,11 +179,18 @@ pub fn not_holding(name: &str) -> String {
 }
 
 /// The notification of the next in line, who now holds it.
-pub fn your_turn(name: &str, holder: &Entry, old: Option<&Entry>, timed_out: bool) -> String {
-    let why = match old {
-        Some(o) if timed_out => format!(": {}'s time ran out", who(o)),
-        Some(o) => format!(": released by {}", who(o)),
-        None => String::new(),
+pub fn your_turn(
+    name: &str,
+    holder: &Entry,
+    old: Option<&Entry>,
+    timed_out: bool,
+    forced_by: Option<&str>,
+) -> String {
+    let why = match (old, forced_by) {
+        (Some(o), _) if timed_out => format!(": {}'s time ran out", who(o)),
+        (Some(o), Some(by)) => format!(": {} forced the release of {}'s hold", who_id(by), who(o)),
+        (Some(o), None) => format!(": released by {}", who(o)),
+        (None, _) => String::new(),
     };
     format!(
         "{} **{name}** is yours now{why}{}.",
@@ -190,5 +251,22 @@ mod tests {
              (<https://github.com/acme/rocket/pull/12>)\n  queue: 1. `api:deploy`"
         );
         assert_eq!(cut(&"é".repeat(3000)).chars().count(), 2000);
+    }
+
+    #[test]
+    fn notes_and_names_are_defused() {
+        let r = Resource {
+            name: "staging".into(),
+            holder: Some(Entry {
+                id: "7".into(),
+                note: "ping @everyone and @here\nsee [x](https://evil.example)".into(),
+                ..Entry::default()
+            }),
+            ..Resource::default()
+        };
+        let s = status(&r);
+        assert!(!s.contains("@everyone") && !s.contains("@here"), "{s}");
+        assert!(!s.contains("](") && !s.contains('\n'), "{s}");
+        assert_eq!(who_id("api:x@everyone`"), "`api:x@\u{200b}everyone'`");
     }
 }

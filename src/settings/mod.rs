@@ -6,11 +6,13 @@
 //! per binary: [`web`], [`worker`] and [`cli`]; what they share is here.
 
 mod cli;
+mod dibs;
 mod github;
 mod web;
 mod worker;
 
 pub use cli::CliSettings;
+pub use dibs::{holder_name, ApiToken};
 pub use github::{GithubAuth, GithubSettings};
 pub use web::{DibsWebSettings, DoorSettings, MetricsSettings, WebSettings};
 pub use worker::{DiscordSettings, WorkerSettings};

@@ -155,7 +155,7 @@ impl WebSettings {
         let common = Common::from_env()?;
         let config = Arc::new(web_config()?);
         let mut dibs = DibsWebSettings::from_env()?;
-        dibs.dibs.resources = config.dibs.resources.clone();
+        dibs.dibs = config.dibs.clone();
         Ok(WebSettings {
             reserve_for: common.reserve_for,
             common,
@@ -176,9 +176,13 @@ impl WebSettings {
 pub struct DibsWebSettings {
     /// `DISCORD_PUBLIC_KEY` (hex): turns on `POST /webhooks/discord`.
     pub public_key: Option<String>,
-    /// `DIBS_API_TOKEN`: turns on `/api/dibs`.
+    /// `DIBS_API_TOKEN`: turns on `/api/dibs` with one unnamed token.
     pub api_token: Option<Secret>,
-    /// Which resources may be used: `[dibs] resources` of the config file.
+    /// `DIBS_API_TOKENS`: named tokens, each bound to the holds it takes.
+    pub api_tokens: Vec<super::dibs::ApiToken>,
+    /// `DIBS_GUILD_IDS`: the guilds `/dibs` answers in; empty, any guild.
+    pub guilds: Vec<u64>,
+    /// `[dibs]` of the config file: resources, `max_hold`, `force_role`.
     pub dibs: crate::config::dibs::DibsSettings,
 }
 
@@ -190,6 +194,8 @@ impl DibsWebSettings {
         Ok(DibsWebSettings {
             public_key,
             api_token: token.map(Secret),
+            api_tokens: super::dibs::api_tokens(&var_or("DIBS_API_TOKENS", ""))?,
+            guilds: super::dibs::guild_ids(&var_or("DIBS_GUILD_IDS", ""))?,
             dibs: Default::default(),
         })
     }

@@ -1,18 +1,25 @@
 //! What Dibs' two endpoints share in `web`: the settings that turn them
 //! on, the store in Redis (connected on first use, like the intake's) and
-//! pushing the jobs a change causes.
+//! pushing the jobs a change causes (kept in the outbox when Faktory is
+//! down). [`interaction`] reads a `/dibs` interaction and decides who may
+//! run what.
 
-use crate::dibs::{after_change, Change, DibsSettings, Store};
+pub mod interaction;
+
+use crate::dibs::{outbox, Change, DibsSettings, Store};
 use crate::queue::Producer;
-use crate::settings::{Common, DibsWebSettings, Secret};
+use crate::settings::{ApiToken, Common, DibsWebSettings};
 use ed25519_dalek::VerifyingKey;
 use tokio::sync::OnceCell;
 
 pub struct DibsWeb {
     /// `None`: `POST /webhooks/discord` answers 404.
     pub key: Option<VerifyingKey>,
-    /// `None`: `/api/dibs` answers 404.
-    pub api_token: Option<Secret>,
+    /// The API's tokens (`DIBS_API_TOKENS`, then the unnamed
+    /// `DIBS_API_TOKEN`); none: `/api/dibs` answers 404.
+    pub api_tokens: Vec<ApiToken>,
+    /// `DIBS_GUILD_IDS`: the guilds `/dibs` answers in; empty, any guild.
+    pub guilds: Vec<u64>,
     pub settings: DibsSettings,
     common: Common,
     producer: Producer,
@@ -26,9 +33,20 @@ impl DibsWeb {
         producer: Producer,
     ) -> anyhow::Result<Self> {
         let key = public_key(settings)?;
+        let mut api_tokens = settings.api_tokens.clone();
+        // The token of old keeps what it could do: any holder name, and
+        // `force` on any hold.
+        if let Some(secret) = &settings.api_token {
+            api_tokens.push(ApiToken {
+                name: String::new(),
+                secret: secret.clone(),
+                force: true,
+            });
+        }
         Ok(DibsWeb {
             key,
-            api_token: settings.api_token.clone(),
+            api_tokens,
+            guilds: settings.guilds.clone(),
             settings: settings.dibs.clone(),
             common,
             producer,
@@ -52,18 +70,15 @@ impl DibsWeb {
     }
 
     /// Queues what `change` causes; false if that failed. The change
-    /// itself is made and is answered either way, with a warning: a retry
-    /// of the command would not repeat what it caused.
-    pub async fn follow(&self, change: &Change) -> bool {
-        let jobs = after_change::after(change, false);
-        if jobs.is_empty() {
-            return true;
-        }
-        match after_change::push(&self.producer, &self.common, jobs).await {
+    /// itself is made and is answered either way, with a warning; what it
+    /// causes stays in the outbox, which a worker queues once Faktory is
+    /// back.
+    pub async fn follow(&self, store: &Store, change: &Change) -> bool {
+        match outbox::settle(store, &self.producer, &self.common, change, false).await {
             Ok(()) => true,
             Err(e) => {
                 log::error!(
-                    "dibs {}: version {} changed, but its follow-up jobs were not queued: {e:#}",
+                    "dibs {}: version {} changed; its follow-up jobs wait in the outbox: {e:#}",
                     change.state.name,
                     change.version
                 );

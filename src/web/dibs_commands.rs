@@ -1,10 +1,11 @@
-//! The four `/dibs` subcommands, run against the store: each answers at
-//! once with the text for the person who ran it, and queues what a change
-//! causes (see [`crate::dibs::after_change`]).
+//! The `/dibs` subcommands, run against the store: each answers at once
+//! with the text for the person who ran it, and queues what a change
+//! causes (see [`crate::dibs::after_change`]). Who may run what (guilds,
+//! `force`) is decided before, in [`super::dibs::interaction`].
 
 use super::dibs::DibsWeb;
 use crate::dibs::ledger::Mode;
-use crate::dibs::{render, Entry, Outcome, Store};
+use crate::dibs::{render, Entry, Force, Outcome, Releaser, Store};
 use std::time::Duration;
 
 /// A parsed `/dibs` command.
@@ -16,6 +17,12 @@ pub enum Command {
         note: String,
     },
     Off {
+        resource: String,
+        /// Release whoever holds it (checked: Manage Server or the role).
+        force: bool,
+    },
+    /// Remove a resource nobody holds.
+    Forget {
         resource: String,
     },
     List,
@@ -51,9 +58,10 @@ pub async fn run(dibs: &DibsWeb, command: Command, who: Entry) -> anyhow::Result
     let store = dibs.store().await?;
     let resource = match &command {
         Command::List => return Ok(Answer::public(render::list(&store.list().await?))),
-        Command::On { resource, .. } | Command::Off { resource } | Command::Status { resource } => {
-            resource
-        }
+        Command::On { resource, .. }
+        | Command::Off { resource, .. }
+        | Command::Forget { resource }
+        | Command::Status { resource } => resource,
     };
     let name = match dibs.settings.resource(resource) {
         Ok(name) => name,
@@ -61,7 +69,8 @@ pub async fn run(dibs: &DibsWeb, command: Command, who: Entry) -> anyhow::Result
     };
     match command {
         Command::On { hold, note, .. } => on(dibs, store, &name, who, hold, note).await,
-        Command::Off { .. } => off(dibs, store, &name, &who).await,
+        Command::Off { force, .. } => off(dibs, store, &name, &who, force).await,
+        Command::Forget { .. } => forget(store, &name).await,
         _ => status(store, &name).await,
     }
 }
@@ -81,13 +90,19 @@ async fn on(
     hold: Option<Duration>,
     note: String,
 ) -> anyhow::Result<Answer> {
-    who.for_ms = hold.map_or(0, |d| d.as_millis() as u64);
+    // Without `for:` a hold still ends: a forgotten one must not block
+    // the resource for good.
+    who.for_ms = hold.unwrap_or(dibs.settings.max_hold).as_millis() as u64;
     who.note = note;
     if let Some(pr) = store.pr_of_thread(&who.channel).await? {
         who.pr = pr;
     }
-    let change = store.take(name, &who, Mode::Queue).await?;
-    let followed = dibs.follow(&change).await;
+    let cap = dibs.settings.max_resources();
+    let change = store.take(name, &who, Mode::Queue, cap).await?;
+    if change.outcome == Outcome::Full {
+        return Ok(Answer::error(render::full(cap)));
+    }
+    let followed = dibs.follow(store, &change).await;
     let r = &change.state;
     let text = match (change.outcome, &r.holder) {
         (Outcome::Took | Outcome::Extended, Some(h)) => render::took(r, h),
@@ -99,7 +114,7 @@ async fn on(
     Ok(Answer::public(warned(text, followed)))
 }
 
-/// Says so when what a change causes could not be queued.
+/// Says so when what a change causes could not be queued yet.
 fn warned(text: String, followed: bool) -> String {
     match followed {
         true => text,
@@ -107,15 +122,42 @@ fn warned(text: String, followed: bool) -> String {
     }
 }
 
-async fn off(dibs: &DibsWeb, store: &Store, name: &str, who: &Entry) -> anyhow::Result<Answer> {
-    let change = store.release(name, &who.id, false).await?;
-    let followed = dibs.follow(&change).await;
+async fn off(
+    dibs: &DibsWeb,
+    store: &Store,
+    name: &str,
+    who: &Entry,
+    force: bool,
+) -> anyhow::Result<Answer> {
+    let releaser = Releaser {
+        id: &who.id,
+        token: "",
+        force: if force { Force::All } else { Force::No },
+    };
+    let change = store.release(name, releaser).await?;
+    let followed = dibs.follow(store, &change).await;
+    let (r, next) = (&change.state, change.promoted.as_ref());
     Ok(match change.outcome {
         Outcome::Released => {
-            let text = render::released(&change.state, change.promoted.as_ref());
+            let text = match &change.forced_by {
+                Some(by) => render::forced(r, by, change.old.as_ref(), next),
+                None => render::released(r, next),
+            };
             Answer::public(warned(text, followed))
         }
         Outcome::Left => Answer::public(render::left(name)),
         _ => Answer::error(render::not_holding(name)),
+    })
+}
+
+async fn forget(store: &Store, name: &str) -> anyhow::Result<Answer> {
+    let change = store.forget(name).await?;
+    Ok(match change.outcome {
+        Outcome::Forgot => Answer::public(render::forgot(name)),
+        Outcome::Held => Answer::error(format!(
+            "**{name}** is held; only a resource nobody holds can be forgotten.\n{}",
+            render::status(&change.state)
+        )),
+        _ => Answer::error(format!("unknown resource `{name}`: nothing to forget")),
     })
 }

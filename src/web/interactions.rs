@@ -7,13 +7,13 @@
 //! message (type 4) that pings nobody, an error only to its reader
 //! (flags 64). Without `DISCORD_PUBLIC_KEY` the endpoint answers 404.
 
+use super::dibs::interaction::{self as dibs_interaction, Invocation};
 use super::dibs::DibsWeb;
-use super::dibs_commands::{self, Answer, Command};
+use super::dibs_commands::Answer;
 use super::{body, door, ed25519, State, WebhookError};
-use crate::dibs::Entry;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// Interactions are small; Discord's own payloads are a few KB.
 const MAX_INTERACTION: usize = 64 * 1024;
@@ -25,44 +25,9 @@ const EPHEMERAL: u64 = 64;
 struct Interaction {
     #[serde(rename = "type")]
     kind: u8,
-    #[serde(default)]
-    channel_id: Option<String>,
-    #[serde(default)]
-    member: Option<Member>,
-    #[serde(default)]
-    user: Option<User>,
-    #[serde(default)]
-    data: Option<Data>,
-}
-
-#[derive(Deserialize)]
-struct Member {
-    user: User,
-}
-
-#[derive(Deserialize)]
-struct User {
-    id: String,
-    #[serde(default)]
-    username: String,
-    #[serde(default)]
-    global_name: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Data {
-    name: String,
-    #[serde(default)]
-    options: Vec<Opt>,
-}
-
-#[derive(Deserialize)]
-struct Opt {
-    name: String,
-    #[serde(default)]
-    value: Option<Value>,
-    #[serde(default)]
-    options: Vec<Opt>,
+    /// What `/dibs` reads (guild, member, options): `dibs_interaction`.
+    #[serde(flatten)]
+    command: Invocation,
 }
 
 pub async fn receive(
@@ -94,85 +59,12 @@ pub async fn receive(
     drop(body);
     match interaction.kind {
         PING => Ok(HttpResponse::Ok().json(json!({"type": 1}))),
-        APPLICATION_COMMAND => Ok(message(command(&dibs, interaction).await)),
+        APPLICATION_COMMAND => Ok(message(
+            dibs_interaction::run(&dibs, interaction.command).await,
+        )),
         other => Err(WebhookError::BadRequest(format!(
             "interaction type {other} is not handled"
         ))),
-    }
-}
-
-/// Runs a `/dibs` command; a failure is answered to its reader only.
-async fn command(dibs: &DibsWeb, interaction: Interaction) -> Answer {
-    let Some(user) = interaction.member.map(|m| m.user).or(interaction.user) else {
-        return Answer::error("no user in this interaction".into());
-    };
-    let who = Entry {
-        name: user.global_name.clone().unwrap_or(user.username.clone()),
-        id: user.id,
-        channel: interaction.channel_id.unwrap_or_default(),
-        ..Entry::default()
-    };
-    let parsed = match interaction.data {
-        Some(data) if data.name == "dibs" => parse(&data.options),
-        _ => Err("unknown command".into()),
-    };
-    let command = match parsed {
-        Ok(command) => command,
-        Err(why) => return Answer::error(why),
-    };
-    let said = format!("{command:?}");
-    let user = who.id.clone();
-    let answer = match dibs_commands::run(dibs, command, who).await {
-        Ok(answer) => answer,
-        Err(e) => {
-            log::error!("dibs command failed: {e:#}");
-            Answer::error("Dibs is unavailable right now (Redis); try again.".into())
-        }
-    };
-    log::info!(
-        "interaction user={user} command={said} error={}",
-        answer.ephemeral
-    );
-    answer
-}
-
-/// The subcommand and its options (names as registered).
-fn parse(options: &[Opt]) -> Result<Command, String> {
-    let sub = options.first().ok_or("missing subcommand")?;
-    let text = |name: &str| -> Option<String> {
-        let opt = sub.options.iter().find(|o| o.name == name)?;
-        opt.value.as_ref()?.as_str().map(str::to_string)
-    };
-    let resource = || text("resource").ok_or_else(|| "missing option resource".to_string());
-    match sub.name.as_str() {
-        "on" => {
-            let hold = match text("for") {
-                None => None,
-                Some(raw) => match crate::duration::parse(&raw) {
-                    Some(d) if d > std::time::Duration::ZERO && d <= crate::dibs::MAX_FOR => {
-                        Some(d)
-                    }
-                    _ => {
-                        return Err(format!(
-                            "`{raw}` is not a duration up to 7d (e.g. 90s, 1h30m, 2d)"
-                        ))
-                    }
-                },
-            };
-            Ok(Command::On {
-                resource: resource()?,
-                hold,
-                note: text("note").unwrap_or_default().chars().take(200).collect(),
-            })
-        }
-        "off" => Ok(Command::Off {
-            resource: resource()?,
-        }),
-        "list" => Ok(Command::List),
-        "status" => Ok(Command::Status {
-            resource: resource()?,
-        }),
-        other => Err(format!("unknown subcommand {other}")),
     }
 }
 

@@ -113,7 +113,9 @@ impl Stack {
         .await;
     }
 
-    /// True when nothing is queued, scheduled, retrying or running.
+    /// True when nothing is queued, scheduled (within ten minutes: a
+    /// Dibs hold's release a day out is not work a test waits for),
+    /// retrying or running.
     pub async fn idle(&self) -> bool {
         let mut client = faktory::Client::connect_to(&self.faktory.url())
             .await
@@ -127,8 +129,14 @@ impl Stack {
             .values()
             .sum();
         let mut storage = self.faktory.storage().await;
-        let mut pending = queued;
-        for set in ["scheduled", "retries", "working"] {
+        let soon = chrono::Utc::now() + chrono::Duration::minutes(10);
+        let due_soon = |job: &serde_json::Value| {
+            let at = job["at"].as_str().unwrap_or_default();
+            chrono::DateTime::parse_from_rfc3339(at).map_or(true, |at| at < soon)
+        };
+        let scheduled = self.faktory.set_jobs("scheduled").await;
+        let mut pending = queued + scheduled.iter().filter(|j| due_soon(j)).count() as u64;
+        for set in ["retries", "working"] {
             let n: u64 = redis::cmd("ZCARD")
                 .arg(set)
                 .query_async(&mut storage)

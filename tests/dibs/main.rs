@@ -5,16 +5,21 @@
 //! queue under concurrency and its notifications, `timed` timed releases
 //! across restarts and stale ones, `api` the API, `register` the
 //! `threadline commands register` command, `places` PR threads and a
-//! fixed list of resources.
+//! fixed list of resources, `owner` who may use Dibs where and what it
+//! holds (guilds, `max_hold`, force, names, the cap, `forget`), `tokens`
+//! the API's named tokens, `outbox` a Faktory outage during a change.
 
 use threadline_test_support as support;
 
 mod api;
+mod outbox;
+mod owner;
 mod places;
 mod queue;
 mod register;
 mod signature;
 mod timed;
+mod tokens;
 
 use ed25519_dalek::{Signer, SigningKey};
 use serde_json::{json, Value};
@@ -22,7 +27,7 @@ use support::app::TestApp;
 use support::fake_discord::FakeDiscord;
 use support::servers::{shared_redis_url, FaktoryServer};
 use support::stack::Stack;
-use threadline::settings::Secret;
+use threadline::settings::{DibsWebSettings, Secret};
 
 /// A fixed seed: the application's key pair in every test.
 const SEED: [u8; 32] = [7; 32];
@@ -53,6 +58,11 @@ impl Dibs {
     /// A stack whose resources are limited to `resources` (empty: any).
     pub async fn start_with(on: Switches, resources: &[&str]) -> Dibs {
         let resources: Vec<String> = resources.iter().map(|r| r.to_string()).collect();
+        Self::start_tweaked(on, move |d| d.dibs.resources = resources).await
+    }
+
+    /// A stack whose Dibs settings `tweak` changes after `on` applied.
+    pub async fn start_tweaked(on: Switches, tweak: impl FnOnce(&mut DibsWebSettings)) -> Dibs {
         let faktory = FaktoryServer::start();
         let discord = FakeDiscord::start();
         let channel = discord.add_text_channel();
@@ -64,7 +74,7 @@ impl Dibs {
             .settings(|s| {
                 s.dibs.public_key = on.interactions.then_some(public);
                 s.dibs.api_token = on.api.then(|| Secret(API_TOKEN.into()));
-                s.dibs.dibs.resources = resources;
+                tweak(&mut s.dibs);
             })
             .spawn()
             .await;
@@ -118,11 +128,15 @@ impl Dibs {
         sub: &str,
         options: &[(&str, &str)],
     ) -> Value {
-        let body = command(channel, user, sub, options);
+        self.interact(command(channel, user, sub, options)).await
+    }
+
+    /// Posts an interaction of any shape; returns the answer's `data`.
+    pub async fn interact(&self, body: Value) -> Value {
         let res = self
             .post_signed(&self.key, body.to_string().as_bytes())
             .await;
-        assert_eq!(res.status(), 200, "/dibs {sub} answered");
+        assert_eq!(res.status(), 200, "{body} answered");
         let answer: Value = res.json().await.expect("a JSON answer");
         assert_eq!(answer["type"], 4, "a channel message: {answer}");
         answer["data"].clone()

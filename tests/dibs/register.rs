@@ -41,7 +41,16 @@ fn registering_twice_leaves_one_command() {
         .iter()
         .map(|o| o["name"].as_str().unwrap())
         .collect();
-    assert_eq!(subs, ["on", "off", "list", "status"]);
+    assert_eq!(subs, ["on", "off", "list", "status", "forget"]);
+    assert_eq!(
+        commands[0]["contexts"],
+        serde_json::json!([0]),
+        "guilds only"
+    );
+    assert_eq!(commands[0]["integration_types"], serde_json::json!([0]));
+    let off = &commands[0]["options"][1]["options"];
+    assert_eq!(off[1]["name"], "force");
+    assert_eq!(off[1]["type"], 5, "a boolean");
     let on = &commands[0]["options"][0]["options"];
     let names: Vec<&str> = on
         .as_array()
@@ -67,6 +76,39 @@ fn registering_twice_leaves_one_command() {
     assert_eq!(discord.commands(Some(1_300_000_000_000_000_000)).len(), 1);
     let bad = register(&discord, &["--guild", "x"], &app);
     assert_eq!(bad.status.code(), Some(2));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_fake_checks_contexts_and_integration_types() {
+    let discord = FakeDiscord::start();
+    let http = reqwest::Client::new();
+    let url = format!(
+        "{}/api/v10/applications/{APPLICATION_ID}/commands",
+        discord.base_url()
+    );
+    let put = |command: serde_json::Value| {
+        http.put(&url)
+            .header("Authorization", "Bot token")
+            .json(&serde_json::json!([command]))
+            .send()
+    };
+    let base = serde_json::json!({"name": "dibs", "description": "d", "type": 1});
+    for (field, bad) in [
+        ("contexts", serde_json::json!([3])),
+        ("contexts", serde_json::json!([])),
+        ("contexts", serde_json::json!([0, 0])),
+        ("integration_types", serde_json::json!([2])),
+        ("integration_types", serde_json::json!("0")),
+    ] {
+        let mut command = base.clone();
+        command[field] = bad.clone();
+        let res = put(command).await.unwrap();
+        assert_eq!(res.status(), 400, "{field}: {bad}");
+    }
+    let mut good = base.clone();
+    good["contexts"] = serde_json::json!([0]);
+    good["integration_types"] = serde_json::json!([0]);
+    assert_eq!(put(good).await.unwrap().status(), 200);
 }
 
 #[tokio::test(flavor = "multi_thread")]

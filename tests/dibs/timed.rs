@@ -2,7 +2,8 @@
 //! a worker restart and a Faktory restart (SIGTERM saves the scheduled
 //! set), and hands the resource to the next in line, whose own timed
 //! release starts then. A release made stale by an early manual release
-//! and a re-take does nothing.
+//! and a re-take does nothing, and so does one of a forgotten resource's
+//! old life.
 
 use super::{text, user, Dibs, ALL_ON};
 use support::stack::WAIT;
@@ -80,7 +81,8 @@ async fn a_stale_release_does_nothing() {
         .await;
     let off = text(&dibs.dibs(a, "off", &[("resource", "staging")]).await);
     assert!(off.contains("it is free"), "{off}");
-    // Taken again, without a time limit, and someone waits.
+    // Taken again, without a time limit (so for `max_hold`, a day), and
+    // someone waits.
     dibs.dibs(a, "on", &[("resource", "staging")]).await;
     dibs.dibs(b, "on", &[("resource", "staging")]).await;
 
@@ -122,7 +124,7 @@ async fn extending_moves_the_release() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_retried_timed_release_gives_the_same_answer() {
-    use threadline::dibs::{ledger::Mode, Entry, Outcome, Store};
+    use threadline::dibs::{ledger::Mode, Entry, Force, Outcome, Releaser, Store};
     let redis = threadline::redis_conn::connect(&support::servers::shared_redis_url())
         .await
         .expect("Redis");
@@ -135,11 +137,11 @@ async fn a_retried_timed_release_gives_the_same_answer() {
         ..Entry::default()
     };
     let took = store
-        .take("staging", &entry("1"), Mode::Queue)
+        .take("staging", &entry("1"), Mode::Queue, 0)
         .await
         .unwrap();
     store
-        .take("staging", &entry("2"), Mode::Queue)
+        .take("staging", &entry("2"), Mode::Queue, 0)
         .await
         .unwrap();
     let first = store.expire("staging", took.version).await.unwrap();
@@ -155,29 +157,57 @@ async fn a_retried_timed_release_gives_the_same_answer() {
         "the same follow-up jobs, which the worker performs once"
     );
     // A manual release of 2's hold leaves 2's own timed release stale.
-    let manual = store.release("staging", "2", false).await.unwrap();
+    let two = Releaser {
+        id: "2",
+        token: "",
+        force: Force::No,
+    };
+    let manual = store.release("staging", two).await.unwrap();
     assert_eq!(manual.outcome, Outcome::Released);
     let stale = store.expire("staging", first.version).await.unwrap();
     assert_eq!(stale.outcome, Outcome::Stale);
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn without_faktory_the_change_stands_and_the_answer_warns() {
-    let mut dibs = Dibs::start(ALL_ON).await;
-    dibs.stack.faktory.stop();
-    let took = text(
-        &dibs
-            .dibs(user(1), "on", &[("resource", "staging"), ("for", "1h")])
-            .await,
-    );
+async fn a_release_of_a_forgotten_resources_old_life_is_stale() {
+    use threadline::dibs::{ledger::Mode, Entry, Force, Outcome, Releaser, Store};
+    let redis = threadline::redis_conn::connect(&support::servers::shared_redis_url())
+        .await
+        .expect("Redis");
+    let prefix = format!("threadline:{}:", support::servers::unique_namespace());
+    let store = Store::new(redis, prefix);
+    let entry = Entry {
+        id: "1".into(),
+        for_ms: 60_000,
+        ..Entry::default()
+    };
+    let one = Releaser {
+        id: "1",
+        token: "",
+        force: Force::No,
+    };
+    let first = store.take("staging", &entry, Mode::Queue, 0).await.unwrap();
+    store.release("staging", one).await.unwrap();
+    let forgot = store.forget("staging").await.unwrap();
+    assert_eq!(forgot.outcome, Outcome::Forgot);
+    assert!(store.get("staging").await.unwrap().is_none());
+    // Named again, it never repeats a version of its old life, so the
+    // first hold's release (still scheduled) cannot end the new one.
+    let again = store.take("staging", &entry, Mode::Queue, 0).await.unwrap();
     assert!(
-        took.contains(&format!("<@{}> has **staging** until", user(1))),
-        "{took}"
+        again.version > first.version + 1,
+        "{} then {}",
+        first.version,
+        again.version
     );
-    assert!(took.contains("could not queue the timed release"), "{took}");
-    let status = dibs.status("staging").await;
-    assert!(
-        status.contains(&format!("held by <@{}>", user(1))),
-        "{status}"
+    let stale = store.expire("staging", first.version).await.unwrap();
+    assert_eq!(stale.outcome, Outcome::Stale);
+    let twice = store.expire("staging", again.version).await.unwrap();
+    assert_eq!(twice.outcome, Outcome::Released);
+    let replay = store.expire("staging", again.version).await.unwrap();
+    assert_eq!(
+        (replay.outcome, replay.outbox),
+        (Outcome::Released, None),
+        "a second copy changes nothing and owes nothing new"
     );
 }

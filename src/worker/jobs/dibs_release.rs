@@ -5,10 +5,11 @@
 //! the same answer from the script, so its follow-ups (the next holder's
 //! notification and timed release) are queued again rather than lost;
 //! the worker performs the notification once, and a second copy of the
-//! next release finds itself stale.
+//! next release finds itself stale. What the release causes is also in the
+//! outbox (written with it), removed once queued here.
 
 use super::{Context, JobError};
-use crate::dibs::{after_change, Outcome, Store};
+use crate::dibs::{outbox, Outcome, Store};
 use threadline_jobs::DibsRelease;
 
 pub async fn perform(ctx: &Context, job: DibsRelease) -> Result<(), JobError> {
@@ -30,11 +31,7 @@ pub async fn perform(ctx: &Context, job: DibsRelease) -> Result<(), JobError> {
         job.resource,
         job.version
     );
-    after_change::push(
-        &ctx.producer,
-        &ctx.common,
-        after_change::after(&change, true),
-    )
-    .await
-    .map_err(JobError::Transient)
+    outbox::settle(&store, &ctx.producer, &ctx.common, &change, true)
+        .await
+        .map_err(JobError::Transient)
 }

@@ -71,6 +71,7 @@ pub async fn run(settings: WorkerSettings, shutdown: Shutdown) -> anyhow::Result
         settings.concurrency
     );
     crate::worker::catch_up::chain::keep(ctx.clone(), shutdown.clone());
+    keep_dibs_outbox(&ctx, &settings, &shutdown);
     let dead = DeadIndex::new(ctx.guards.redis(), &settings.common.key_prefix());
     let shared = Arc::new(Shared {
         ctx,
@@ -106,6 +107,18 @@ pub async fn run(settings: WorkerSettings, shutdown: Shutdown) -> anyhow::Result
     } else {
         Exit::Drained
     })
+}
+
+/// Queues what Dibs changes still owe Faktory (an outage), until the drain.
+fn keep_dibs_outbox(ctx: &Context, settings: &WorkerSettings, shutdown: &Shutdown) {
+    let store = crate::dibs::Store::new(ctx.guards.redis(), settings.common.key_prefix());
+    let stop = shutdown.clone();
+    crate::dibs::outbox::keep(
+        store,
+        ctx.producer.clone(),
+        settings.common.clone(),
+        async move { stop.reached(Phase::Draining).await },
+    );
 }
 
 /// What every slot shares.

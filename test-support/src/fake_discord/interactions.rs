@@ -124,6 +124,9 @@ fn set_commands(
                 "Must be between 1 and 32 in length.",
             ));
         };
+        for (field, allowed) in [("contexts", 0..=2), ("integration_types", 0..=1)] {
+            check_enum_list(&command[field], allowed).map_err(|e| Reply::invalid_form(field, e))?;
+        }
         let mut command = command.clone();
         command["id"] = json!(st.next_id().to_string());
         command["application_id"] = json!(APPLICATION_ID.to_string());
@@ -138,6 +141,30 @@ fn set_commands(
         .commands
         .insert((app, guild), stored.clone());
     Ok(Reply::ok(Value::Array(stored)))
+}
+
+/// `contexts` and `integration_types` as the OpenAPI description has
+/// them: absent, null, or a non-empty list of unique known values
+/// (`InteractionContextType` 0–2, `ApplicationIntegrationType` 0–1).
+fn check_enum_list(
+    value: &Value,
+    allowed: std::ops::RangeInclusive<u64>,
+) -> Result<(), &'static str> {
+    let list = match value {
+        Value::Null => return Ok(()),
+        Value::Array(list) if !list.is_empty() => list,
+        _ => return Err("Must be a non-empty array."),
+    };
+    let mut seen = Vec::new();
+    for v in list {
+        let n = v.as_u64().filter(|n| allowed.contains(n));
+        match n {
+            Some(n) if !seen.contains(&n) => seen.push(n),
+            Some(_) => return Err("Items must be unique."),
+            None => return Err("Value is not a valid enum value."),
+        }
+    }
+    Ok(())
 }
 
 fn application() -> Value {
