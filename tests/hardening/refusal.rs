@@ -3,6 +3,7 @@
 //! that too, the PR's events go to the parent channel after a note, each
 //! once.
 
+use crate::support::configured::Configured;
 use crate::support::fake_discord::{Fault, FaultKind, Route};
 use crate::support::history::History;
 use crate::support::stack::Stack;
@@ -65,7 +66,10 @@ async fn a_pr_refused_any_thread_goes_to_the_parent_channel_once() {
     let mut h = History::new(9312, 7, "Anything at all");
     h.opened().comment("alice", "first remark");
     deliver(&stack, &mut h).await;
-    h.comment("bob", "second remark").closed(false);
+    let first = h.last_comment_id();
+    h.comment("bob", "second remark")
+        .comment_edited(first, "alice", "first remark, revised")
+        .closed(false);
     deliver(&stack, &mut h).await;
 
     assert!(stack.discord.threads().is_empty());
@@ -89,7 +93,7 @@ async fn a_pr_refused_any_thread_goes_to_the_parent_channel_once() {
     for text in &texts[2..] {
         assert!(text.starts_with("**o/r#7** · "), "{text}");
     }
-    for needle in ["first remark", "second remark", "**closed**"] {
+    for needle in ["first remark, revised", "second remark", "**closed**"] {
         let n = texts.iter().filter(|t| t.contains(needle)).count();
         assert_eq!(n, 1, "{needle}: {texts:#?}");
     }
@@ -99,4 +103,38 @@ async fn a_pr_refused_any_thread_goes_to_the_parent_channel_once() {
         "the parent channel is never renamed or archived"
     );
     assert_no_dead(&stack).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_forum_post_automod_blocks_gets_a_neutral_title() {
+    let configured = Configured::start(|discord, _| {
+        let (forum, _) = discord.add_forum_channel(&[("Open", false)], false);
+        format!("[[routes]]\nrepo = \"o/r\"\nchannel = \"{forum}\"\n")
+    })
+    .await;
+    let stack = &configured.stack;
+    stack.discord.block_word("frobnicate");
+    let _worker = configured.worker().spawn();
+    let mut h = History::new(9313, 5, "Frobnicate in a forum");
+    h.opened().comment("alice", "forum remark");
+    deliver(stack, &mut h).await;
+
+    let posts = stack.discord.threads();
+    assert_eq!(posts.len(), 1, "{posts:#?}");
+    assert_eq!(posts[0].name, "PR #5");
+    let texts: Vec<String> = stack
+        .discord
+        .messages(posts[0].id)
+        .into_iter()
+        .map(|m| m.content)
+        .collect();
+    assert!(
+        texts[0].starts_with("**o/r#5**: (title withheld"),
+        "{texts:#?}"
+    );
+    assert_eq!(
+        texts.iter().filter(|t| t.contains("forum remark")).count(),
+        1
+    );
+    assert_no_dead(stack).await;
 }
