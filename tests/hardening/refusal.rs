@@ -138,3 +138,29 @@ async fn a_forum_post_automod_blocks_gets_a_neutral_title() {
     );
     assert_no_dead(stack).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_reply_to_the_neutral_start_makes_no_second_thread() {
+    let stack = Stack::start().await;
+    stack.discord.block_word("frobnicate");
+    // The refused start takes the first; the neutral one is made, and its
+    // reply lost: the retry's neutral start answers "already created".
+    stack.discord.inject(Fault {
+        route: Route::StartThreadFromMessage,
+        kind: FaultKind::AfterSuccess(500),
+        times: 2,
+    });
+    let _worker = stack.worker().spawn();
+    let mut h = History::new(9314, 8, "Frobnicate again");
+    h.opened().comment("alice", "after the lost reply");
+    deliver(&stack, &mut h).await;
+
+    let threads = stack.discord.threads();
+    assert_eq!(threads.len(), 1, "{threads:#?}");
+    assert_eq!(threads[0].name, "PR #8");
+    assert_eq!(stack.discord.messages(stack.channel).len(), 1, "one intro");
+    let texts = stack.discord.messages(threads[0].id);
+    assert_eq!(texts.len(), 1, "{texts:#?}");
+    assert_eq!(stack.discord.pending_faults(), 0, "both starts were tried");
+    assert_no_dead(&stack).await;
+}
