@@ -17,6 +17,7 @@ pub fn build(raw: RawConfig, env: &EnvOverrides) -> Result<Config> {
         &raw.filters,
         "filters",
     )?;
+    let embeds = raw.embeds.unwrap_or(false);
     let mut routes = Vec::with_capacity(raw.routes.len());
     for (i, r) in raw.routes.iter().enumerate() {
         let at = format!("routes[{i}]");
@@ -41,6 +42,7 @@ pub fn build(raw: RawConfig, env: &EnvOverrides) -> Result<Config> {
             channel,
             mute: r.mute,
             filters: route_filters,
+            embeds: r.embeds.unwrap_or(embeds),
         });
     }
     Ok(Config {
@@ -56,6 +58,7 @@ pub fn build(raw: RawConfig, env: &EnvOverrides) -> Result<Config> {
         },
         dibs: super::dibs::build(&raw.dibs)?,
         auto_backfill: env.auto_backfill,
+        embeds,
     })
 }
 

@@ -43,6 +43,9 @@ pub struct Config {
     /// Backfill on a hook's `ping` and an App's install: the GitHub API is
     /// configured and `THREADLINE_BACKFILL` is not 0.
     pub auto_backfill: bool,
+    /// `embeds = true`: messages show link previews. Off by default
+    /// (`SUPPRESS_EMBEDS`), so that a URL in GitHub text unfurls nothing.
+    pub embeds: bool,
 }
 
 /// What the environment contributes to the config.

@@ -22,6 +22,8 @@ pub struct RawConfig {
     pub reminders: Option<RawReminders>,
     #[serde(default)]
     pub dibs: RawDibs,
+    /// Link previews in the messages Threadline sends (default off).
+    pub embeds: Option<bool>,
 }
 
 /// A Discord id: TOML integers hold snowflakes, but people quote them.
@@ -40,6 +42,8 @@ pub struct RawRoute {
     #[serde(default)]
     pub mute: bool,
     pub filters: Option<RawFilters>,
+    /// This route's own `embeds`, over the top-level one.
+    pub embeds: Option<bool>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]

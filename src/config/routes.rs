@@ -48,6 +48,9 @@ pub struct Route {
     pub channel: Option<u64>,
     pub mute: bool,
     pub filters: Filters,
+    /// Link previews in this route's messages (its own `embeds`, else the
+    /// top-level one).
+    pub embeds: bool,
 }
 
 /// Where a repository's deliveries go.
@@ -81,6 +84,13 @@ impl Config {
             },
             None => Destination::Unrouted,
         }
+    }
+
+    /// Whether `full_name`'s messages show link previews: its route's
+    /// `embeds`, else the top-level one (also for jobs of no repository).
+    pub fn embeds_for(&self, full_name: Option<&str>) -> bool {
+        let route = full_name.and_then(|n| self.routes.iter().find(|r| r.repo.matches(n)));
+        route.map_or(self.embeds, |r| r.embeds)
     }
 
     /// The filters for `full_name` (the defaults when it goes nowhere).

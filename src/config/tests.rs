@@ -171,3 +171,17 @@ fn env_turns_reminders_off_and_bots_default() {
         "the file's own bots wins over the env default"
     );
 }
+
+#[test]
+fn embeds_follow_the_route_then_the_top_level_key() {
+    let off = Config::parse("", &env(Some(9))).expect("parses");
+    assert!(!off.embeds_for(Some("o/r")) && !off.embeds_for(None));
+    let text = "embeds = true\n\
+                [[routes]]\nrepo = \"acme/quiet\"\nchannel = \"1\"\nembeds = false\n\
+                [[routes]]\nrepo = \"acme/*\"\nchannel = \"2\"\n";
+    let c = Config::parse(text, &env(Some(9))).expect("parses");
+    assert!(!c.embeds_for(Some("acme/quiet")));
+    assert!(c.embeds_for(Some("acme/rocket")), "inherits the top level");
+    assert!(c.embeds_for(Some("elsewhere/x")) && c.embeds_for(None));
+    assert!(Config::parse("embeds = \"yes\"", &env(None)).is_err());
+}

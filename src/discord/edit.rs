@@ -9,7 +9,7 @@
 
 use super::{id, invalid, Discord, DiscordError};
 use twilight_http::request::TryIntoRequest;
-use twilight_model::channel::message::AllowedMentions;
+use twilight_model::channel::message::{AllowedMentions, MessageFlags};
 
 /// Discord's "Unknown Message": deleted meanwhile, or not in that channel.
 pub const UNKNOWN_MESSAGE: u64 = 10008;
@@ -43,15 +43,19 @@ impl Discord {
         content: &str,
     ) -> Result<(), DiscordError> {
         let nobody = AllowedMentions::default();
+        // The edit keeps link previews off, as the message was sent.
+        let flags = self.message_flags().map(MessageFlags::from_bits_truncate);
         self.change(
             || format!("edit message {message} in channel {channel}:\n{content}"),
             |client| {
-                client
+                let mut request = client
                     .update_message(id(channel)?, id(message)?)
                     .content(Some(content))
-                    .allowed_mentions(Some(&nobody))
-                    .try_into_request()
-                    .map_err(invalid)
+                    .allowed_mentions(Some(&nobody));
+                if let Some(flags) = flags {
+                    request = request.flags(flags);
+                }
+                request.try_into_request().map_err(invalid)
             },
         )
         .await

@@ -7,7 +7,7 @@
 //! nobody (`allowed_mentions: {parse: []}`), and tags are sent as the
 //! snowflake strings Discord uses.
 
-use super::{created_id, Discord, DiscordError};
+use super::{created_id, BeforeSend, Discord, DiscordError};
 use twilight_http::request::Request;
 use twilight_http::routing::Route;
 
@@ -51,6 +51,8 @@ struct PostBody<'a> {
 struct PostMessage<'a> {
     content: &'a str,
     allowed_mentions: super::AllowedMentions,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    flags: Option<u64>,
 }
 
 #[derive(serde::Deserialize)]
@@ -81,13 +83,18 @@ struct RawThread {
 
 impl Discord {
     /// Creates a post in `forum`; its id is its first message's id. Not
-    /// idempotent: a repeat makes a second post.
+    /// idempotent: a repeat makes a second post. `before` runs once the
+    /// budget grants the permit (see [`BeforeSend`]).
     pub async fn create_forum_post(
         &self,
         forum: u64,
         post: &NewPost<'_>,
+        before: Option<BeforeSend<'_>>,
     ) -> Result<u64, DiscordError> {
         let Some(live) = &self.live else {
+            if let Some(hook) = before {
+                hook.await?;
+            }
             log::info!(
                 "DRY RUN: forum post {:?} in {forum}:\n{}",
                 post.name,
@@ -103,13 +110,14 @@ impl Discord {
                     parse: [],
                     users: Vec::new(),
                 },
+                flags: self.message_flags(),
             },
             applied_tags: strings(post.tags),
             auto_archive_duration: ARCHIVE_MINUTES,
         };
         let route = Route::CreateForumThread { channel_id: forum };
         let request = json_request(&route, &body)?;
-        created_id(self.call(live, request).await?)
+        created_id(self.call_after(live, request, before).await?)
     }
 
     /// The post's applied tags and whether it is archived.

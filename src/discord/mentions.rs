@@ -6,7 +6,7 @@
 //! list at 100, and so does [`Mentions`]. A message that mentions nobody
 //! sends `{"parse":[]}` as it always did.
 
-use super::{created_id, id, invalid, Discord, DiscordError};
+use super::{created_id, id, invalid, BeforeSend, Discord, DiscordError};
 use serde::Serialize;
 use twilight_http::request::TryIntoRequest;
 
@@ -79,6 +79,9 @@ struct Body<'a> {
     nonce: &'a str,
     enforce_nonce: bool,
     allowed_mentions: Allowed,
+    /// `SUPPRESS_EMBEDS` unless link previews are on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    flags: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -101,7 +104,24 @@ impl Discord {
         nonce: &str,
         mentions: &Mentions,
     ) -> Result<u64, DiscordError> {
+        self.send_message_after(channel, content, nonce, mentions, None)
+            .await
+    }
+
+    /// [`Discord::send_message_mentioning`], running `before` once the
+    /// budget grants the permit (not at all when the job is pushed back).
+    pub async fn send_message_after(
+        &self,
+        channel: u64,
+        content: &str,
+        nonce: &str,
+        mentions: &Mentions,
+        before: Option<BeforeSend<'_>>,
+    ) -> Result<u64, DiscordError> {
         let Some(live) = &self.live else {
+            if let Some(hook) = before {
+                hook.await?;
+            }
             log::info!(
                 "DRY RUN: post to channel {channel} (nonce {nonce}, pinging {mentions:?}):\n{content}"
             );
@@ -112,6 +132,7 @@ impl Discord {
             nonce,
             enforce_nonce: true,
             allowed_mentions: mentions.allowed(),
+            flags: self.message_flags(),
         };
         let body = serde_json::to_vec(&body).map_err(|e| DiscordError::Invalid(e.to_string()))?;
         let request = live
@@ -120,7 +141,7 @@ impl Discord {
             .payload_json(&body)
             .try_into_request()
             .map_err(invalid)?;
-        created_id(self.call(live, request).await?)
+        created_id(self.call_after(live, request, before).await?)
     }
 }
 

@@ -33,6 +33,14 @@ pub use mentions::{Mentions, MENTIONS_MAX};
 pub use patience::{Retry, START_UP_PATIENCE};
 pub use thread::ThreadPatch;
 
+/// Runs once a request's permit is granted, just before the request
+/// leaves (e.g. recording an intent); an error stops the request unsent.
+pub type BeforeSend<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), DiscordError>> + Send + 'a>>;
+
+/// Discord's message flag `SUPPRESS_EMBEDS` (1 << 2): no link previews.
+pub const SUPPRESS_EMBEDS: u64 = 1 << 2;
+
 use crate::metrics::Metrics;
 use crate::settings::DiscordSettings;
 use bucket::Route;
@@ -56,6 +64,9 @@ pub struct Discord {
     pass: Pass,
     metrics: Option<Metrics>,
     nonce_window: Duration,
+    /// Link previews (embeds) on: the config's `embeds = true`. Off by
+    /// default, so that a URL in GitHub text unfurls nothing.
+    embeds: bool,
 }
 
 struct Live {
@@ -107,6 +118,7 @@ impl Discord {
             pass: Pass::default(),
             metrics: None,
             nonce_window: settings.nonce_window,
+            embeds: false,
         })
     }
 
@@ -116,6 +128,7 @@ impl Discord {
             pass: Pass::default(),
             metrics: None,
             nonce_window: NONCE_WINDOW,
+            embeds: false,
         }
     }
 
@@ -138,7 +151,19 @@ impl Discord {
             pass: Pass::new(ticket),
             metrics: self.metrics.clone(),
             nonce_window: self.nonce_window,
+            embeds: self.embeds,
         }
+    }
+
+    /// This client with link previews on (`true`) or suppressed.
+    pub fn with_embeds(self, embeds: bool) -> Self {
+        Discord { embeds, ..self }
+    }
+
+    /// The `flags` every message this client sends or edits carries:
+    /// `SUPPRESS_EMBEDS` unless embeds are on.
+    pub fn message_flags(&self) -> Option<u64> {
+        (!self.embeds).then_some(SUPPRESS_EMBEDS)
     }
 
     /// How long a repeat with the same nonce is relied on to return the
@@ -238,10 +263,31 @@ impl Discord {
     /// A 429 (which the budget should have prevented) is learned by every
     /// process, and the call asks for a new permit.
     async fn call(&self, live: &Live, request: Request) -> Result<Vec<u8>, DiscordError> {
+        self.call_after(live, request, None).await
+    }
+
+    /// [`Discord::call`], running `before` once the first permit is
+    /// granted: a job pushed back by the budget has not run it.
+    async fn call_after(
+        &self,
+        live: &Live,
+        request: Request,
+        mut before: Option<BeforeSend<'_>>,
+    ) -> Result<Vec<u8>, DiscordError> {
         let route = Route::of(request.method().name(), request.path());
         for _ in 0..MAX_RATE_LIMITED {
             let asked = std::time::Instant::now();
             let permit = live.budget.acquire(&route, &self.pass).await?;
+            if let Some(hook) = before.take() {
+                if let Err(e) = hook.await {
+                    // Nothing left: the permit's slot is given back as unanswered.
+                    let none = Default::default();
+                    live.budget
+                        .learn(&route, &permit, permit.lateness(), 0, &none)
+                        .await;
+                    return Err(e);
+                }
+            }
             let waited = asked.elapsed();
             let late = permit.lateness();
             let sent = within(live.deadline, live.transport.send(&request)).await;

@@ -123,6 +123,16 @@ impl Context {
         }
     }
 
+    /// This context for a job of repository `full_name` (`None`: of no
+    /// repository): its messages show link previews as its route says.
+    pub fn for_repo(self, full_name: Option<&str>) -> Context {
+        let embeds = self.config.embeds_for(full_name);
+        Context {
+            discord: self.discord.clone().with_embeds(embeds),
+            ..self
+        }
+    }
+
     /// The context of one job: the same connections, with the job's own
     /// view of the Discord budget (the ticket it was pushed back with).
     pub fn for_job(&self, origin: &str, ticket: Option<Ticket>) -> Context {

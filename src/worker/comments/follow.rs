@@ -20,7 +20,7 @@ use crate::discord::edit::{THREAD_ARCHIVED, THREAD_LOCKED, UNKNOWN_CHANNEL, UNKN
 use crate::discord::{DiscordError, ThreadPatch};
 use crate::keys;
 use crate::worker::once::claim::exclusively;
-use crate::worker::pr::{schedule, thread};
+use crate::worker::pr::{refusal, schedule, thread};
 use crate::worker::{Context, JobError};
 use std::time::Duration;
 use threadline_jobs::{Delivery, PullRequest, Repo};
@@ -123,6 +123,14 @@ pub async fn show(
     let Some(thread) = ctx.guards.get(&thread_key).await? else {
         return Ok(gone(0, message));
     };
+    // A PR without a thread names itself in every message, edits included.
+    let inline = match wanted {
+        Wanted::Text(text) if refusal::is_inline(ctx, place.repo, place.pr, thread).await? => {
+            Some(Wanted::Text(refusal::in_parent(place.repo, place.pr, text)))
+        }
+        _ => None,
+    };
+    let wanted = inline.as_ref().unwrap_or(wanted);
     match change(ctx, thread, message, wanted).await {
         Ok(()) => Ok(Outcome::Shown),
         Err(e) if e.code() == Some(THREAD_ARCHIVED) => {

@@ -2,7 +2,7 @@
 //!
 //! `POST /channels/{forum}/threads` takes no nonce, so a reply lost after
 //! Discord made the post would make a second one on retry. Before the
-//! POST an intent is recorded (Redis time, [`crate::worker::once::intent`]); an
+//! POST (once the budget granted its permit) an intent is recorded (Redis time, [`crate::worker::once::intent`]); an
 //! attempt that finds an intent from an earlier one first looks for the
 //! post that attempt may have made: the forum's posts among the guild's
 //! active threads and the forum's archived ones, created after the
@@ -20,13 +20,14 @@ use crate::redis_conn::EFFECT_TTL;
 use crate::worker::once::intent::Intent;
 use crate::worker::once::lookup::{self, Marker};
 use crate::worker::pr::intro::{intro, intro_marker};
+use crate::worker::pr::refusal;
 use crate::worker::{Context, JobError};
 use threadline_jobs::{PullRequest, Repo};
 
-/// A post: its id, and whether this attempt made it (its name is known).
+/// A post: its id, and the name it got if this attempt made it.
 pub struct Made {
     pub id: u64,
-    pub created: bool,
+    pub named: Option<String>,
 }
 
 /// The guard key of generation `g`'s post.
@@ -47,14 +48,14 @@ pub async fn create(
     let key = pr_key(repo, pr);
     let guard = post_key(&key, generation);
     if let Some(id) = ctx.guards.get(&guard).await? {
-        return Ok(Made { id, created: false });
+        return Ok(Made { id, named: None });
     }
     // An older generation's post is another post with the same marker.
     let floor = match generation {
         0 => 0,
         g => ctx.guards.get(&post_key(&key, g - 1)).await?.unwrap_or(0),
     };
-    let intent = Intent::declare(&ctx.guards, &guard).await?;
+    let intent = Intent::read(&ctx.guards, &guard).await?;
     if !intent.fresh {
         let after = lookup::start_after(intent.first_ms, floor);
         let marker = intro_marker(repo, pr);
@@ -64,7 +65,7 @@ pub async fn create(
                 intent.age()
             );
             let id = ctx.guards.record(&guard, id, Some(EFFECT_TTL)).await?;
-            return Ok(Made { id, created: false });
+            return Ok(Made { id, named: None });
         }
     }
     let state = current_state(ctx, repo, pr).await?;
@@ -75,13 +76,51 @@ pub async fn create(
         content: &content,
         tags: &tags,
     };
-    let id = ctx
+    let doing = format!("creating a post in forum {forum_id}");
+    let declare = Intent::on_permit(&ctx.guards, &guard);
+    let made = match ctx
         .discord
-        .create_forum_post(forum_id, &post)
+        .create_forum_post(forum_id, &post, Some(declare))
         .await
-        .map_err(|e| JobError::discord(&format!("creating a post in forum {forum_id}"), e))?;
-    let id = ctx.guards.record(&guard, id, Some(EFFECT_TTL)).await?;
-    Ok(Made { id, created: true })
+    {
+        Ok(id) => (id, name.to_string()),
+        // Refused for its title or intro (AutoMod): a neutral post. A
+        // forum has no channel of its own to fall back to.
+        Err(e) if refusal::is_refusal(&e) => {
+            let neutral = refusal::neutral_name(repo, pr.number, qualified(name, pr));
+            log::warn!(
+                "{}#{}: Discord refused forum post {name:?} ({e}); posting it as {neutral:?}, title withheld",
+                repo.full_name,
+                pr.number
+            );
+            let content = refusal::withheld_intro(repo, pr);
+            let post = NewPost {
+                name: &neutral,
+                content: &content,
+                tags: &tags,
+            };
+            let declare = Intent::on_permit(&ctx.guards, &guard);
+            let id = ctx
+                .discord
+                .create_forum_post(forum_id, &post, Some(declare))
+                .await;
+            (id.map_err(|e| JobError::discord(&doing, e))?, neutral)
+        }
+        Err(e) => return Err(JobError::discord(&doing, e)),
+    };
+    let id = ctx.guards.record(&guard, made.0, Some(EFFECT_TTL)).await?;
+    Ok(Made {
+        id,
+        named: Some(made.1),
+    })
+}
+
+/// Whether the post's name carries its repository: it does not start
+/// with `#{number}` (see [`crate::text::thread_name_in`]).
+fn qualified(name: &str, pr: &PullRequest) -> bool {
+    !name
+        .trim_start_matches("[draft] ")
+        .starts_with(&format!("#{}", pr.number))
 }
 
 /// The earliest post in the forum after snowflake `after` that the bot made

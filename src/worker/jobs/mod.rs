@@ -52,6 +52,12 @@ registry! {
     GithubBackfill => github_backfill,
 }
 
+/// The repository (`owner/name`) a job is for, when its args name one
+/// (`repo.full_name`, as every PR job's do).
+pub fn repo_of(job: &faktory::Job) -> Option<&str> {
+    job.args().first()?.get("repo")?.get("full_name")?.as_str()
+}
+
 fn args<J: Job>(job: &faktory::Job) -> Result<J, JobError> {
     decode(job.args()).map_err(|e| {
         JobError::Permanent(anyhow::Error::new(e).context(format!("reading {} args", J::KIND)))

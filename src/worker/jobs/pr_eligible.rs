@@ -8,7 +8,7 @@ use threadline_jobs::PrEligible;
 pub async fn perform(ctx: &Context, job: PrEligible) -> Result<(), JobError> {
     let text = format!(
         "📌 This PR appears here now: {}.",
-        text::defuse(&text::one_line(&job.reason))
+        crate::worker::pr::messages::safe(&text::one_line(&job.reason))
     );
     crate::worker::pr::announce::announce(
         ctx,

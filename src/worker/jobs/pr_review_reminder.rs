@@ -7,7 +7,7 @@
 use crate::config::Reminders;
 use crate::discord::Mentions;
 use crate::redis_conn::EFFECT_TTL;
-use crate::text::defuse;
+use crate::worker::pr::messages::safe;
 use crate::keys::pr_key;
 use crate::worker::pr::pr_state;
 use crate::worker::reminders::{self, quiet};
@@ -69,7 +69,7 @@ fn text(job: &PrReviewReminder, settings: &Reminders) -> String {
         "⏰ Reminder {} of {}: a review from **{}** is still pending",
         job.n,
         settings.max,
-        defuse(&job.reviewer)
+        safe(&job.reviewer)
     )
 }
 

@@ -16,12 +16,18 @@
 //! sync, since a message posted meanwhile may have unarchived it.
 //!
 //! In a forum, the post's tags follow the PR's state too ([`forum::sync`]).
+//!
+//! A name Discord refuses for its content (AutoMod) counts as applied, so
+//! that the sync does not ask again until the title changes; a PR without
+//! a thread (inline in its parent channel, see [`refusal`]) has nothing to
+//! sync.
 
 use crate::discord::ThreadPatch;
 use crate::worker::channels::Mode;
 use crate::worker::once::claim::Claim;
 use crate::worker::forum;
 use crate::worker::pr::pr_state::{self, Applied};
+use crate::worker::pr::refusal;
 use crate::worker::pr::schedule;
 use crate::worker::pr::thread;
 use crate::worker::{Context, JobError};
@@ -43,6 +49,9 @@ pub async fn perform(ctx: &Context, job: ThreadSync) -> Result<(), JobError> {
 async fn sync(ctx: &Context, job: &ThreadSync) -> Result<(), JobError> {
     let (repo, pr) = (&job.repo, &job.pr);
     let thread = thread::ensure_thread(ctx, repo, pr).await?;
+    if refusal::is_inline(ctx, repo, pr, thread).await? {
+        return Ok(());
+    }
     let snap = pr_state::snapshot(ctx, repo, pr).await?;
     let mut applied = pr_state::applied(ctx, repo, pr).await?;
     let parent = thread::parent_of(ctx, repo, pr).await?;
@@ -85,10 +94,15 @@ async fn rename(
         archived: Some(false),
         locked: None,
     };
-    ctx.discord
-        .update_thread(thread, &patch)
-        .await
-        .map_err(|e| JobError::discord("renaming the thread", e))?;
+    match ctx.discord.update_thread(thread, &patch).await {
+        Ok(()) => {}
+        Err(e) if refusal::is_refusal(&e) => {
+            log::warn!("Discord refused to rename thread {thread} to {name:?} ({e}); keeping its name until the title changes");
+            applied.name = name.to_string();
+            return Ok(());
+        }
+        Err(e) => return Err(JobError::discord("renaming the thread", e)),
+    }
     pr_state::record_rename(ctx, &job.repo, &job.pr).await?;
     applied.name = name.to_string();
     applied.archived = false;

@@ -8,6 +8,13 @@
 //! later attempt that an earlier one may have posted, and since when to
 //! look for its message. The time is Redis `TIME`: one clock for every
 //! worker host. Intents live as long as guards.
+//!
+//! "Before the attempt" means once the Discord budget has granted the
+//! request its permit, right before it leaves ([`crate::discord::BeforeSend`]):
+//! a job the budget pushes back has attempted nothing, and must not come
+//! back past the nonce window believing it may have posted (and read
+//! the channel's history for a message it never sent). An attempt first
+//! [`Intent::read`]s what earlier ones left, then declares its own.
 
 use crate::redis_conn::EFFECT_TTL;
 use crate::worker::{Guards, JobError};
@@ -21,6 +28,16 @@ local now = string.format('%.0f', tonumber(t[1]) * 1000 + math.floor(tonumber(t[
 local fresh = redis.call('SET', KEYS[1], now, 'NX', 'EX', ARGV[1])
 local first = redis.call('GET', KEYS[1])
 return {first, now, fresh and 1 or 0}
+"#;
+
+// The same answer as DECLARE, without writing: the time of the first
+// attempt (now if none), now, and 1 if no attempt was recorded.
+const READ: &str = r#"
+local t = redis.call('TIME')
+local now = string.format('%.0f', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+local first = redis.call('GET', KEYS[1])
+if not first then return {now, now, 1} end
+return {first, now, 0}
 "#;
 
 /// What Redis knew of an effect's attempts when this one began.
@@ -38,13 +55,28 @@ impl Intent {
     /// Records that `key` is about to be attempted, unless an earlier
     /// attempt already did.
     pub async fn declare(guards: &Guards, key: &str) -> Result<Intent, JobError> {
+        Intent::run(guards, key, DECLARE, "recording an intent").await
+    }
+
+    /// What earlier attempts of `key` recorded, writing nothing: `fresh`
+    /// when none did.
+    pub async fn read(guards: &Guards, key: &str) -> Result<Intent, JobError> {
+        Intent::run(guards, key, READ, "reading an intent").await
+    }
+
+    /// The Redis key of `key`'s intent.
+    pub fn key_of(guards: &Guards, key: &str) -> String {
+        guards.key(&format!("{key}:intent"))
+    }
+
+    async fn run(guards: &Guards, key: &str, lua: &str, doing: &str) -> Result<Intent, JobError> {
         let mut redis = guards.redis();
-        let (first, now, fresh): (String, String, i64) = redis::Script::new(DECLARE)
-            .key(guards.key(&format!("{key}:intent")))
+        let (first, now, fresh): (String, String, i64) = redis::Script::new(lua)
+            .key(Intent::key_of(guards, key))
             .arg(EFFECT_TTL.as_secs())
             .invoke_async(&mut redis)
             .await
-            .map_err(|e| JobError::redis("recording an intent", e))?;
+            .map_err(|e| JobError::redis(doing, e))?;
         let ms = |raw: &str| {
             raw.parse::<u64>()
                 .map_err(|_| JobError::Transient(anyhow::anyhow!("intent of {key} holds {raw:?}")))
@@ -66,6 +98,20 @@ impl Intent {
     /// looked for before posting again.
     pub fn needs_lookup(&self, nonce_window: Duration) -> bool {
         !self.fresh && self.age() >= nonce_window
+    }
+
+    /// Declares `key`'s intent once the budget grants the request its
+    /// permit; a Redis failure stops the request unsent.
+    pub fn on_permit(guards: &Guards, key: &str) -> crate::discord::BeforeSend<'static> {
+        let (guards, key) = (guards.clone(), key.to_string());
+        Box::pin(async move {
+            match Intent::declare(&guards, &key).await {
+                Ok(_) => Ok(()),
+                Err(e) => Err(crate::discord::DiscordError::Budget(format!(
+                    "recording the intent of {key}: {e}"
+                ))),
+            }
+        })
     }
 }
 

@@ -2,7 +2,8 @@
 //!
 //! 1. The guard: if the effect's key records a message id, it happened.
 //! 2. The intent ([`crate::worker::once::intent`]): when the effect was first tried,
-//!    recorded before trying.
+//!    recorded before trying: once the budget granted the permit, so that
+//!    a job pushed back before sending has tried nothing.
 //! 3. An earlier attempt older than the nonce window may have posted and
 //!    died before recording: its message is looked for in the channel
 //!    ([`crate::worker::once::lookup`]) and, if found, recorded instead of posting.
@@ -76,7 +77,7 @@ pub async fn post_raw_mentioning(
     if let Some(id) = ctx.guards.get(key).await? {
         return Ok(Ok(id));
     }
-    let intent = Intent::declare(&ctx.guards, key).await?;
+    let intent = Intent::read(&ctx.guards, key).await?;
     if intent.needs_lookup(ctx.discord.nonce_window()) {
         let after = lookup::start_after(intent.first_ms, effect.floor);
         match lookup::find(ctx, channel, after, &effect.marker).await? {
@@ -96,9 +97,10 @@ pub async fn post_raw_mentioning(
     // The channel is part of the nonce: a retry into a recreated thread
     // must not get back the message Discord kept for the deleted one.
     let nonce = ctx.guards.nonce(&format!("{key}@{channel}"));
+    let declare = Intent::on_permit(&ctx.guards, key);
     let sent = ctx
         .discord
-        .send_message_mentioning(channel, content, &nonce, mentions)
+        .send_message_after(channel, content, &nonce, mentions, Some(declare))
         .await;
     match sent {
         Ok(id) => Ok(Ok(ctx.guards.record(key, id, Some(EFFECT_TTL)).await?)),

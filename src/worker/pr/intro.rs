@@ -11,6 +11,8 @@ use crate::keys::pr_key;
 use crate::text;
 use crate::worker::once::lookup::Marker;
 use crate::worker::once::post::{self, Effect};
+use crate::worker::pr::messages::{code, safe};
+use crate::worker::pr::refusal;
 use crate::worker::{Context, JobError};
 use threadline_jobs::{PullRequest, Repo};
 
@@ -42,7 +44,24 @@ pub async fn post_intro(
         marker: intro_marker(repo, pr),
         floor: floor.unwrap_or(0),
     };
-    post::post_once(ctx, &effect, parent, &intro(repo, pr)).await
+    match post::post_raw(ctx, &effect, parent, &intro(repo, pr)).await? {
+        Ok(id) => Ok(id),
+        // AutoMod (say) refused the title or excerpt: the same intro,
+        // found again by the same marker, without them.
+        Err(e) if refusal::is_refusal(&e) => {
+            log::warn!(
+                "{}#{}: Discord refused the intro ({e}); posting it with the title withheld",
+                repo.full_name,
+                pr.number
+            );
+            let withheld = refusal::withheld_intro(repo, pr);
+            post::post_once(ctx, &effect, parent, &withheld).await
+        }
+        Err(e) => Err(JobError::discord(
+            &format!("posting to channel {parent}"),
+            e,
+        )),
+    }
 }
 
 /// What the intro's first line starts with, whatever the title.
@@ -52,26 +71,27 @@ pub(crate) fn intro_marker(repo: &Repo, pr: &PullRequest) -> Marker {
 
 /// The starter message: who, where, the link and a clean excerpt.
 pub fn intro(repo: &Repo, pr: &PullRequest) -> String {
-    let title = text::defuse(&text::one_line(&pr.title));
+    let title = safe(&text::one_line(&pr.title));
     let branches = if pr.base_ref.is_empty() {
         String::new()
     } else {
-        format!(
-            " · `{}` ← `{}`",
-            text::one_line(&pr.base_ref),
-            text::one_line(&pr.head_label)
-        )
+        format!(" · {} ← {}", code(&pr.base_ref), code(&pr.head_label))
     };
     let head = format!(
         "**{repo}#{number}**: {title}\nopened by **{author}**{branches}{draft}\n<{url}>",
         repo = repo.full_name,
         number = pr.number,
-        author = text::defuse(&pr.author),
+        author = safe(&pr.author),
         draft = if pr.draft { " · draft" } else { "" },
         url = pr.html_url,
     );
     let (head, _) = text::truncate_chars(&head, text::MESSAGE_MAX);
-    text::with_excerpt(&head, &pr.body_excerpt, pr.body_truncated, &pr.html_url)
+    text::with_excerpt(
+        &head,
+        &safe(&pr.body_excerpt),
+        pr.body_truncated,
+        &pr.html_url,
+    )
 }
 
 #[cfg(test)]

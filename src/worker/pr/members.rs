@@ -40,6 +40,10 @@ pub async fn join(
         return Ok(());
     }
     let thread = thread::ensure_thread(ctx, repo, pr).await?;
+    // A PR without a thread (see `refusal`) has nobody to add.
+    if super::refusal::is_inline(ctx, repo, pr, thread).await? {
+        return Ok(());
+    }
     for user in users {
         add(ctx, thread, user).await?;
     }

@@ -1,8 +1,35 @@
 //! What each event says in the thread. Pure functions from job args to
 //! message text, every GitHub string defused and the result within
 //! Discord's 2000 characters.
+//!
+//! Every piece of text GitHub users control (logins, titles, branch
+//! names, file paths, labels, bodies) goes through [`safe`], or [`code`]
+//! when it is shown as inline code: `allowed_mentions` already stops every
+//! ping, and these keep `@everyone`, `@here`, `<@id>` and `<@&role>` from
+//! even rendering as mentions.
 
-use crate::text::{defuse as safe, one_line, truncate_chars, with_excerpt, MESSAGE_MAX};
+use crate::text::{one_line, truncate_chars, MESSAGE_MAX};
+
+/// GitHub text made harmless: [`crate::text::defuse`], and a zero-width
+/// space after every `<` of `<@` (users, roles) and `<#` (channels), which
+/// Discord would render as a mention.
+pub fn safe(s: &str) -> String {
+    crate::text::defuse(s)
+        .replace("<@", "<\u{200b}@")
+        .replace("<#", "<\u{200b}#")
+}
+
+/// One line of GitHub text (a branch name, a file path) as inline code:
+/// defused, and a backtick in it, which would close the code span and
+/// let the rest render, shown as a look-alike.
+pub fn code(s: &str) -> String {
+    format!("`{}`", safe(&one_line(s)).replace('`', "\u{02cb}"))
+}
+
+/// [`crate::text::with_excerpt`] of a GitHub body, defused as [`safe`] says.
+pub fn with_excerpt(head: &str, body: &str, truncated: bool, url: &str) -> String {
+    crate::text::with_excerpt(head, &safe(body), truncated, url)
+}
 use threadline_jobs::{
     PrCommented, PrDraftChanged, PrPushed, PrReviewComment, PrReviewRequest, PrReviewed,
     PrStateChanged,
@@ -91,8 +118,8 @@ pub fn reviewed(job: &PrReviewed) -> Option<String> {
 /// One line comment, as stored until its review's batch is posted.
 pub fn review_comment_entry(job: &PrReviewComment) -> String {
     let place = match job.line {
-        Some(line) => format!("`{}` line {line}", one_line(&job.path)),
-        None => format!("`{}`", one_line(&job.path)),
+        Some(line) => format!("{} line {line}", code(&job.path)),
+        None => code(&job.path),
     };
     let diff = if job.diff_tail.is_empty() {
         String::new()
@@ -138,6 +165,27 @@ pub fn review_comments(entries: &[String], pr_url: &str, review_id: u64, part: u
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn branch_names_and_paths_render_no_mention() {
+        for raw in [
+            "@everyone",
+            "@here.md",
+            "<@&123>",
+            "<@42>",
+            "<#7>",
+            "a`<@&1>`b",
+        ] {
+            let shown = code(raw);
+            assert!(
+                !shown.contains("@everyone") && !shown.contains("@here"),
+                "{shown}"
+            );
+            assert!(!shown.contains("<@") && !shown.contains("<#"), "{shown}");
+            assert_eq!(shown.matches('`').count(), 2, "one code span: {shown}");
+        }
+        assert_eq!(safe("ping <@&5> @here"), "ping <\u{200b}@&5> @\u{200b}here");
+    }
 
     #[test]
     fn each_batch_of_line_comments_has_a_first_line_of_its_own() {

@@ -12,6 +12,7 @@ pub(crate) mod members;
 pub mod messages;
 pub(crate) mod people;
 pub mod pr_state;
+pub(crate) mod refusal;
 pub(crate) mod review_decision;
 pub(crate) mod schedule;
 pub mod thread;

@@ -15,8 +15,12 @@
 //! a worker that died before recording it is found again in the parent
 //! channel, and the thread is started from it, which Discord answers with
 //! "already created" if that worker got that far.
+//!
+//! A thread Discord refuses for its name or intro (AutoMod) is made under a
+//! neutral name, or the PR goes to the parent channel itself
+//! ([`crate::worker::pr::refusal`]).
 
-use crate::discord::{Mentions, ThreadPatch, THREAD_ALREADY_CREATED};
+use crate::discord::{Mentions, ThreadPatch};
 use crate::keys;
 use crate::text;
 use crate::worker::channels::Mode;
@@ -25,6 +29,7 @@ use crate::worker::once::claim::Claim;
 use crate::worker::once::post::{self, Effect};
 use crate::worker::pr::intro::post_intro;
 use crate::worker::pr::pr_state::{self, Applied};
+use crate::worker::pr::refusal::{self, Started};
 use crate::worker::{Context, JobError, Parent};
 use redis::AsyncCommands;
 use std::time::Duration;
@@ -56,10 +61,15 @@ pub async fn post_in_thread_mentioning(
     content: &str,
     mentions: &Mentions,
 ) -> Result<(), JobError> {
-    let effect = Effect::new(key, content);
     for _ in 0..3 {
         let thread = ensure_thread(ctx, repo, pr).await?;
-        match post::post_raw_mentioning(ctx, &effect, thread, content, mentions).await? {
+        // Without a thread, the PR's events name it in the parent channel.
+        let content = match refusal::is_inline(ctx, repo, pr, thread).await? {
+            true => refusal::in_parent(repo, pr, content),
+            false => content.to_string(),
+        };
+        let effect = Effect::new(key, &content);
+        match post::post_raw_mentioning(ctx, &effect, thread, &content, mentions).await? {
             Ok(_) => return mark_unarchived(ctx, repo, pr).await,
             Err(e) if e.code() == Some(THREAD_LOCKED) => unlock(ctx, repo, pr, thread).await?,
             Err(e) if e.code() == Some(UNKNOWN_CHANNEL) => {
@@ -222,6 +232,10 @@ pub fn thread_name(repo: &Repo, number: u64, title: &str, draft: bool, qualified
 /// so that `web` can say which PR a `/dibs` run in this thread is for.
 /// Only a nicety for Dibs: a failure is logged, never fails the thread.
 async fn remember_pr(ctx: &Context, repo: &Repo, pr: &PullRequest, thread: u64) {
+    // A PR without a thread must not claim its parent channel.
+    if !matches!(refusal::is_inline(ctx, repo, pr, thread).await, Ok(false)) {
+        return;
+    }
     let value = format!("{}#{} {}", repo.full_name, pr.number, pr.html_url);
     let written = ctx
         .guards
@@ -246,25 +260,21 @@ async fn create(
     if let Mode::Forum(forum) = ctx.channels.mode(parent.channel) {
         let made = forum::post::create(ctx, repo, pr, generation, (parent.channel, forum), &name);
         let made = made.await?;
-        if made.created {
+        if let Some(name) = made.named {
             pr_state::set_applied(ctx, repo, pr, &Applied::named(name)).await?;
         }
         return Ok(made.id);
     }
     let starter = post_intro(ctx, repo, pr, generation, parent.channel).await?;
-    let thread = match ctx
-        .discord
-        .start_thread(parent.channel, starter, &name)
-        .await
-    {
-        Ok(id) => {
+    match refusal::start_thread(ctx, (repo, pr), parent, starter, &name).await? {
+        Started::Thread { id, name } => {
             // Only the creator knows the name the thread got; a racing
             // worker's name may differ, and the sync corrects either.
-            pr_state::set_applied(ctx, repo, pr, &Applied::named(name)).await?;
-            id
+            if let Some(name) = name {
+                pr_state::set_applied(ctx, repo, pr, &Applied::named(name)).await?;
+            }
+            Ok(id)
         }
-        Err(e) if e.code() == Some(THREAD_ALREADY_CREATED) => starter,
-        Err(e) => return Err(JobError::discord("starting the PR thread", e)),
-    };
-    Ok(thread)
+        Started::Inline => refusal::go_inline(ctx, repo, pr, generation, parent).await,
+    }
 }

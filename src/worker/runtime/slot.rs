@@ -171,7 +171,8 @@ async fn performed(shared: Arc<Shared>, job: Box<faktory::Job>) -> Owed {
     meter::fetched(&shared.ctx.metrics, &job);
     let ctx = shared
         .ctx
-        .for_job(&pushback::origin_of(&job), pushback::ticket_of(&job));
+        .for_job(&pushback::origin_of(&job), pushback::ticket_of(&job))
+        .for_repo(jobs::repo_of(&job));
     let deadline = deadline_of(&job);
     let result = tokio::select! {
         r = meter::tagged(&job, jobs::perform(&ctx, &job)) => r,

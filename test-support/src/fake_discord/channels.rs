@@ -38,6 +38,7 @@ pub(super) fn start_thread(
     }
     let obj = body.as_object().ok_or_else(Reply::invalid_json)?;
     let name = required_name(obj)?;
+    super::automod::check_name(st, &name)?;
     let auto_archive_duration = parse_archive_duration(obj)?.unwrap_or(DEFAULT_ARCHIVE_DURATION);
     let entry = st
         .messages
@@ -112,6 +113,9 @@ struct ChannelPatch {
 pub(super) fn update_channel(st: &mut State, id: u64, body: &Value) -> Result<Reply, Reply> {
     let window = st.rename_window;
     let tags = patched_tags(st, id, body)?;
+    if let Some(name) = body.get("name").and_then(Value::as_str) {
+        super::automod::check_name(st, name)?;
+    }
     let channel = st
         .channels
         .get_mut(&id)

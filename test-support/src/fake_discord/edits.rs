@@ -36,7 +36,19 @@ pub(super) fn edit_message(
         ));
     }
     let allowed_mentions = optional_object(obj, "allowed_mentions")?;
+    // Only SUPPRESS_EMBEDS can be set or cleared by an edit.
+    let flags = match obj.get("flags") {
+        None | Some(Value::Null) => None,
+        Some(_) => Some(super::messages::parse_flags(obj)? & (1 << 2)),
+    };
+    if let Some(content) = &content {
+        super::automod::check_content(st, content)?;
+    }
     let entry = find(st, channel_id, message_id)?;
+    if let Some(flags) = flags {
+        entry.stored.flags = flags;
+        entry.json["flags"] = json!(flags);
+    }
     if let Some(content) = content {
         let no_embeds = entry.json["embeds"].as_array().is_none_or(Vec::is_empty);
         if content.is_empty() && no_embeds {

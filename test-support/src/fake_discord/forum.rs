@@ -150,6 +150,8 @@ pub(super) fn create_post(st: &mut State, forum_id: u64, body: &Value) -> Result
         _ => return Err(Reply::invalid_form("message", "This field is required")),
     };
     let new = parse_new_message(&message)?;
+    super::automod::check_name(st, &name)?;
+    super::automod::check_content(st, new.content())?;
     let tags = tags_of(forum, obj)?.unwrap_or_default();
     if forum.require_tag && tags.is_empty() {
         return Err(Reply::error(

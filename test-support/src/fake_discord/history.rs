@@ -181,6 +181,7 @@ impl FakeDiscord {
                 content: content.to_string(),
                 nonce: None,
                 allowed_mentions: None,
+                flags: 0,
                 body: Value::Null,
             },
             created: Instant::now(),

@@ -22,6 +22,13 @@ pub(super) struct NewMessage {
     enforce_nonce: bool,
     allowed_mentions: Option<Value>,
     embeds: Vec<Value>,
+    flags: u64,
+}
+
+impl NewMessage {
+    pub(super) fn content(&self) -> &str {
+        &self.content
+    }
 }
 
 pub(super) fn create_message(
@@ -35,6 +42,7 @@ pub(super) fn create_message(
         .ok_or_else(Reply::unknown_channel)?;
     let new = parse_new_message(body)?;
     super::forum::refuse_message(st, channel_id)?;
+    super::automod::check_content(st, &new.content)?;
     if channel.thread.as_ref().is_some_and(|t| t.locked) {
         return Err(Reply::error(403, 160005, "Thread is locked"));
     }
@@ -78,6 +86,7 @@ pub(super) fn message_entry(
         content: new.content,
         nonce: new.nonce,
         allowed_mentions: new.allowed_mentions,
+        flags: new.flags,
         body: body.clone(),
     };
     MessageEntry {
@@ -107,7 +116,7 @@ fn message_json(id: u64, channel_id: u64, new: &NewMessage) -> Value {
         "tts": false,
         "timestamp": timestamp_of(id),
         "edited_timestamp": null,
-        "flags": 0,
+        "flags": new.flags,
         "components": [],
     });
     if let Some(nonce) = &new.nonce {
@@ -135,7 +144,22 @@ pub(super) fn parse_new_message(body: &Value) -> Result<NewMessage, Reply> {
         enforce_nonce: optional_bool(obj, "enforce_nonce")?.unwrap_or(false),
         allowed_mentions: optional_object(obj, "allowed_mentions")?,
         embeds,
+        flags: parse_flags(obj)?,
     })
+}
+
+/// The flags a bot may set on a new message: `SUPPRESS_EMBEDS` (1 << 2)
+/// and `SUPPRESS_NOTIFICATIONS` (1 << 12); Discord refuses others.
+pub(super) fn parse_flags(obj: &Map<String, Value>) -> Result<u64, Reply> {
+    const SETTABLE: u64 = (1 << 2) | (1 << 12);
+    match obj.get("flags") {
+        None | Some(Value::Null) => Ok(0),
+        Some(Value::Number(n)) => match n.as_u64() {
+            Some(flags) if flags & !SETTABLE == 0 => Ok(flags),
+            _ => Err(Reply::invalid_form("flags", "Invalid flags.")),
+        },
+        Some(_) => Err(Reply::invalid_form("flags", "Must be an integer.")),
+    }
 }
 
 fn parse_nonce(obj: &Map<String, Value>) -> Result<Option<String>, Reply> {

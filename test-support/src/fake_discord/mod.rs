@@ -9,12 +9,13 @@
 //! with Discord's validation, error codes, snowflake ids that carry their
 //! creation time, and rename window,
 //! records every request, and can inject faults such as lost replies and rate
-//! limits. A rate-limits mode (`set_limits`, off by default) adds Discord's
+//! limits, or refuse words as AutoMod does (`automod`). A rate-limits mode (`set_limits`, off by default) adds Discord's
 //! global limit and per-route buckets, with their headers on every response.
 //!
 //! This file is the public surface; the submodules hold the server, the
 //! state, the limiter and one module per group of routes.
 
+mod automod;
 mod channels;
 mod edits;
 mod endpoint;
@@ -174,6 +175,12 @@ impl FakeDiscord {
     /// (default 300 s); a repeat after it posts again.
     pub fn set_nonce_window(&self, d: Duration) {
         self.lock().nonce_window = d;
+    }
+
+    /// Blocks `word` as Discord's AutoMod would: a message holding it is
+    /// refused with 400 code 200000, a thread or post name with 200001.
+    pub fn block_word(&self, word: &str) {
+        self.lock().blocked_words.push(word.to_lowercase());
     }
 
     /// Window for Discord's "two renames per channel" limit (default 600 s).

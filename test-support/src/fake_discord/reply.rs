@@ -196,6 +196,9 @@ pub(super) fn error_message(code: u64) -> &'static str {
         50083 => "Thread is archived",
         160004 => "A thread has already been created for this message",
         160005 => "Thread is locked",
+        50035 => "Invalid Form Body",
+        200000 => "Message was blocked by automatic moderation",
+        200001 => "Title was blocked by automatic moderation",
         _ => "Injected error",
     }
 }

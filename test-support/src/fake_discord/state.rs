@@ -42,6 +42,8 @@ pub(super) struct State {
     pub interactions: super::interactions::Interactions,
     /// Thread id → its members' user ids.
     pub members: BTreeMap<u64, BTreeSet<u64>>,
+    /// Lowercase words AutoMod refuses ([`super::automod`]).
+    pub blocked_words: Vec<String>,
 }
 
 impl State {
@@ -60,6 +62,7 @@ impl State {
             limiter: Limiter::default(),
             interactions: Default::default(),
             members: BTreeMap::new(),
+            blocked_words: Vec::new(),
         }
     }
 

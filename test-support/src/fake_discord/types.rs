@@ -27,6 +27,8 @@ pub struct StoredMessage {
     pub content: String,
     pub nonce: Option<String>,
     pub allowed_mentions: Option<Value>,
+    /// The message's flags (`4`: `SUPPRESS_EMBEDS`, no link previews).
+    pub flags: u64,
     pub body: Value,
 }
 
