@@ -5,6 +5,8 @@
 //! first (a wing imports from the wings listed before it and from this
 //! module, not from those after it):
 //!
+//! - [`ci`]: what a CI run's state means and the summary rendered from
+//!   a head commit's runs (pure: no I/O).
 //! - [`once`]: the exactly-once toolkit: guards, claims, intents,
 //!   find-again and posting a message once per effect.
 //! - [`pr`]: one PR's state in Redis, its thread, intro, members, people,
@@ -50,6 +52,7 @@
 pub mod backfill;
 pub mod catch_up;
 pub mod channels;
+pub mod ci;
 pub mod comments;
 mod error;
 pub mod forum;
