@@ -91,6 +91,7 @@ fn web_job(faktory_url: &str, namespace: &str) -> faktory::Job {
         id: delivery_id(1 << 32),
         hook_id: None,
         seq: 0,
+        replay: None,
     };
     match route("pull_request", delivery, body(), &plan) {
         Ok(Routed::Enqueue { job, .. }) => job.stamp(1).build(),

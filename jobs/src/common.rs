@@ -21,6 +21,12 @@ pub struct Delivery {
     /// `web` older than the field, and in jobs a worker makes itself.
     #[serde(default)]
     pub seq: u64,
+    /// Set by `threadline replay --force` alone: the replay's number, so
+    /// its effects happen again as copies (a comment posted once more).
+    /// Never inferred from `id`, which is a header nobody signs. Absent in
+    /// every other job, and in jobs from a CLI older than the field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replay: Option<u64>,
 }
 
 impl Delivery {

@@ -4,7 +4,9 @@
 //! arrives, then headers and JSON, then route and queue. One log line per
 //! delivery, whatever the outcome.
 
-use super::headers::{declared_length, required_header, single_header, text_header};
+use super::headers::{
+    declared_length, delivery_header, hook_id_header, required_header, single_header, text_header,
+};
 use super::logbook::Record;
 use super::router::{route, Routed};
 use super::{body, door, secrets, Intake, State, WebhookError};
@@ -130,9 +132,21 @@ async fn handle(
         Box::pin(super::hooks::learn(state, req.headers(), &json)).await;
         route(&event, delivery, &json, &state.plan).map_err(WebhookError::BadRequest)?
     };
+    // Known by its signed bytes too, whatever GUID it came under.
+    let seen = Seen {
+        key: delivery_key,
+        body_sha256: super::intake::body_sha256(&body),
+    };
     // The job carries what it needs: the body goes back to the budget now.
     drop(body);
-    act(routed, &delivery_key, state, trace).await
+    act(routed, &seen, state, trace).await
+}
+
+/// What the intake knows a delivery by: its `hook:GUID` key and the hash
+/// of its body.
+struct Seen {
+    key: String,
+    body_sha256: [u8; 32],
 }
 
 /// The response and the outcome word of the log line.
@@ -168,10 +182,12 @@ async fn verified_body<'s>(
 fn named(headers: &HeaderMap, trace: &mut Trace) -> Result<(String, Delivery), WebhookError> {
     let event = required_header(headers, "x-github-event")?;
     let delivery = Delivery {
-        id: required_header(headers, "x-github-delivery")?,
-        hook_id: text_header(headers, "x-github-hook-id"),
+        // Unsigned: taken only in GitHub's shape (see `headers`).
+        id: delivery_header(headers)?,
+        hook_id: hook_id_header(headers)?,
         // Stamped when the job is queued.
         seq: 0,
+        replay: None,
     };
     trace.event = Some(event.clone());
     trace.delivery = Some(delivery.id.clone());
@@ -208,7 +224,7 @@ fn keep_for_the_log(
 /// Answers the route: pong, ignored, filtered (its gate recorded), or queued.
 async fn act(
     routed: Routed,
-    delivery_key: &str,
+    seen: &Seen,
     state: &State,
     trace: &mut Trace,
 ) -> Result<Answer, WebhookError> {
@@ -238,7 +254,7 @@ async fn act(
             // A ping that starts a backfill is still answered `pong`.
             let pong = action == super::router::install::PING;
             trace.action = Some(action);
-            let answer = queue(job, gate, delivery_key, state, trace).await?;
+            let answer = queue(job, gate, seen, state, trace).await?;
             Ok(if pong {
                 (HttpResponse::Ok().body("pong"), "pong")
             } else {
@@ -252,7 +268,7 @@ async fn act(
 async fn queue(
     job: Box<crate::queue::Unqueued>,
     gate: Option<crate::pr_facts::GateFacts>,
-    delivery_key: &str,
+    seen: &Seen,
     state: &State,
     trace: &mut Trace,
 ) -> Result<Answer, WebhookError> {
@@ -261,7 +277,10 @@ async fn queue(
     }
     // Boxed: only a verified delivery pays for the queueing future, and the
     // one every connection holds while its body arrives stays small.
-    let intake = Box::pin(state.intaker.accept(delivery_key, *job, gate.as_ref())).await;
+    let intake = state
+        .intaker
+        .accept(&seen.key, Some(seen.body_sha256), *job, gate.as_ref());
+    let intake = Box::pin(intake).await;
     match intake.map_err(WebhookError::Unavailable)? {
         Intake::Queued(jid) => {
             if let Some(logged) = &mut trace.logged {
