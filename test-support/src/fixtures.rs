@@ -37,3 +37,13 @@ pub fn guid(label: &str) -> String {
         &hex[20..32]
     )
 }
+
+/// `body` (a JSON object) with a top-level field naming `tag`: another
+/// delivery's bytes. `web` knows a signed body by its hash, so the same
+/// bytes under a new GUID are a duplicate; tests that mean two deliveries
+/// send two bodies.
+pub fn distinct(body: &[u8], tag: &str) -> Vec<u8> {
+    let mut v: serde_json::Value = serde_json::from_slice(body).expect("a JSON body");
+    v["threadline_test_delivery"] = serde_json::Value::from(tag);
+    serde_json::to_vec(&v).expect("JSON")
+}
