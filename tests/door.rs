@@ -108,7 +108,7 @@ async fn bodies_that_do_not_fit_the_budget_get_503_before_they_are_sent() {
         let (_, res, _) = within("an admitted 202", answered.recv()).await.unwrap();
         assert_eq!(res.status, 202, "{res:?}");
     }
-    let mut delivered: Vec<String> = app
+    let delivered: Vec<String> = app
         .take_jobs()
         .await
         .iter()
