@@ -91,3 +91,23 @@ pub struct Excerpt {
     #[serde(default)]
     pub truncated: bool,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Delivery;
+
+    #[test]
+    fn a_replay_is_marked_in_its_own_field_and_old_jobs_still_parse() {
+        let old: Delivery =
+            serde_json::from_str(r#"{"id":"x:replay:7","hook_id":"1","seq":2}"#).unwrap();
+        assert_eq!(old.replay, None, "an id is never a replay mark");
+        let plain = serde_json::to_value(&old).unwrap();
+        assert!(plain.get("replay").is_none(), "unset, it is not sent: {plain}");
+        let replay = Delivery {
+            replay: Some(3),
+            ..old
+        };
+        let sent = serde_json::to_string(&replay).unwrap();
+        assert_eq!(serde_json::from_str::<Delivery>(&sent).unwrap(), replay);
+    }
+}

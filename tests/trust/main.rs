@@ -3,12 +3,14 @@
 //! for ever. `ids`: `X-GitHub-Delivery` and `X-GitHub-Hook-ID` are taken
 //! only in GitHub's shape; `bodies`: a signed body is one delivery however
 //! many GUIDs it is sent under; `replays`: only the CLI's own field makes a
-//! comment's copy; `interactions`: a Discord request is run once, and only
-//! while its timestamp is fresh.
+//! comment's copy; `events`: a body under another event's name is refused
+//! where the two could be confused; `interactions`: a Discord request is
+//! run once, and only while its timestamp is fresh.
 
 use threadline_test_support as support;
 
 mod bodies;
+mod events;
 mod ids;
 mod interactions;
 mod replays;
