@@ -102,7 +102,10 @@ mod tests {
             serde_json::from_str(r#"{"id":"x:replay:7","hook_id":"1","seq":2}"#).unwrap();
         assert_eq!(old.replay, None, "an id is never a replay mark");
         let plain = serde_json::to_value(&old).unwrap();
-        assert!(plain.get("replay").is_none(), "unset, it is not sent: {plain}");
+        assert!(
+            plain.get("replay").is_none(),
+            "unset, it is not sent: {plain}"
+        );
         let replay = Delivery {
             replay: Some(3),
             ..old

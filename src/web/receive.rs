@@ -132,10 +132,12 @@ async fn handle(
         Box::pin(super::hooks::learn(state, req.headers(), &json)).await;
         route(&event, delivery, &json, &state.plan).map_err(WebhookError::BadRequest)?
     };
-    // Known by its signed bytes too, whatever GUID it came under.
+    // Known by its signed bytes too, whatever GUID it came under (hashed
+    // only when there is a job to queue).
+    let queues = matches!(routed, Routed::Enqueue { .. });
     let seen = Seen {
         key: delivery_key,
-        body_sha256: super::intake::body_sha256(&body),
+        body_sha256: queues.then(|| super::intake::body_sha256(&body)),
     };
     // The job carries what it needs: the body goes back to the budget now.
     drop(body);
@@ -146,7 +148,7 @@ async fn handle(
 /// of its body.
 struct Seen {
     key: String,
-    body_sha256: [u8; 32],
+    body_sha256: Option<[u8; 32]>,
 }
 
 /// The response and the outcome word of the log line.
@@ -279,7 +281,7 @@ async fn queue(
     // one every connection holds while its body arrives stays small.
     let intake = state
         .intaker
-        .accept(&seen.key, Some(seen.body_sha256), *job, gate.as_ref());
+        .accept(&seen.key, seen.body_sha256, *job, gate.as_ref());
     let intake = Box::pin(intake).await;
     match intake.map_err(WebhookError::Unavailable)? {
         Intake::Queued(jid) => {
