@@ -43,9 +43,9 @@ async fn a_webhook_with_a_forged_replay_id_does_not_post_a_comment_twice() {
         &comment.body,
     )
     .await;
-    assert_eq!(status, 400, "{said}");
     stack.quiesce().await;
     assert_eq!(saying(&stack, "said once"), 1, "posted once");
+    assert_eq!(status, 400, "{said}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
