@@ -124,7 +124,7 @@ async fn perform(
     };
     let json = payload_json(entry.content_type.as_deref(), body).map_err(anyhow::Error::msg)?;
     let key = delivery.key();
-    let delivery_replay = delivery.replay.is_some();
+    let forced = delivery.replay.is_some();
     let job = match route(&entry.event, delivery, &json, &plan).map_err(anyhow::Error::msg)? {
         Routed::Ping | Routed::Ignored { .. } | Routed::Filtered { .. } => {
             return Ok(Replayed::Ignored)
@@ -132,7 +132,6 @@ async fn perform(
         Routed::Enqueue { job, gate, .. } => (*job, gate),
     };
     let common = settings.common.clone();
-    let forced = delivery_replay;
     let raw = body.to_vec();
     let queued = std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {

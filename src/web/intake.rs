@@ -78,9 +78,9 @@ impl Intaker {
     /// [`Intaker::accept`], returning only once the delivery is marked
     /// queued: for callers that may end right after (the command line, a
     /// worker's job), whose runtime would drop a spawned mark unwritten,
-    /// so that a second run would not be a duplicate.
-    /// A synthetic job's (a backfill's, a forced replay's): it has no body
-    /// of its own to be known by, only its delivery key.
+    /// so that a second run would not be a duplicate. For synthetic jobs
+    /// (a backfill's, a forced replay's): they have no body of their own
+    /// to be known by, only their delivery key.
     pub async fn accept_marked(
         &self,
         delivery_key: &str,
