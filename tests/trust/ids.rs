@@ -77,3 +77,30 @@ async fn a_guid_in_capitals_is_the_same_delivery() {
         "the mark is the lowercase GUID's: {marks:?}"
     );
 }
+
+#[test]
+fn threadline_send_takes_a_guid_only() {
+    let file = format!(
+        "{}/fixtures/github/pull_request/opened.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_threadline"))
+        .args([
+            "send",
+            &file,
+            "--event",
+            "pull_request",
+            "--delivery",
+            "x:replay:7",
+        ])
+        .args(["--url", "http://127.0.0.1:9/webhooks/github"])
+        .env("GITHUB_WEBHOOK_SECRET", "s")
+        .output()
+        .expect("the threadline binary runs");
+    assert_eq!(out.status.code(), Some(2), "a usage error, nothing sent");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not a GUID"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
