@@ -11,11 +11,13 @@
 //!   by `web`'s own router), through the same client, on CONC connections;
 //! - `bench_web job NAMESPACE`: prints that job's JSON and size.
 //!
-//! Every delivery is the real `pull_request.opened` fixture (25 KB),
-//! correctly signed, with a new delivery id. With `BENCH_BODY=adversarial`
-//! the PR's body is instead 64 KiB of unclosed markup (`![`, `<b`,
-//! `![a](` and `<img ` repeated, within GitHub's 65,536 characters), the
-//! input that made the old quadratic cleaner spend ~10⁹ byte comparisons.
+//! Every delivery is the real `pull_request.opened` fixture (25 KB) with a
+//! fixed-width field naming it (`web` knows a signed body by its SHA-256,
+//! so the same bytes twice would be a duplicate, never pushed), correctly
+//! signed, with a new delivery GUID. With `BENCH_BODY=adversarial` the PR's
+//! body is instead 64 KiB of unclosed markup (`![`, `<b`, `![a](` and
+//! `<img ` repeated, within GitHub's 65,536 characters), the input that
+//! made the old quadratic cleaner spend ~10⁹ byte comparisons.
 
 use hmac::{Hmac, Mac};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -85,9 +87,24 @@ fn signature(secret: &str, body: &[u8]) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-/// A delivery id of the shape (and length) the load generator sends.
+/// A delivery GUID, as GitHub sends (and `web` accepts only).
 fn delivery_id(n: u64) -> String {
-    format!("bench-{}-{n}", std::process::id())
+    let pid = std::process::id();
+    format!("{pid:08x}-0000-4000-8000-{:012x}", n & 0xffff_ffff_ffff)
+}
+
+/// Delivery `n`'s body: the fixture with `"bench":"<n, 20 digits>"` added,
+/// so every body is other bytes of the same length.
+fn body_of(n: u64) -> Vec<u8> {
+    let base = body();
+    let end = base
+        .iter()
+        .rposition(|b| *b == b'}')
+        .expect("a JSON object");
+    let mut v = base[..end].to_vec();
+    v.extend_from_slice(format!(",\"bench\":\"{n:020}\"").as_bytes());
+    v.extend_from_slice(&base[end..]);
+    v
 }
 
 /// The job `web` pushes for the fixture, built by `web`'s own router.
@@ -111,6 +128,7 @@ fn web_job(faktory_url: &str, namespace: &str) -> faktory::Job {
         id: delivery_id(1 << 32),
         hook_id: None,
         seq: 0,
+        replay: None,
     };
     match route("pull_request", delivery, body(), &plan) {
         Ok(Routed::Enqueue { job, .. }) => job.stamp(1).build(),
@@ -118,18 +136,14 @@ fn web_job(faktory_url: &str, namespace: &str) -> faktory::Job {
     }
 }
 
-async fn deliver(
-    http: &reqwest::Client,
-    url: &str,
-    sig: &str,
-    body: &'static [u8],
-    n: u64,
-) -> bool {
+async fn deliver(http: &reqwest::Client, url: &str, secret: &str, n: u64) -> bool {
+    let body = body_of(n);
+    let sig = signature(secret, &body);
     let res = http
         .post(url)
         .header("X-GitHub-Event", "pull_request")
         .header("X-GitHub-Delivery", delivery_id(n))
-        .header("X-Hub-Signature-256", sig)
+        .header("X-Hub-Signature-256", sig.as_str())
         .header("Content-Type", "application/json")
         .body(body)
         .send()
@@ -138,8 +152,8 @@ async fn deliver(
 }
 
 async fn rate(url: String, secret: String, rate: u64, secs: u64) {
-    let (body, http) = (body(), reqwest::Client::new());
-    let sig = Arc::new(signature(&secret, body));
+    let http = reqwest::Client::new();
+    let sig = Arc::new(secret);
     let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / rate));
     let mut tasks = tokio::task::JoinSet::new();
     for n in 0..rate * secs {
@@ -147,7 +161,7 @@ async fn rate(url: String, secret: String, rate: u64, secs: u64) {
         let (http, url, sig) = (http.clone(), url.clone(), sig.clone());
         tasks.spawn(async move {
             let start = Instant::now();
-            let ok = deliver(&http, &url, &sig, body, n).await;
+            let ok = deliver(&http, &url, &sig, n).await;
             (start.elapsed(), ok)
         });
     }
@@ -171,8 +185,8 @@ async fn rate(url: String, secret: String, rate: u64, secs: u64) {
 }
 
 async fn max(url: String, secret: String, conc: u64, secs: u64) {
-    let (body, http) = (body(), reqwest::Client::new());
-    let sig = Arc::new(signature(&secret, body));
+    let http = reqwest::Client::new();
+    let sig = Arc::new(secret);
     let (done, failed) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
     let end = Instant::now() + Duration::from_secs(secs);
     let mut tasks = tokio::task::JoinSet::new();
@@ -182,7 +196,7 @@ async fn max(url: String, secret: String, conc: u64, secs: u64) {
         tasks.spawn(async move {
             let mut n = c << 32;
             while Instant::now() < end {
-                let counter = if deliver(&http, &url, &sig, body, n).await {
+                let counter = if deliver(&http, &url, &sig, n).await {
                     &done
                 } else {
                     &failed

@@ -184,6 +184,15 @@ fn signature(secret: &str, body: &[u8]) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
+/// `body` (a JSON object) with a fixed-width field naming delivery `n`.
+fn distinct(body: &[u8], n: u64) -> Vec<u8> {
+    let end = body.iter().rposition(|b| *b == b'}').unwrap_or(body.len());
+    let mut v = body[..end].to_vec();
+    v.extend_from_slice(format!(",\"bench\":\"{n:020}\"").as_bytes());
+    v.extend_from_slice(&body[end..]);
+    v
+}
+
 fn hostile_head(len: usize, n: u64) -> Vec<u8> {
     format!(
         "POST /webhooks/github HTTP/1.1\r\nHost: 127.0.0.1\r\nX-GitHub-Event: pull_request\r\n\
@@ -302,7 +311,6 @@ async fn real_deliveries(url: String, plan: Arc<Plan>, rate: u64) -> String {
         ))
         .expect("fixture"),
     );
-    let sig = Arc::new(signature(&plan.secret, &body));
     // Idle pooled connections are dropped before web's 5 s keep-alive
     // closes them, so no request races a closing connection.
     let http = reqwest::Client::builder()
@@ -315,7 +323,11 @@ async fn real_deliveries(url: String, plan: Arc<Plan>, rate: u64) -> String {
     while Instant::now() < plan.end {
         tick.tick().await;
         n += 1;
-        let (http, url, sig, body) = (http.clone(), url.clone(), sig.clone(), body.clone());
+        let (http, url) = (http.clone(), url.clone());
+        // Each delivery is other bytes (web knows a signed body by its
+        // hash, so the same bytes again would be a duplicate, never pushed).
+        let body = distinct(&body, n);
+        let sig = signature(&plan.secret, &body);
         sent.spawn(async move {
             let start = Instant::now();
             let res = http
@@ -323,12 +335,12 @@ async fn real_deliveries(url: String, plan: Arc<Plan>, rate: u64) -> String {
                 .header("X-GitHub-Event", "pull_request")
                 .header(
                     "X-GitHub-Delivery",
-                    format!("real-{}-{n}", std::process::id()),
+                    format!("{:08x}-0000-4000-8000-{n:012x}", std::process::id()),
                 )
                 .header("X-Hub-Signature-256", sig.as_str())
                 .header("Content-Type", "application/json")
                 .timeout(Duration::from_secs(30))
-                .body(body.to_vec())
+                .body(body)
                 .send()
                 .await;
             let outcome = match res {

@@ -9,6 +9,11 @@
 //! sizes. A redelivery of the same id is another attempt of its entry.
 //! Writing, aging and trimming (oldest first) are one Lua script, so the
 //! log never outgrows its cap however many `web` processes write to it.
+//!
+//! An id is a key's middle, so only a GUID (what `web` accepts as
+//! `X-GitHub-Delivery`) is written or read: an id such as `index`,
+//! `x:body` or `x:replays` would land on the log's own keys or on another
+//! entry's. [`is_guid`] is the one test of that shape.
 
 use anyhow::Context as _;
 use redis::aio::ConnectionManager;
@@ -46,6 +51,18 @@ pub struct Entry {
 pub struct Retention {
     pub max_bytes: u64,
     pub max_age_ms: u64,
+}
+
+/// True for a GUID as GitHub writes `X-GitHub-Delivery`: 36 characters,
+/// hex digits in groups of 8-4-4-4-12 (either case). It has no `:`, and
+/// is never `index` or `bytes`, so `log:{id}` and `log:{id}:body` are its own.
+pub fn is_guid(id: &str) -> bool {
+    let bytes = id.as_bytes();
+    bytes.len() == 36
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => *b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
 }
 
 #[derive(Clone)]
@@ -109,6 +126,11 @@ impl DeliveryLog {
         body: &[u8],
         keep: Retention,
     ) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            is_guid(&entry.id),
+            "delivery id {:?} is not a GUID: the log keeps GUIDs only",
+            entry.id
+        );
         let mut redis = self.redis.clone();
         let head = Entry {
             attempts: Vec::new(),
@@ -150,7 +172,12 @@ impl DeliveryLog {
         Ok(entries)
     }
 
+    /// The entry of `id`; `None` for an id that is not a GUID, whose key
+    /// could be another's.
     pub async fn entry(&self, id: &str) -> anyhow::Result<Option<Entry>> {
+        if !is_guid(id) {
+            return Ok(None);
+        }
         let mut redis = self.redis.clone();
         let json: Option<String> = redis::cmd("GET")
             .arg(format!("{}log:{id}", self.prefix))
@@ -162,11 +189,39 @@ impl DeliveryLog {
     }
 
     pub async fn body(&self, id: &str) -> anyhow::Result<Option<Vec<u8>>> {
+        if !is_guid(id) {
+            return Ok(None);
+        }
         let mut redis = self.redis.clone();
         redis::cmd("GET")
             .arg(format!("{}log:{id}:body", self.prefix))
             .query_async(&mut redis)
             .await
             .context("reading a delivery's body")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_guid;
+
+    #[test]
+    fn only_guids_name_entries() {
+        assert!(is_guid("72d3162e-cc78-11e3-81ab-4c9367dc0958"));
+        assert!(is_guid("72D3162E-CC78-11E3-81AB-4C9367DC0958"));
+        for bad in [
+            "",
+            "index",
+            "bytes",
+            "x:replay:7",
+            "72d3162e-cc78-11e3-81ab-4c9367dc0958:body",
+            "72d3162e-cc78-11e3-81ab-4c9367dc0958:replays",
+            "72d3162e-cc78-11e3-81ab-4c9367dc095",
+            "72d3162e+cc78-11e3-81ab-4c9367dc0958",
+            "72d3162e-cc78-11e3-81ab-4c9367dc095g",
+            "72d3162ecc78-11e3-81ab-4c9367dc09589",
+        ] {
+            assert!(!is_guid(bad), "{bad}");
+        }
     }
 }

@@ -196,7 +196,11 @@ async fn faktory_restarted_under_load_loses_nothing() {
     stack.faktory.stop();
     let down = stack
         .app
-        .deliver(first[0].name, "during-outage", &first[0].body)
+        .deliver(
+            first[0].name,
+            "during-outage",
+            &support::fixtures::distinct(&first[0].body, "during-outage"),
+        )
         .await;
     assert_eq!(down.status(), 503, "no 2xx while Faktory is down");
     stack.faktory.restart();
@@ -218,7 +222,11 @@ async fn redis_restarted_under_load_loses_and_doubles_nothing() {
     redis.stop();
     let down = stack
         .app
-        .deliver(first[0].name, "during-redis-outage", &first[0].body)
+        .deliver(
+            first[0].name,
+            "during-redis-outage",
+            &support::fixtures::distinct(&first[0].body, "during-redis-outage"),
+        )
         .await;
     assert_eq!(down.status(), 503, "no 2xx while Redis is down");
     tokio::time::sleep(Duration::from_secs(2)).await;

@@ -6,7 +6,7 @@ use threadline_test_support as support;
 
 use std::time::Duration;
 use support::app::TestApp;
-use support::fixtures::fixture;
+use support::fixtures::{distinct, fixture, guid};
 use support::proxy::IdleDropProxy;
 use support::servers::FaktoryServer;
 use support::wait::eventually;
@@ -30,7 +30,9 @@ async fn a_delivery_after_a_proxy_dropped_the_pooled_connection_is_queued() {
     )
     .await;
 
-    let second = app.deliver("pull_request", "idle-2", &body).await;
+    let second = app
+        .deliver("pull_request", "idle-2", &distinct(&body, "idle-2"))
+        .await;
     assert_eq!(second.status(), 202);
     assert_eq!(second.text().await.unwrap(), "queued");
     // Read the queue directly, not through the proxy.
@@ -42,7 +44,9 @@ async fn a_delivery_after_a_proxy_dropped_the_pooled_connection_is_queued() {
         .map(|j| j.custom["delivery"].as_str().unwrap().to_string())
         .collect();
     deliveries.sort();
-    assert_eq!(deliveries, ["idle-1", "idle-2"]);
+    let mut expected = [guid("idle-1"), guid("idle-2")];
+    expected.sort();
+    assert_eq!(deliveries, expected);
 }
 
 #[tokio::test(flavor = "multi_thread")]

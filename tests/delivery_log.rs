@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 use std::time::Duration;
 use support::app::TestApp;
 use support::fixtures::fixture;
-use support::fixtures::sign;
+use support::fixtures::{guid, sign};
 use support::history::History;
 use support::stack::Stack;
 use support::wait::eventually;
@@ -97,7 +97,7 @@ async fn the_log_keeps_verified_deliveries_with_every_attempt_and_the_body() {
     let ids: Vec<&str> = list.iter().map(|e| e["id"].as_str().unwrap()).collect();
     assert_eq!(
         ids,
-        ["log-2", "log-1"],
+        [guid("log-2"), guid("log-1")],
         "newest first, the forgery never stored"
     );
     let one = &list[1];
@@ -119,7 +119,7 @@ async fn the_log_keeps_verified_deliveries_with_every_attempt_and_the_body() {
     assert_eq!(one["repo"], "Codertocat/Hello-World");
 
     let shown = json_lines(&threadline(
-        &["delivery", "log-1", "--body", "--json"],
+        &["delivery", &guid("log-1"), "--body", "--json"],
         &app,
         &faktory,
     ));
@@ -130,8 +130,11 @@ async fn the_log_keeps_verified_deliveries_with_every_attempt_and_the_body() {
         &faktory,
     ));
     assert_eq!(only_watch.len(), 1);
-    let unknown = threadline(&["delivery", "nope"], &app, &faktory);
+    let unknown = threadline(&["delivery", &guid("nope")], &app, &faktory);
     assert_eq!(unknown.status.code(), Some(1));
+    // Not a GUID: never a key of the log's (here, its index).
+    let index = threadline(&["delivery", "index"], &app, &faktory);
+    assert_eq!(index.status.code(), Some(1));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -147,7 +150,7 @@ async fn the_log_keeps_within_its_cap_and_age_oldest_first() {
         max_age_ms: 60_000,
     };
     let entry = |id: &str| Entry {
-        id: id.into(),
+        id: guid(id),
         event: "pull_request".into(),
         hook_id: None,
         content_type: None,
@@ -180,10 +183,18 @@ async fn the_log_keeps_within_its_cap_and_age_oldest_first() {
         .collect();
     assert_eq!(
         kept,
-        ["d3", "d2", "d1"],
+        [guid("d3"), guid("d2"), guid("d1")],
         "the too-old one and the oldest over the cap went"
     );
-    assert!(log.body("d0").await.unwrap().is_none() && log.body("old").await.unwrap().is_none());
+    assert!(
+        log.body(&guid("d0")).await.unwrap().is_none()
+            && log.body(&guid("old")).await.unwrap().is_none()
+    );
+    // An id that is not a GUID is never written: `x:body` would be x's body.
+    let mut forged = entry("d3");
+    forged.id = format!("{}:body", guid("d3"));
+    assert!(log.write(&forged, &at(now), b"other", keep).await.is_err());
+    assert_eq!(log.body(&guid("d3")).await.unwrap(), Some(body.clone()));
 }
 
 #[tokio::test(flavor = "multi_thread")]

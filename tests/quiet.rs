@@ -135,6 +135,7 @@ async fn push_jobs(stack: &Stack, tag: &str, n: usize) -> u64 {
         // `web` may hold a connection from before a Faktory restart; a
         // redelivery of the same GUID is idempotent.
         eventually(WAIT, "web queues the delivery", || async {
+            let body = support::fixtures::distinct(&body, &delivery);
             let res = stack.app.deliver("pull_request", &delivery, &body).await;
             res.status() == 202
         })

@@ -100,7 +100,7 @@ async fn logs_of_a_full_run_contain_no_secret() {
     ] {
         http.post(&url)
             .header("X-GitHub-Event", "pull_request")
-            .header("X-GitHub-Delivery", delivery)
+            .header("X-GitHub-Delivery", support::fixtures::guid(delivery))
             .header("X-Hub-Signature-256", signature)
             .body(body.clone())
             .send()
@@ -125,7 +125,7 @@ async fn logs_of_a_full_run_contain_no_secret() {
     let logs = std::fs::read_to_string(&web_log).unwrap() + &worker.logs();
     let _ = std::fs::remove_file(&web_log);
     assert!(
-        logs.contains("delivery=good"),
+        logs.contains(&format!("delivery={}", support::fixtures::guid("good"))),
         "the run was logged:\n{logs}"
     );
     assert_no_secret(&logs);

@@ -7,7 +7,7 @@ use threadline_test_support as support;
 use support::app::spawn_app;
 use support::app::TestApp;
 use support::fixtures::fixture;
-use support::fixtures::sign;
+use support::fixtures::{guid, sign};
 use support::wait::join_all;
 use threadline_jobs::{decode, PrOpened};
 
@@ -38,7 +38,7 @@ async fn signed_pr_opened_queues_one_typed_job() {
     assert_eq!(jobs[0].kind(), "pr.opened");
     let job: PrOpened = decode(jobs[0].args()).unwrap();
     let payload: serde_json::Value = serde_json::from_slice(&body).unwrap();
-    assert_eq!(job.delivery.id, "d-1");
+    assert_eq!(job.delivery.id, guid("d-1"));
     assert_eq!(job.delivery.hook_id.as_deref(), Some("4242"));
     assert_eq!(job.repo.id, payload["repository"]["id"].as_u64().unwrap());
     assert_eq!(
@@ -246,7 +246,7 @@ async fn bad_bodies_and_headers_get_400() {
     let no_event = app
         .http
         .post(format!("{}/webhooks/github", app.address))
-        .header("X-GitHub-Delivery", "x")
+        .header("X-GitHub-Delivery", guid("x"))
         .header("X-Hub-Signature-256", sign(&app.secret, &body))
         .body(body.clone());
     assert_eq!(no_event.send().await.unwrap().status(), 400);

@@ -70,11 +70,16 @@ async fn duplicate_and_concurrent_deliveries_make_one_thread() {
         assert_eq!(res.status(), 202);
         queued += (res.text().await.unwrap() == "queued") as u64;
     }
-    // A second delivery of the same PR with another GUID (e.g. a second hook).
+    // The same bytes under another GUID: web knows the body.
+    let again = stack.app.deliver("pull_request", "other-guid", &body).await;
+    assert_eq!(again.text().await.unwrap(), "duplicate");
+    // Another delivery of the same PR (e.g. a second hook's): the worker's
+    // guards make it a no-op.
+    let other = support::fixtures::distinct(&body, "second-hook");
     assert_eq!(
         stack
             .app
-            .deliver("pull_request", "other-guid", &body)
+            .deliver("pull_request", "second-hook", &other)
             .await
             .status(),
         202

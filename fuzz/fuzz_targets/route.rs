@@ -35,6 +35,6 @@ fuzz_target!(|data: &[u8]| {
     // One slot past the list: an event the router does not know.
     let pick = (selector & 0x7f) as usize % (GITHUB_EVENTS.len() + 1);
     let event = GITHUB_EVENTS.get(pick).copied().unwrap_or("push");
-    let delivery = Delivery { id: "fuzz".into(), hook_id: None, seq: 0 };
+    let delivery = Delivery { id: "fuzz".into(), hook_id: None, seq: 0, replay: None };
     let _ = route(event, delivery, json, &plan);
 });

@@ -29,6 +29,7 @@ impl PrBackfill {
             id: format!("backfill:{repo_id}:{number}"),
             hook_id: None,
             seq: 0,
+            replay: None,
         }
     }
 }

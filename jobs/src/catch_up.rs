@@ -21,6 +21,7 @@ impl GithubCatchUp {
                 id: format!("catch-up:{due_ms}"),
                 hook_id: None,
                 seq: 0,
+                replay: None,
             },
             due_ms,
         }

@@ -21,6 +21,12 @@ pub struct Delivery {
     /// `web` older than the field, and in jobs a worker makes itself.
     #[serde(default)]
     pub seq: u64,
+    /// Set by `threadline replay --force` alone: the replay's number, so
+    /// its effects happen again as copies (a comment posted once more).
+    /// Never inferred from `id`, which is a header nobody signs. Absent in
+    /// every other job, and in jobs from a CLI older than the field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replay: Option<u64>,
 }
 
 impl Delivery {
@@ -84,4 +90,27 @@ pub struct Excerpt {
     /// True when `text` was cut; the message then links to the original.
     #[serde(default)]
     pub truncated: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Delivery;
+
+    #[test]
+    fn a_replay_is_marked_in_its_own_field_and_old_jobs_still_parse() {
+        let old: Delivery =
+            serde_json::from_str(r#"{"id":"x:replay:7","hook_id":"1","seq":2}"#).unwrap();
+        assert_eq!(old.replay, None, "an id is never a replay mark");
+        let plain = serde_json::to_value(&old).unwrap();
+        assert!(
+            plain.get("replay").is_none(),
+            "unset, it is not sent: {plain}"
+        );
+        let replay = Delivery {
+            replay: Some(3),
+            ..old
+        };
+        let sent = serde_json::to_string(&replay).unwrap();
+        assert_eq!(serde_json::from_str::<Delivery>(&sent).unwrap(), replay);
+    }
 }

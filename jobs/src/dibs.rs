@@ -58,6 +58,7 @@ pub fn dibs_delivery(resource: &str, version: u64, what: &str) -> Delivery {
         id: format!("dibs:{resource}:{version}:{what}"),
         hook_id: None,
         seq: 0,
+        replay: None,
     }
 }
 

@@ -44,6 +44,7 @@ mod tests {
                 id: "d-1".into(),
                 hook_id: Some("7".into()),
                 seq: 3,
+                replay: None,
             },
             repos: vec!["acme/rocket".into()],
             org: None,

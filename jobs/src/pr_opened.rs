@@ -32,6 +32,7 @@ mod tests {
                 id: "d-1".into(),
                 hook_id: Some("7".into()),
                 seq: 3,
+                replay: None,
             },
             repo: Repo {
                 id: 42,

@@ -5,8 +5,10 @@
 //!
 //! Without `--force`, a delivery that was queued before is reported as a
 //! duplicate and nothing happens. With `--force`, it runs under a new
-//! delivery id, `<id>:replay:<n>`, so its per-delivery effects (a state
-//! change, a push, a review) happen again.
+//! delivery id, `<id>:replay:<n>`, marked as replay `n` in the job's own
+//! field (`Delivery::replay`), so its per-delivery effects (a state
+//! change, a push, a review) happen again and a comment is posted as a
+//! copy. The worker trusts that field only, never the shape of the id.
 
 use super::{Args, Failure, Outcome};
 use crate::delivery_log::{Attempt, DeliveryLog, Entry, Retention};
@@ -37,6 +39,7 @@ pub async fn run(argv: &[String]) -> Outcome {
         id: id.clone(),
         hook_id: entry.hook_id.clone(),
         seq: 0,
+        replay: None,
     };
     if args.switch("force") {
         let n: u64 = redis::cmd("INCR")
@@ -45,6 +48,7 @@ pub async fn run(argv: &[String]) -> Outcome {
             .await
             .context("numbering the replay")?;
         delivery.id = format!("{id}:replay:{n}");
+        delivery.replay = Some(n);
     }
     // The log outlives web's duplicate mark (4 days), so it decides first.
     let queued_before = entry.attempts.iter().any(|a| a.outcome == "queued");
@@ -120,6 +124,7 @@ async fn perform(
     };
     let json = payload_json(entry.content_type.as_deref(), body).map_err(anyhow::Error::msg)?;
     let key = delivery.key();
+    let forced = delivery.replay.is_some();
     let job = match route(&entry.event, delivery, &json, &plan).map_err(anyhow::Error::msg)? {
         Routed::Ping | Routed::Ignored { .. } | Routed::Filtered { .. } => {
             return Ok(Replayed::Ignored)
@@ -127,11 +132,21 @@ async fn perform(
         Routed::Enqueue { job, gate, .. } => (*job, gate),
     };
     let common = settings.common.clone();
+    let raw = body.to_vec();
     let queued = std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
             let producer = Producer::start(common.faktory.clone())?;
             let intaker = Intaker::new(producer, common.redis_url.clone(), common.key_prefix());
-            intaker.accept_marked(&key, job.0, job.1.as_ref()).await
+            match forced {
+                // Its point is to run again: known by its new id alone.
+                true => intaker.accept_marked(&key, job.0, job.1.as_ref()).await,
+                // The delivery itself: known by its body too, like web's.
+                false => {
+                    intaker
+                        .accept_marked_body(&key, &raw, job.0, job.1.as_ref())
+                        .await
+                }
+            }
         })
     })
     .join()

@@ -26,6 +26,12 @@ pub async fn run(argv: &[String]) -> Outcome {
     let delivery = args
         .value("delivery")
         .map_or_else(new_delivery_id, String::from);
+    // web takes GitHub's shape only; say so here rather than as its 400.
+    if !crate::delivery_log::is_guid(&delivery) {
+        return Err(Failure::Usage(format!(
+            "--delivery {delivery:?} is not a GUID (e.g. 72d3162e-cc78-11e3-81ab-4c9367dc0958)"
+        )));
+    }
     let answer = reqwest::Client::new()
         .post(url)
         .header("Content-Type", "application/json")
@@ -86,5 +92,6 @@ mod tests {
             "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
         );
         assert_ne!(super::new_delivery_id(), super::new_delivery_id());
+        assert!(crate::delivery_log::is_guid(&super::new_delivery_id()));
     }
 }

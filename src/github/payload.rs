@@ -24,6 +24,27 @@ pub struct PullRequestEvent {
     pub requested_team: Option<Team>,
     /// The label added or removed (`labeled`, `unlabeled`).
     pub label: Option<Label>,
+    /// Never in a `pull_request` body: the marks of a review's, a review
+    /// comment's or a review thread's body, whose `pull_request` would
+    /// otherwise parse as one (`X-GitHub-Event` is not signed).
+    #[serde(default)]
+    pub review: Option<IgnoredAny>,
+    #[serde(default)]
+    pub comment: Option<IgnoredAny>,
+    #[serde(default)]
+    pub thread: Option<IgnoredAny>,
+}
+
+impl PullRequestEvent {
+    /// The event whose body this is, when it is not `pull_request`'s.
+    pub fn other_event(&self) -> Option<&'static str> {
+        match (&self.review, &self.comment, &self.thread) {
+            (Some(_), _, _) => Some("pull_request_review"),
+            (_, Some(_), _) => Some("pull_request_review_comment"),
+            (_, _, Some(_)) => Some("pull_request_review_thread"),
+            _ => None,
+        }
+    }
 }
 
 /// An `issue_comment` delivery.

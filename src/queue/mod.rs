@@ -117,6 +117,7 @@ mod tests {
                 id: "d-1".into(),
                 hook_id: None,
                 seq: 0,
+                replay: None,
             },
             repo: Repo {
                 id: 1,

@@ -6,6 +6,9 @@
 //! `/dibs` command is run against Redis and answered at once with a
 //! message (type 4) that pings nobody, an error only to its reader
 //! (flags 64). Without `DISCORD_PUBLIC_KEY` the endpoint answers 404.
+//! A signed request is trusted once, and only while fresh ([`once`]).
+
+mod once;
 
 use super::dibs::interaction::{self as dibs_interaction, Invocation};
 use super::dibs::DibsWeb;
@@ -25,6 +28,9 @@ const EPHEMERAL: u64 = 64;
 struct Interaction {
     #[serde(rename = "type")]
     kind: u8,
+    /// Discord's id of this interaction, for [`once`].
+    #[serde(default)]
+    id: Option<String>,
     /// What `/dibs` reads (guild, member, options): `dibs_interaction`.
     #[serde(flatten)]
     command: Invocation,
@@ -45,6 +51,8 @@ pub async fn receive(
     let (Some(signature), Some(timestamp)) = (signature, timestamp) else {
         return Err(WebhookError::Unauthorized);
     };
+    // A stale (or future) timestamp is refused before its body is read.
+    once::fresh(timestamp, crate::clock::now_ms())?;
     let declared = super::headers::declared_length(headers)?;
     let deadline = tokio::time::Instant::now() + state.body_timeout;
     let body = body::admit_within(&state.budget, declared, MAX_INTERACTION)?
@@ -59,9 +67,25 @@ pub async fn receive(
     drop(body);
     match interaction.kind {
         PING => Ok(HttpResponse::Ok().json(json!({"type": 1}))),
-        APPLICATION_COMMAND => Ok(message(
-            dibs_interaction::run(&dibs, interaction.command).await,
-        )),
+        APPLICATION_COMMAND => {
+            let answer = match once::sight(&state, interaction.id.as_deref()).await? {
+                Ok(once::Sight::First) => dibs_interaction::run(&dibs, interaction.command).await,
+                Ok(once::Sight::Again) => {
+                    log::warn!(
+                        "interaction {:?} seen before; not run again",
+                        interaction.id
+                    );
+                    Answer::error(
+                        "This interaction was already answered; nothing was done again.".into(),
+                    )
+                }
+                Err(e) => {
+                    log::error!("interaction seen before? {e:#}");
+                    Answer::error("Dibs is unavailable right now (Redis); try again.".into())
+                }
+            };
+            Ok(message(answer))
+        }
         other => Err(WebhookError::BadRequest(format!(
             "interaction type {other} is not handled"
         ))),

@@ -4,13 +4,20 @@
 //! arrives, then headers and JSON, then route and queue. One log line per
 //! delivery, whatever the outcome.
 
-use super::headers::{declared_length, required_header, single_header, text_header};
+mod form;
+
+pub use form::payload_json;
+
+use super::headers::{
+    declared_length, delivery_header, hook_id_header, required_header, single_header, text_header,
+};
 use super::logbook::Record;
 use super::router::{route, Routed};
 use super::{body, door, secrets, Intake, State, WebhookError};
 use crate::delivery_log::{Attempt, Entry};
 use actix_web::http::header::HeaderMap;
 use actix_web::{web, HttpRequest, HttpResponse};
+use form::json_body;
 use std::time::Instant;
 use threadline_jobs::Delivery;
 
@@ -130,9 +137,23 @@ async fn handle(
         Box::pin(super::hooks::learn(state, req.headers(), &json)).await;
         route(&event, delivery, &json, &state.plan).map_err(WebhookError::BadRequest)?
     };
+    // Known by its signed bytes too, whatever GUID it came under (hashed
+    // only when there is a job to queue).
+    let queues = matches!(routed, Routed::Enqueue { .. });
+    let seen = Seen {
+        key: delivery_key,
+        body_sha256: queues.then(|| super::intake::body_sha256(&body)),
+    };
     // The job carries what it needs: the body goes back to the budget now.
     drop(body);
-    act(routed, &delivery_key, state, trace).await
+    act(routed, &seen, state, trace).await
+}
+
+/// What the intake knows a delivery by: its `hook:GUID` key and the hash
+/// of its body.
+struct Seen {
+    key: String,
+    body_sha256: Option<[u8; 32]>,
 }
 
 /// The response and the outcome word of the log line.
@@ -168,10 +189,12 @@ async fn verified_body<'s>(
 fn named(headers: &HeaderMap, trace: &mut Trace) -> Result<(String, Delivery), WebhookError> {
     let event = required_header(headers, "x-github-event")?;
     let delivery = Delivery {
-        id: required_header(headers, "x-github-delivery")?,
-        hook_id: text_header(headers, "x-github-hook-id"),
+        // Unsigned: taken only in GitHub's shape (see `headers`).
+        id: delivery_header(headers)?,
+        hook_id: hook_id_header(headers)?,
         // Stamped when the job is queued.
         seq: 0,
+        replay: None,
     };
     trace.event = Some(event.clone());
     trace.delivery = Some(delivery.id.clone());
@@ -208,7 +231,7 @@ fn keep_for_the_log(
 /// Answers the route: pong, ignored, filtered (its gate recorded), or queued.
 async fn act(
     routed: Routed,
-    delivery_key: &str,
+    seen: &Seen,
     state: &State,
     trace: &mut Trace,
 ) -> Result<Answer, WebhookError> {
@@ -238,7 +261,7 @@ async fn act(
             // A ping that starts a backfill is still answered `pong`.
             let pong = action == super::router::install::PING;
             trace.action = Some(action);
-            let answer = queue(job, gate, delivery_key, state, trace).await?;
+            let answer = queue(job, gate, seen, state, trace).await?;
             Ok(if pong {
                 (HttpResponse::Ok().body("pong"), "pong")
             } else {
@@ -252,7 +275,7 @@ async fn act(
 async fn queue(
     job: Box<crate::queue::Unqueued>,
     gate: Option<crate::pr_facts::GateFacts>,
-    delivery_key: &str,
+    seen: &Seen,
     state: &State,
     trace: &mut Trace,
 ) -> Result<Answer, WebhookError> {
@@ -261,7 +284,10 @@ async fn queue(
     }
     // Boxed: only a verified delivery pays for the queueing future, and the
     // one every connection holds while its body arrives stays small.
-    let intake = Box::pin(state.intaker.accept(delivery_key, *job, gate.as_ref())).await;
+    let intake = state
+        .intaker
+        .accept(&seen.key, seen.body_sha256, *job, gate.as_ref());
+    let intake = Box::pin(intake).await;
     match intake.map_err(WebhookError::Unavailable)? {
         Intake::Queued(jid) => {
             if let Some(logged) = &mut trace.logged {
@@ -271,33 +297,4 @@ async fn queue(
         }
         Intake::Duplicate => Ok((HttpResponse::Accepted().body("duplicate"), "duplicate")),
     }
-}
-
-/// The JSON document: the body itself, or the `payload` field of a form.
-fn json_body<'a>(
-    headers: &HeaderMap,
-    body: &'a [u8],
-) -> Result<std::borrow::Cow<'a, [u8]>, WebhookError> {
-    let content_type = headers.get("content-type").and_then(|v| v.to_str().ok());
-    payload_json(content_type, body).map_err(WebhookError::BadRequest)
-}
-
-/// The JSON document of a delivery with this `Content-Type`: the body, or
-/// the `payload` field of a form (GitHub's other content type).
-pub fn payload_json<'a>(
-    content_type: Option<&str>,
-    body: &'a [u8],
-) -> Result<std::borrow::Cow<'a, [u8]>, String> {
-    let is_form =
-        content_type.is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
-        return Ok(std::borrow::Cow::Borrowed(body));
-    }
-    #[derive(serde::Deserialize)]
-    struct Form {
-        payload: String,
-    }
-    let form: Form = serde_urlencoded::from_bytes(body)
-        .map_err(|e| format!("form body without a payload field: {e}"))?;
-    Ok(std::borrow::Cow::Owned(form.payload.into_bytes()))
 }

@@ -2,7 +2,7 @@
 //! Redis, under a namespace of its own: [`spawn_app`] for the usual one,
 //! [`TestApp::builder`] to choose its servers and settings.
 
-use crate::fixtures::sign;
+use crate::fixtures::{guid, sign};
 use crate::servers::{shared_faktory_url, shared_redis_url, unique_namespace};
 use std::sync::Arc;
 use std::time::Duration;
@@ -126,7 +126,8 @@ impl<'a> AppBuilder<'a> {
 }
 
 impl TestApp {
-    /// Sends `body` as event `event`, correctly signed, as delivery `delivery`.
+    /// Sends `body` as event `event`, correctly signed, as delivery
+    /// `delivery` (a label: sent as its [`guid`]).
     pub async fn deliver(&self, event: &str, delivery: &str, body: &[u8]) -> reqwest::Response {
         self.request(event, delivery)
             .header("X-Hub-Signature-256", sign(&self.secret, body))
@@ -137,12 +138,13 @@ impl TestApp {
             .expect("web answers")
     }
 
-    /// A request with GitHub's headers but no signature or body yet.
+    /// A request with GitHub's headers but no signature or body yet; the
+    /// delivery label is sent as its [`guid`].
     pub fn request(&self, event: &str, delivery: &str) -> reqwest::RequestBuilder {
         self.http
             .post(format!("{}/webhooks/github", self.address))
             .header("X-GitHub-Event", event)
-            .header("X-GitHub-Delivery", delivery)
+            .header("X-GitHub-Delivery", guid(delivery))
             .header("X-GitHub-Hook-ID", "4242")
     }
 

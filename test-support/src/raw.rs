@@ -30,7 +30,8 @@ pub fn post_head(path: &str, headers: &[(&str, String)]) -> Vec<u8> {
     head.into_bytes()
 }
 
-/// GitHub's headers for a delivery of `len` bytes (`None`: chunked).
+/// GitHub's headers for a delivery of `len` bytes (`None`: chunked); the
+/// delivery label is sent as its GUID.
 pub fn github_headers(
     delivery: &str,
     len: Option<usize>,
@@ -38,7 +39,7 @@ pub fn github_headers(
 ) -> Vec<(&'static str, String)> {
     let mut h = vec![
         ("X-GitHub-Event", "pull_request".to_string()),
-        ("X-GitHub-Delivery", delivery.to_string()),
+        ("X-GitHub-Delivery", crate::fixtures::guid(delivery)),
         ("Content-Type", "application/json".to_string()),
     ];
     match len {

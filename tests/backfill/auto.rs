@@ -109,7 +109,9 @@ async fn a_repository_hooks_ping_threads_its_open_prs_and_a_second_ping_nothing_
 
     // A second ping (Edit → Update webhook sends one) and the first's
     // redelivery: nothing more.
-    assert_eq!(fake.deliver(hook, "ping", "ping-2", &body).await, 200);
+    // A new ping is new bytes (GitHub's `zen` and the hook's `updated_at`).
+    let second = support::fixtures::distinct(&body, "ping-2");
+    assert_eq!(fake.deliver(hook, "ping", "ping-2", &second).await, 200);
     assert_eq!(fake.deliver(hook, "ping", "ping-1", &body).await, 200);
     c.stack.quiesce_within(Duration::from_secs(60)).await;
     assert_eq!(

@@ -154,15 +154,18 @@ impl Dibs {
     }
 }
 
-/// An APPLICATION_COMMAND interaction for `/dibs`.
+/// An APPLICATION_COMMAND interaction for `/dibs`, with an id of its own
+/// (`web` runs an interaction id once).
 pub fn command(channel: u64, user: u64, sub: &str, options: &[(&str, &str)]) -> Value {
+    static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let id = 1_200_000_000_000_000_000 + NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let options: Vec<Value> = options
         .iter()
         .map(|(name, value)| json!({"type": 3, "name": name, "value": value}))
         .collect();
     json!({
         "type": 2,
-        "id": "1200000000000000000",
+        "id": id.to_string(),
         "application_id": support::fake_discord::APPLICATION_ID.to_string(),
         "token": "interaction-token",
         "version": 1,

@@ -73,6 +73,7 @@ pub async fn push_with_seq(stack: &Stack, event: &Event, seq: u64) {
         id: event.delivery.clone(),
         hook_id: Some("4242".into()),
         seq,
+        replay: None,
     };
     let Ok(Routed::Enqueue { job, .. }) = route(event.name, delivery, &event.body, &plan) else {
         panic!("{} {} is not queued", event.name, event.delivery);

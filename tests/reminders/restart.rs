@@ -61,6 +61,7 @@ fn reminder_job(ns: &str, number: u64, n: u32) -> faktory::Job {
             id: format!("copy-{n}"),
             hook_id: None,
             seq: 0,
+            replay: None,
         },
         repo: threadline_jobs::Repo {
             id: 991,

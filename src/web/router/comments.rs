@@ -173,6 +173,7 @@ mod tests {
             id: "d".into(),
             hook_id: None,
             seq: 4,
+            replay: None,
         };
         route(event, delivery, &serde_json::to_vec(v).unwrap(), &plan()).unwrap()
     }

@@ -73,6 +73,7 @@ mod tests {
             id: "d".into(),
             hook_id: None,
             seq: 0,
+            replay: None,
         };
         route(event, delivery, b"{}", &super::super::test_plan())
     }

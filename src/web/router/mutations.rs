@@ -158,6 +158,7 @@ fn mutated_fixtures_are_routed_or_refused_never_a_panic() {
                 id: format!("mutation-{case}"),
                 hook_id: None,
                 seq: 0,
+                replay: None,
             };
             let answer = catch_unwind(AssertUnwindSafe(|| {
                 route(event, delivery, &bytes, &plan).map(|_| ())

@@ -28,6 +28,12 @@ pub(super) fn pull_request(
     e: github::PullRequestEvent,
     plan: &JobPlan,
 ) -> Routing {
+    // The event name is unsigned: a review's body is not a PR event.
+    if let Some(other) = e.other_event() {
+        return Err(format!(
+            "X-GitHub-Event pull_request does not match the body (a {other} body)"
+        ));
+    }
     let action = e.action.as_str();
     // Label changes matter only when they make a PR eligible.
     if !handled(action) && !matches!(action, "labeled" | "unlabeled") {

@@ -221,6 +221,7 @@ mod tests {
             id: "x".into(),
             hook_id: None,
             seq,
+            replay: None,
         };
         let early = stamp(&d(9), &pr("2026-03-01T10:00:01Z"));
         let tie = stamp(&d(10), &pr("2026-03-01T10:00:01Z"));

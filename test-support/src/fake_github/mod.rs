@@ -172,7 +172,11 @@ impl FakeGithub {
 
     /// Sends one delivery as GitHub would, records the attempt, and
     /// returns its status code (0: no answer).
+    /// `guid` may be a test's label: it is sent as its
+    /// [`crate::fixtures::guid`], GitHub's shape.
     pub async fn deliver(&self, hook_id: u64, event: &str, guid: &str, body: &[u8]) -> u16 {
+        let guid = crate::fixtures::guid(guid);
+        let guid = guid.as_str();
         let (url, original, attempt) = {
             let mut st = self.lock();
             let id = st.next_id();
@@ -227,6 +231,7 @@ impl FakeGithub {
     /// Rewrites the latest attempt of `guid`: e.g. a delivery that arrived
     /// but that GitHub recorded as timed out (`web` answered after 10 s).
     pub fn mark_latest(&self, hook_id: u64, guid: &str, status: &str, code: u16) {
+        let guid = crate::fixtures::guid(guid);
         let mut st = self.lock();
         let hook = st.hook_mut(hook_id).expect("fake github: no such hook");
         if let Some(a) = hook.attempts.iter_mut().rev().find(|a| a.guid == guid) {

@@ -168,7 +168,8 @@ impl History {
             v["comment"]["updated_at"] = json!(at);
         }
         edit(&mut v);
-        let delivery = format!("{}-{}-{}", self.repo_id, self.number, self.seq);
+        let label = format!("{}-{}-{}", self.repo_id, self.number, self.seq);
+        let delivery = crate::fixtures::guid(&label);
         self.events.push(Event {
             name,
             delivery,
