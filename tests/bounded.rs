@@ -1,0 +1,167 @@
+//! Redis that does not grow forever: every key the real code paths write
+//! for a PR's life has a TTL (or is one of the few documented fixed-size
+//! keys), the TTLs slide with the PR's activity, and a PR that comes back
+//! after its keys expired finds its thread again instead of making a
+//! second one.
+
+use threadline_test_support as support;
+
+use redis::aio::MultiplexedConnection;
+use support::history::History;
+use support::stack::Stack;
+
+/// Keys that legitimately live without a TTL: each is one per namespace
+/// (or per Discord bucket / installation) and bounded in size by its own
+/// trimming, never one per PR, comment or delivery.
+const FIXED_SIZE: &[&str] = &[
+    // The delivery counter `web` orders deliveries by (one integer).
+    "receive_seq",
+    // The dead-job index, trimmed by age and count.
+    "dead",
+];
+
+/// The key without its namespace prefix (`threadline:{ns}:`).
+fn bare<'a>(key: &'a str, ns: &str) -> &'a str {
+    key.strip_prefix(&format!("threadline:{ns}:"))
+        .unwrap_or(key)
+}
+
+/// Whether a key without TTL is one of the documented fixed-size ones.
+fn fixed_size(bare: &str) -> bool {
+    FIXED_SIZE.contains(&bare) || bare.starts_with("discord:")
+}
+
+async fn redis(stack: &Stack) -> MultiplexedConnection {
+    redis::Client::open(stack.app.redis_url.as_str())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .expect("Redis")
+}
+
+/// Every key of the namespace with its TTL in seconds (-1: none).
+async fn ttls(stack: &Stack) -> Vec<(String, i64)> {
+    let mut conn = redis(stack).await;
+    let mut out = vec![];
+    for key in stack.app.redis_keys().await {
+        let ttl: i64 = redis::cmd("TTL")
+            .arg(&key)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        out.push((key, ttl));
+    }
+    out.sort();
+    out
+}
+
+/// A PR's life touching most handled events.
+fn story(repo_id: u64, number: u64) -> History {
+    let mut h = History::new(repo_id, number, "Add the thing");
+    h.opened()
+        .retitle("Add the better thing")
+        .draft(true)
+        .draft(false)
+        .pushed()
+        .review_requested("hubot", false)
+        .comment("alice", "Looks promising")
+        .review("bob", "changes_requested", "Please fix the tests")
+        .dismissed("bob")
+        .review("carol", "approved", "");
+    h.line_comment(777, 9000, "line note");
+    let id = h.last_comment_id();
+    h.comment_edited(id, "alice", "Looks promising, edited");
+    h.closed(true);
+    h
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pr_life_leaves_no_key_without_a_ttl() {
+    let stack = Stack::start().await;
+    let _worker = stack.worker().spawn();
+    stack.deliver_all(&story(601, 7).events).await;
+    stack.quiesce().await;
+    assert_eq!(stack.discord.threads().len(), 1);
+
+    let ns = stack.app.namespace.clone();
+    let all = ttls(&stack).await;
+    let forever: Vec<&str> = all
+        .iter()
+        .filter(|(_, ttl)| *ttl < 0)
+        .map(|(k, _)| bare(k, &ns))
+        .filter(|k| !fixed_size(k))
+        .collect();
+    assert!(
+        forever.is_empty(),
+        "keys without a TTL: {forever:#?}\n(all: {all:#?})"
+    );
+}
+
+/// What months of silence do to a namespace: every key that would have
+/// expired by then (its TTL at most `within_secs`) expires now.
+async fn expire_within(stack: &Stack, within_secs: i64) -> usize {
+    let mut conn = redis(stack).await;
+    let mut expired = 0;
+    for (key, ttl) in ttls(stack).await {
+        if ttl >= 0 && ttl <= within_secs {
+            let _: i64 = redis::cmd("PEXPIRE")
+                .arg(&key)
+                .arg(1)
+                .query_async(&mut conn)
+                .await
+                .unwrap();
+            expired += 1;
+        }
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    expired
+}
+
+const DAY: i64 = 86_400;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pr_back_after_its_keys_expired_finds_its_thread_again() {
+    let stack = Stack::start().await;
+    let _worker = stack.worker().env("DISCORD_NONCE_WINDOW_SECS", "0").spawn();
+    let mut story = History::new(602, 8, "Quiet for months");
+    story.opened().comment("alice", "first look");
+    stack.deliver_all(&story.events).await;
+    stack.quiesce().await;
+    let threads = stack.discord.threads();
+    assert_eq!(threads.len(), 1);
+
+    // 181 days of silence: the PR's keys are gone, its thread with them.
+    let ns = stack.app.namespace.clone();
+    let thread_key = format!("threadline:{ns}:pr:602:8:thread");
+    let before: Vec<String> = ttls(&stack).await.into_iter().map(|(k, _)| k).collect();
+    assert!(before.contains(&thread_key), "{before:#?}");
+    assert!(expire_within(&stack, 181 * DAY).await > 0);
+    let after: Vec<String> = ttls(&stack).await.into_iter().map(|(k, _)| k).collect();
+    assert!(
+        !after.contains(&thread_key),
+        "the thread mapping outlived 181 days: {after:#?}"
+    );
+
+    let skip = story.events.len();
+    story.comment("bob", "back again");
+    stack.deliver_all(&story.events[skip..]).await;
+    stack.quiesce().await;
+
+    let threads = stack.discord.threads();
+    assert_eq!(threads.len(), 1, "a second thread: {threads:#?}");
+    let texts: Vec<String> = stack
+        .discord
+        .messages(threads[0].id)
+        .into_iter()
+        .map(|m| m.content)
+        .collect();
+    assert!(
+        texts.iter().any(|t| t.contains("back again")),
+        "the comment is not in the PR's thread: {texts:#?}"
+    );
+    assert_eq!(
+        stack.discord.messages(stack.channel).len(),
+        1,
+        "one intro in the parent channel"
+    );
+}
