@@ -9,6 +9,7 @@ use threadline_test_support as support;
 use redis::aio::MultiplexedConnection;
 use support::history::History;
 use support::stack::Stack;
+use threadline::dead_index::{DeadIndex, DeadJob, MAX_ENTRIES};
 
 /// Keys that legitimately live without a TTL: each is one per namespace
 /// (or per Discord bucket / installation) and bounded in size by its own
@@ -18,6 +19,11 @@ const FIXED_SIZE: &[&str] = &[
     "receive_seq",
     // The dead-job index, trimmed by age and count.
     "dead",
+    // The delivery log's index and byte counts: one entry per logged
+    // delivery, trimmed to DELIVERY_LOG_DAYS and DELIVERY_LOG_MAX_MB.
+    "log:index",
+    "log:bytes",
+    "log:sizes",
 ];
 
 /// The key without its namespace prefix (`threadline:{ns}:`).
@@ -28,7 +34,7 @@ fn bare<'a>(key: &'a str, ns: &str) -> &'a str {
 
 /// Whether a key without TTL is one of the documented fixed-size ones.
 fn fixed_size(bare: &str) -> bool {
-    FIXED_SIZE.contains(&bare) || bare.starts_with("discord:")
+    FIXED_SIZE.contains(&bare)
 }
 
 async fn redis(stack: &Stack) -> MultiplexedConnection {
@@ -164,4 +170,83 @@ async fn a_pr_back_after_its_keys_expired_finds_its_thread_again() {
         1,
         "one intro in the parent channel"
     );
+}
+
+fn shared_redis_url() -> String {
+    std::env::var("REDIS_URL").expect("REDIS_URL (run through bin/test)")
+}
+
+fn dead_job(jid: &str, at_ms: u64) -> DeadJob {
+    DeadJob {
+        jid: jid.into(),
+        kind: "pr.opened".into(),
+        delivery: "-".into(),
+        error: "boom".into(),
+        at_ms,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_dead_index_is_trimmed_by_age_and_size() {
+    let ns = support::servers::unique_namespace();
+    let redis = threadline::redis_conn::connect(&shared_redis_url())
+        .await
+        .unwrap();
+    let index = DeadIndex::new(redis, &format!("threadline:{ns}:"));
+    let now = threadline::clock::now_ms();
+    // Older than Faktory keeps a dead job: Faktory has dropped it.
+    index
+        .record(&dead_job("ancient", now - 181 * 86_400_000))
+        .await
+        .unwrap();
+    for i in 0..(MAX_ENTRIES + 20) {
+        index
+            .record(&dead_job(&format!("j{i:05}"), now - 1000 + i as u64))
+            .await
+            .unwrap();
+    }
+    let listed = index.list().await.unwrap();
+    assert_eq!(listed.len(), MAX_ENTRIES);
+    assert!(listed.iter().all(|j| j.jid != "ancient"));
+    assert_eq!(
+        listed[0].jid,
+        format!("j{:05}", MAX_ENTRIES + 19),
+        "newest kept"
+    );
+    assert!(
+        listed.iter().all(|j| j.jid.as_str() >= "j00020"),
+        "oldest dropped"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_job_discarded_in_the_web_ui_leaves_the_dead_index() {
+    // A dead job the worker listed, then deleted from the Web UI's Dead
+    // page: Faktory's dead set no longer holds it.
+    let faktory = support::servers::FaktoryServer::start();
+    let ns = support::servers::unique_namespace();
+    let redis = threadline::redis_conn::connect(&shared_redis_url())
+        .await
+        .unwrap();
+    let index = DeadIndex::new(redis, &format!("threadline:{ns}:"));
+    let now = threadline::clock::now_ms();
+    index.record(&dead_job("discarded", now)).await.unwrap();
+    assert_eq!(index.list().await.unwrap().len(), 1);
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_threadline"))
+        .args(["dead", "--json"])
+        .env("REDIS_URL", shared_redis_url())
+        .env("FAKTORY_URL", faktory.url())
+        .env("THREADLINE_NAMESPACE", &ns)
+        .output()
+        .expect("the threadline binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.trim().is_empty(), "still listed: {stdout}");
+    assert!(index.list().await.unwrap().is_empty());
 }
