@@ -166,8 +166,8 @@ impl Budget {
         let paused: i64 = self
             .check
             .prepare_invoke()
-            .arg(&self.prefix)
-            .arg(bucket)
+            .key(format!("{}global", self.prefix))
+            .key(bucket)
             .invoke_async(&mut redis)
             .await
             .map_err(|e| DiscordError::Budget(e.to_string()))?;
