@@ -250,3 +250,117 @@ async fn a_job_discarded_in_the_web_ui_leaves_the_dead_index() {
     assert!(stdout.trim().is_empty(), "still listed: {stdout}");
     assert!(index.list().await.unwrap().is_empty());
 }
+
+/// `MEMORY USAGE` summed over the keys `pick` takes, and how many.
+async fn usage(stack: &Stack, pick: impl Fn(&str) -> bool) -> (u64, usize) {
+    let ns = stack.app.namespace.clone();
+    let mut conn = redis(stack).await;
+    let (mut bytes, mut n) = (0, 0);
+    for key in stack.app.redis_keys().await {
+        if !pick(bare(&key, &ns)) {
+            continue;
+        }
+        let used: Option<u64> = redis::cmd("MEMORY")
+            .arg("USAGE")
+            .arg(&key)
+            .arg("SAMPLES")
+            .arg(0)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        bytes += used.unwrap_or(0);
+        n += 1;
+    }
+    (bytes, n)
+}
+
+/// The PRs' and comments' own keys: not the delivery log (measured
+/// apart) nor the Discord budget (a few keys per bucket, for an hour).
+fn pr_state(bare: &str) -> bool {
+    !bare.starts_with("log:") && !bare.starts_with("rl:")
+}
+
+// The sizing rule of OPERATIONS.md, measured through the real code paths
+// (`bin/test --test bounded -- --nocapture a_year` prints the figures),
+// and a year of activity projected through the TTLs the keys carry: the
+// count of live keys levels off instead of growing.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_year_of_activity_keeps_the_key_count_bounded() {
+    let stack = Stack::start().await;
+    let _worker = stack.worker().spawn();
+    const PRS: u64 = 4;
+    const COMMENTS: u64 = 5;
+    let mut stories: Vec<History> = (0..PRS)
+        .map(|i| {
+            let mut h = History::new(700, 10 + i, "Sized");
+            h.opened();
+            h
+        })
+        .collect();
+    for s in &stories {
+        stack.deliver_all(&s.events).await;
+    }
+    stack.quiesce().await;
+    let (pr_bytes, _) = usage(&stack, pr_state).await;
+
+    for s in stories.iter_mut() {
+        let skip = s.events.len();
+        for c in 0..COMMENTS {
+            s.comment("alice", &format!("comment {c} with a few words of text"));
+        }
+        stack.deliver_all(&s.events[skip..]).await;
+    }
+    stack.quiesce().await;
+    assert_eq!(stack.discord.threads().len(), PRS as usize);
+    let (all_bytes, _) = usage(&stack, pr_state).await;
+    let (log_bytes, _) = usage(&stack, |k| k.starts_with("log:")).await;
+    let mut conn = redis(&stack).await;
+    let ns = stack.app.namespace.clone();
+    let logged: u64 = redis::cmd("GET")
+        .arg(format!("threadline:{ns}:log:bytes"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let per_pr = pr_bytes / PRS;
+    let per_comment = (all_bytes - pr_bytes) / (PRS * COMMENTS);
+    let per_log_mb = log_bytes * 1_048_576 / logged.max(1);
+    println!(
+        "sizing: {per_pr} bytes per open PR, {per_comment} bytes per comment, \
+         {per_log_mb} bytes of Redis per MB of delivery log"
+    );
+    assert!(per_pr > 0 && per_comment > 0 && per_log_mb >= 1_048_576);
+
+    // Every key is bounded in time (TTL at most the find-again record's)
+    // or one of the fixed-size ones.
+    let bound = threadline::worker::pr::ttl::FIND_AGAIN_TTL.as_secs() as i64;
+    let template: Vec<i64> = ttls(&stack)
+        .await
+        .into_iter()
+        .filter(|(k, _)| pr_state(bare(k, &ns)) && !fixed_size(bare(k, &ns)))
+        .map(|(k, ttl)| {
+            assert!(ttl > 0 && ttl <= bound, "{k}: TTL {ttl}");
+            ttl
+        })
+        .collect();
+
+    // A year and more of the same activity, PRS PRs a day, each leaving
+    // the keys measured here with the TTLs they carry: live keys on day t
+    // are those written on a day b with b + ttl > t.
+    let days: Vec<i64> = template.iter().map(|t| (t + DAY - 1) / DAY).collect();
+    let alive = |t: i64| -> i64 {
+        (0..=t)
+            .map(|b| days.iter().filter(|d| b + **d > t).count() as i64)
+            .sum()
+    };
+    let ceiling: i64 = days.iter().sum();
+    let (year, later) = (alive(365), alive(800));
+    println!(
+        "keys of {PRS} PRs a day: {} after 30 days, {year} after a year, {later} after 800 days \
+         (ceiling {ceiling})",
+        alive(30)
+    );
+    for t in [30, 180, 365, 500, 800] {
+        assert!(alive(t) <= ceiling, "day {t}: {} keys", alive(t));
+    }
+    assert_eq!(alive(800), alive(1200), "the key count levels off");
+}
