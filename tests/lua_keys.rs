@@ -41,44 +41,74 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The Lua of `path`: the whole file, or each script inlined in Rust (a
-/// raw string that calls Redis, or a plain string given to `Script::new`).
+/// The Lua of `path`: the whole `.lua` file, or a Rust file's string
+/// literals that call Redis, read together (a script may be put together
+/// with `concat!` from a function defined in another literal).
 fn scripts_in(path: &Path) -> Vec<String> {
     let text = std::fs::read_to_string(path).unwrap();
     if path.extension().is_some_and(|e| e == "lua") {
         return vec![text];
     }
-    // A file's raw strings are read together: a script may be put
-    // together (`concat!`) from a function defined in another of them.
-    let mut raw = String::new();
-    let mut rest = text.as_str();
-    while let Some(at) = rest.find("r#\"") {
-        let body = &rest[at + 3..];
-        let end = body.find("\"#").unwrap_or(body.len());
-        if body[..end].contains("redis.call") {
-            raw.push_str(&body[..end]);
-            raw.push('\n');
-        }
-        rest = &body[end..];
+    let lua: Vec<String> = literals(&text)
+        .into_iter()
+        .filter(|l| l.contains("redis.call") || l.contains("redis.pcall"))
+        .collect();
+    if lua.is_empty() {
+        vec![]
+    } else {
+        vec![lua.join("\n")]
     }
-    let mut out = vec![];
-    if !raw.is_empty() {
-        out.push(raw);
-    }
-    let mut rest = text.as_str();
-    while let Some(at) = rest.find("Script::new(") {
-        let after = rest[at + 12..].trim_start();
-        if let Some(body) = after.strip_prefix('"') {
-            let mut end = 0;
-            let bytes = body.as_bytes();
-            while end < bytes.len()
-                && !(bytes[end] == b'"' && (end == 0 || bytes[end - 1] != b'\\'))
-            {
-                end += 1;
+}
+
+/// The string literals of Rust source (`"…"`, `r"…"`, `r#"…"#`), char
+/// literals and comments skipped.
+fn literals(src: &str) -> Vec<String> {
+    let b = src.as_bytes();
+    let (mut i, mut out) = (0, vec![]);
+    while i < b.len() {
+        match b[i] {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
             }
-            out.push(body[..end].to_string());
+            b'\'' => {
+                // A char literal ('x', '\'', '"'); a lifetime has no closing quote.
+                let close = if b.get(i + 1) == Some(&b'\\') {
+                    i + 3
+                } else {
+                    i + 2
+                };
+                i = if b.get(close) == Some(&b'\'') {
+                    close + 1
+                } else {
+                    i + 1
+                };
+            }
+            b'r' if b.get(i + 1) == Some(&b'#') && b.get(i + 2) == Some(&b'"') => {
+                let body = &src[i + 3..];
+                let end = body.find("\"#").unwrap_or(body.len());
+                out.push(body[..end].to_string());
+                i += 3 + end + 2;
+            }
+            b'r' if b.get(i + 1) == Some(&b'"')
+                && (i == 0 || !b[i - 1].is_ascii_alphanumeric()) =>
+            {
+                let body = &src[i + 2..];
+                let end = body.find('"').unwrap_or(body.len());
+                out.push(body[..end].to_string());
+                i += 2 + end + 1;
+            }
+            b'"' => {
+                let mut j = i + 1;
+                while j < b.len() && b[j] != b'"' {
+                    j += if b[j] == b'\\' { 2 } else { 1 };
+                }
+                out.push(src[i + 1..j.min(b.len())].to_string());
+                i = j + 1;
+            }
+            _ => i += 1,
         }
-        rest = &rest[at + 12..];
     }
     out
 }
@@ -172,11 +202,15 @@ fn every_script_declares_its_keys() {
     files(&root.join("src"), &mut all);
     let mut scripts = 0;
     let mut bad = vec![];
+    let mut seen = vec![];
     for path in all {
         let name = path.strip_prefix(root).unwrap().display().to_string();
         let found: Vec<String> = scripts_in(&path)
             .iter()
-            .inspect(|_| scripts += 1)
+            .inspect(|_| {
+                scripts += 1;
+                seen.push(name.clone());
+            })
             .flat_map(|lua| undeclared(lua))
             .collect();
         if STILL_BUILDING_KEYS.contains(&name.as_str()) {
