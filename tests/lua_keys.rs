@@ -14,12 +14,9 @@ use std::path::{Path, PathBuf};
 /// Commands that take no key.
 const KEYLESS: &[&str] = &["TIME"];
 
-/// Scripts that still build keys inside, because the key depends on what
-/// the script reads (the Discord budget learns a route's bucket hash and
-/// finds its bucket by it in the same atomic step). Listed so that no
-/// other script joins them; OPERATIONS.md says what this means for
-/// Redis Cluster.
-const STILL_BUILDING_KEYS: &[&str] = &["src/discord/acquire.lua", "src/discord/learn.lua"];
+/// Scripts that still build keys inside; none now. Listed here, should one
+/// ever have to, so that OPERATIONS.md can say what it means for Cluster.
+const STILL_BUILDING_KEYS: &[&str] = &[];
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
