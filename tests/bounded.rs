@@ -2,7 +2,9 @@
 //! for a PR's life has a TTL (or is one of the few documented fixed-size
 //! keys), the TTLs slide with the PR's activity, and a PR that comes back
 //! after its keys expired finds its thread again instead of making a
-//! second one.
+//! second one. The dead-job index and the delivery log stay bounded, and
+//! a year of activity, projected through the TTLs, levels off (the same
+//! test measures OPERATIONS.md's sizing rule).
 
 use threadline_test_support as support;
 
@@ -10,6 +12,7 @@ use redis::aio::MultiplexedConnection;
 use support::history::History;
 use support::stack::Stack;
 use threadline::dead_index::{DeadIndex, DeadJob, MAX_ENTRIES};
+use threadline::delivery_log::{Attempt, DeliveryLog, Entry, Retention};
 
 /// Keys that legitimately live without a TTL: each is one per namespace
 /// (or per Discord bucket / installation) and bounded in size by its own
@@ -365,4 +368,84 @@ async fn a_year_of_activity_keeps_the_key_count_bounded() {
         assert!(alive(t) <= ceiling, "day {t}: {} keys", alive(t));
     }
     assert_eq!(alive(800), alive(1200), "the key count levels off");
+}
+
+fn log_entry(id: &str) -> Entry {
+    Entry {
+        id: id.into(),
+        event: "ping".into(),
+        hook_id: None,
+        content_type: None,
+        repo: None,
+        action: None,
+        attempts: vec![],
+    }
+}
+
+fn attempt(at_ms: u64) -> Attempt {
+    Attempt {
+        at_ms,
+        outcome: "queued".into(),
+        reason: String::new(),
+        jid: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_trimmed_log_entry_takes_its_replay_counter_and_its_bytes_along() {
+    let ns = support::servers::unique_namespace();
+    let prefix = format!("threadline:{ns}:");
+    let redis = threadline::redis_conn::connect(&shared_redis_url())
+        .await
+        .unwrap();
+    let log = DeliveryLog::new(redis.clone(), &prefix);
+    let keep = Retention {
+        max_bytes: 10_000,
+        max_age_ms: 3_600_000,
+    };
+    let now = threadline::clock::now_ms();
+    log.write(&log_entry("a"), &attempt(now), &[b'x'; 4000], keep)
+        .await
+        .unwrap();
+    let mut conn = redis;
+    // `threadline replay --force` counts its copies here.
+    let _: i64 = redis::cmd("INCR")
+        .arg(format!("{prefix}log:a:replays"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let ttl: i64 = redis::cmd("PTTL")
+        .arg(format!("{prefix}log:a:body"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(ttl > 0 && ttl <= 3_600_000, "the body's TTL: {ttl}");
+
+    // Its key expires before anything trims it: the count must still drop.
+    let _: i64 = redis::cmd("DEL")
+        .arg(format!("{prefix}log:a"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    for id in ["b", "c"] {
+        log.write(&log_entry(id), &attempt(now + 1), &[b'y'; 4000], keep)
+            .await
+            .unwrap();
+    }
+    let gone: i64 = redis::cmd("EXISTS")
+        .arg(format!("{prefix}log:a:replays"))
+        .arg(format!("{prefix}log:a:body"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(gone, 0, "entry a is trimmed with its replay counter");
+    let bytes: u64 = redis::cmd("GET")
+        .arg(format!("{prefix}log:bytes"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(
+        (8000..10_000).contains(&bytes),
+        "log:bytes counts b and c only: {bytes}"
+    );
 }
