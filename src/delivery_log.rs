@@ -6,9 +6,13 @@
 //! Keys, under the namespace's prefix: `log:index` (delivery id → last
 //! received, ms), `log:{id}` (the entry as JSON: headers, attempts, size)
 //! and `log:{id}:body` (the raw body). `log:bytes` sums the entries'
-//! sizes. A redelivery of the same id is another attempt of its entry.
-//! Writing, aging and trimming (oldest first) are one Lua script, so the
-//! log never outgrows its cap however many `web` processes write to it.
+//! sizes (`log:sizes`: each entry's, so that dropping one counts it out
+//! exactly even after its keys expired; `log:{id}:replays`, the CLI's
+//! replay counter, goes with its entry). A redelivery of the same id is
+//! another attempt of its entry. Writing is one Lua script and trimming
+//! (oldest first) drops one entry per script, each declaring every key it
+//! touches, so the log outgrows its cap by at most the entries being
+//! written at that moment, however many `web` processes write to it.
 //!
 //! An id is a key's middle, so only a GUID (what `web` accepts as
 //! `X-GitHub-Delivery`) is written or read: an id such as `index`,
@@ -72,43 +76,67 @@ pub struct DeliveryLog {
 }
 
 // Adds an attempt (a new entry with its body, or one more attempt of a
-// known one), then drops entries older than the age limit and, oldest
-// first, whatever is over the size cap.
+// known one). Every key is declared in KEYS (index, bytes, sizes, entry,
+// body), so the script is correct on proxies and clusters that route by
+// key; the entry and its body live as long as the age limit from their
+// last attempt, so a log that stops being written still empties itself.
 const WRITE: &str = r#"
-local prefix, id, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local index, bytes = prefix .. 'log:index', prefix .. 'log:bytes'
-local key = prefix .. 'log:' .. id
+local index, bytes, sizes, key, body = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local id, now, ttl = ARGV[1], tonumber(ARGV[2]), ARGV[6]
 local stored = redis.call('GET', key)
+local json
 if stored then
   local entry = cjson.decode(stored)
-  table.insert(entry.attempts, cjson.decode(ARGV[5]))
-  local json = cjson.encode(entry)
-  redis.call('INCRBY', bytes, #json - #stored)
-  redis.call('SET', key, json)
+  table.insert(entry.attempts, cjson.decode(ARGV[4]))
+  json = cjson.encode(entry)
+  redis.call('SET', key, json, 'PX', ttl)
+  redis.call('PEXPIRE', body, ttl)
 else
-  local entry = cjson.decode(ARGV[4])
-  entry.attempts = { cjson.decode(ARGV[5]) }
-  local json = cjson.encode(entry)
-  redis.call('SET', key, json)
-  redis.call('SET', key .. ':body', ARGV[6])
-  redis.call('INCRBY', bytes, #json + #ARGV[6])
+  local entry = cjson.decode(ARGV[3])
+  entry.attempts = { cjson.decode(ARGV[4]) }
+  json = cjson.encode(entry)
+  redis.call('SET', key, json, 'PX', ttl)
+  redis.call('SET', body, ARGV[5], 'PX', ttl)
 end
+local size = #json + redis.call('STRLEN', body)
+local before = tonumber(redis.call('HGET', sizes, id) or '0')
+redis.call('HSET', sizes, id, size)
+redis.call('INCRBY', bytes, size - before)
 redis.call('ZADD', index, now, id)
-local max_bytes, oldest_kept = tonumber(ARGV[7]), now - tonumber(ARGV[8])
-while true do
-  local first = redis.call('ZRANGE', index, 0, 0, 'WITHSCORES')
-  if #first == 0 then break end
-  local total = tonumber(redis.call('GET', bytes) or '0')
-  if tonumber(first[2]) >= oldest_kept and total <= max_bytes then break end
-  local old = prefix .. 'log:' .. first[1]
-  local json = redis.call('GET', old) or ''
-  local body = redis.call('STRLEN', old .. ':body')
-  redis.call('DEL', old, old .. ':body')
-  redis.call('ZREM', index, first[1])
-  redis.call('DECRBY', bytes, #json + body)
-end
 return 1
 "#;
+
+// The oldest entry to drop (older than the age limit, or the log over its
+// cap), or false when none is.
+const OLDEST: &str = r#"
+local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if #first == 0 then return false end
+local total = tonumber(redis.call('GET', KEYS[2]) or '0')
+if tonumber(first[2]) >= tonumber(ARGV[1]) and total <= tonumber(ARGV[2]) then return false end
+return first[1]
+"#;
+
+// Drops entry ARGV[1] (KEYS: index, bytes, sizes, entry, body, replays)
+// unless another writer did first: its size comes from `sizes`, so an
+// entry whose keys already expired is still counted out exactly.
+const DROP: &str = r#"
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
+local size = tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '-1')
+if size < 0 then
+  -- Written before `sizes` existed: measured as it is.
+  size = #(redis.call('GET', KEYS[4]) or '') + redis.call('STRLEN', KEYS[5])
+end
+redis.call('DEL', KEYS[4], KEYS[5], KEYS[6])
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
+redis.call('DECRBY', KEYS[2], size)
+return 1
+"#;
+
+/// At most this many entries are dropped per write: the log shrinks back
+/// under its cap over a few writes after a cap is lowered, and one write
+/// never holds Redis for long.
+const DROPS_PER_WRITE: usize = 64;
 
 impl DeliveryLog {
     pub fn new(redis: ConnectionManager, key_prefix: &str) -> Self {
@@ -137,18 +165,54 @@ impl DeliveryLog {
             ..entry.clone()
         };
         redis::Script::new(WRITE)
-            .arg(&self.prefix)
+            .key(self.key("log:index"))
+            .key(self.key("log:bytes"))
+            .key(self.key("log:sizes"))
+            .key(self.key(&format!("log:{}", entry.id)))
+            .key(self.key(&format!("log:{}:body", entry.id)))
             .arg(&entry.id)
             .arg(attempt.at_ms)
             .arg(serde_json::to_string(&head)?)
             .arg(serde_json::to_string(attempt)?)
             .arg(body)
-            .arg(keep.max_bytes)
-            .arg(keep.max_age_ms)
+            .arg(keep.max_age_ms.max(1))
             .invoke_async::<i64>(&mut redis)
             .await
             .context("writing the delivery log")?;
+        self.trim(attempt.at_ms, keep).await
+    }
+
+    /// Drops entries older than the age limit and, oldest first, whatever
+    /// is over the size cap (at most [`DROPS_PER_WRITE`] per call).
+    async fn trim(&self, now_ms: u64, keep: Retention) -> anyhow::Result<()> {
+        let mut redis = self.redis.clone();
+        for _ in 0..DROPS_PER_WRITE {
+            let oldest: Option<String> = redis::Script::new(OLDEST)
+                .key(self.key("log:index"))
+                .key(self.key("log:bytes"))
+                .arg(now_ms.saturating_sub(keep.max_age_ms))
+                .arg(keep.max_bytes)
+                .invoke_async(&mut redis)
+                .await
+                .context("trimming the delivery log")?;
+            let Some(id) = oldest else { break };
+            redis::Script::new(DROP)
+                .key(self.key("log:index"))
+                .key(self.key("log:bytes"))
+                .key(self.key("log:sizes"))
+                .key(self.key(&format!("log:{id}")))
+                .key(self.key(&format!("log:{id}:body")))
+                .key(self.key(&format!("log:{id}:replays")))
+                .arg(&id)
+                .invoke_async::<i64>(&mut redis)
+                .await
+                .context("trimming the delivery log")?;
+        }
         Ok(())
+    }
+
+    fn key(&self, bare: &str) -> String {
+        format!("{}{bare}", self.prefix)
     }
 
     /// Entries received at or after `since_ms`, newest first.

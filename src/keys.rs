@@ -8,7 +8,12 @@ use threadline_jobs::{PullRequest, Repo};
 
 /// `pr:{repo id}:{number}`: the prefix of every key of one PR.
 pub fn pr_key(repo: &Repo, pr: &PullRequest) -> String {
-    format!("pr:{}:{}", repo.id, pr.number)
+    pr_key_of(repo.id, pr.number)
+}
+
+/// [`pr_key`] from the bare ids, for code that holds no typed job.
+pub fn pr_key_of(repo_id: u64, number: u64) -> String {
+    format!("pr:{repo_id}:{number}")
 }
 
 /// `pr:…:{part}`: one of the PR's own keys (`thread`, `gen`, `snap`, …).

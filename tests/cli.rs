@@ -142,6 +142,17 @@ async fn check_passes_on_a_working_setup_and_names_each_problem() {
         out.contains("noeviction") && out.contains("takes threads"),
         "{out}"
     );
+    // The shared test Redis runs without maxmemory (its config is not ours
+    // to change): the line says so, with what is used.
+    let memory = out
+        .lines()
+        .find(|l| l.contains("Redis memory: used "))
+        .unwrap_or_else(|| panic!("no memory line: {out}"));
+    assert!(
+        memory.contains(" MB of maxmemory ")
+            && (memory.contains("unlimited") || memory.contains("headroom")),
+        "{memory}"
+    );
 
     let (code, out) = check(&check_env(&stack, 4242, &redis));
     assert_eq!(code, Some(1), "an unknown channel: {out}");

@@ -102,6 +102,13 @@ fn check_memory(info: &str, log_mb: u64, report: &mut Report) {
         None => report.warn("Redis does not report its maxmemory-policy; make sure it is noeviction"),
     }
     let max: u64 = field("maxmemory").and_then(|m| m.parse().ok()).unwrap_or(0);
+    let used: u64 = field("used_memory")
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0);
+    match memory_line(used, max) {
+        (true, line) => report.ok(&line),
+        (false, line) => report.warn(&line),
+    }
     let needed = (log_mb + HEADROOM_MB) << 20;
     if max > 0 && max < needed {
         report.warn(&format!(
@@ -109,6 +116,30 @@ fn check_memory(info: &str, log_mb: u64, report: &mut Report) {
             max >> 20
         ));
     }
+}
+
+/// `used_memory` against `maxmemory` and the headroom left; false when
+/// less than a tenth is left (a full Redis makes `web` answer 503).
+fn memory_line(used: u64, max: u64) -> (bool, String) {
+    let mb = |b: u64| format!("{:.1} MB", b as f64 / 1_048_576.0);
+    if max == 0 {
+        return (
+            true,
+            format!(
+                "Redis memory: used {} of maxmemory 0 (unlimited: only the host's memory bounds it)",
+                mb(used)
+            ),
+        );
+    }
+    let left = max.saturating_sub(used);
+    let line = format!(
+        "Redis memory: used {} of maxmemory {}, headroom {} ({}% left)",
+        mb(used),
+        mb(max),
+        mb(left),
+        left * 100 / max
+    );
+    (left * 10 >= max, line)
 }
 
 async fn check_faktory(common: &Common, report: &mut Report) {
@@ -149,5 +180,25 @@ async fn check_discord(worker: &WorkerSettings, redis: ConnectionManager, report
             worker.config.channels().len()
         )),
         Err(e) => report.fail(&format!("{e:#}")),
+    }
+}
+
+#[cfg(test)]
+mod memory_tests {
+    use super::memory_line;
+
+    #[test]
+    fn the_memory_line_says_used_max_and_headroom() {
+        let (fine, line) = memory_line(64 << 20, 256 << 20);
+        assert!(fine);
+        assert_eq!(
+            line,
+            "Redis memory: used 64.0 MB of maxmemory 256.0 MB, headroom 192.0 MB (75% left)"
+        );
+        let (fine, line) = memory_line(250 << 20, 256 << 20);
+        assert!(!fine, "{line}");
+        let (fine, line) = memory_line(1 << 20, 0);
+        assert!(fine);
+        assert!(line.contains("unlimited"), "{line}");
     }
 }

@@ -17,7 +17,15 @@ pub async fn run(argv: &[String]) -> Outcome {
     let redis = crate::redis_conn::connect(&settings.common.redis_url).await?;
     let index = DeadIndex::new(redis, &settings.common.key_prefix());
     match args.positional.as_slice() {
-        [] => list(&index, args.number("limit", 50)?, args.switch("json")).await,
+        [] => {
+            list(
+                &settings,
+                &index,
+                args.number("limit", 50)?,
+                args.switch("json"),
+            )
+            .await
+        }
         [verb, rest @ ..] if verb == "retry" || verb == "discard" => {
             let ids = ids(&index, verb, rest, args.switch("all")).await?;
             mutate(&settings, &index, verb, &ids).await
@@ -26,8 +34,15 @@ pub async fn run(argv: &[String]) -> Outcome {
     }
 }
 
-async fn list(index: &DeadIndex, limit: usize, json: bool) -> Outcome {
+async fn list(settings: &CliSettings, index: &DeadIndex, limit: usize, json: bool) -> Outcome {
     let now = crate::clock::now_ms();
+    // Jobs discarded in the Web UI leave the index here (see dead_index).
+    match crate::queue::dead_set_size(&settings.common.faktory).await {
+        Ok(n) => {
+            index.reconcile(n, now).await?;
+        }
+        Err(e) => eprintln!("not reconciled with Faktory's dead set: {e:#}"),
+    }
     for job in index.list().await?.into_iter().take(limit) {
         if json {
             let line = serde_json::to_string(&job).map_err(anyhow::Error::from)?;

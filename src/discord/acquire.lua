@@ -1,6 +1,13 @@
 -- Takes a permit for one Discord request from the shared budget, atomically.
 --
--- ARGV: 1 prefix, 2 route template, 3 major id, 4 seed limit, 5 seed window ms,
+-- KEYS: 1 the route's learnt hash ({p}route:{template}), 2 the family's
+--       limits ({p}limit:{family}), 3 the bucket ({p}b:{family}:{major}),
+--       4-7 its queue, seen, log and seq (bucket .. ':q' and so on), 8 the
+--       log of grants made before the hash was known
+--       ({p}b:{template}:{major}:log), 9 the global log, 10 the global hash;
+--       the family is the hash the caller read (ARGV[1]) or the template.
+-- ARGV: 1 the route's hash as the caller read it ('' for none), 2 route
+--       template, 3 major id, 4 seed limit, 5 seed window ms,
 --       6 held ticket's bucket, 7 held ticket id ('' for none), 8 defer after ms,
 --       9 bucket margin ms, 10 global limit per second, 11 global margin ms,
 --       12 grace ms for a pushed-back ticket, 13 in-flight ms, 14 poll ms
@@ -9,6 +16,7 @@
 --             `grant` names it in the bucket's log, for learn.lua)
 --   status 1: defer; the permit is about `ms` away, keep the ticket
 --   status 0: not your turn yet; call again in `ms`
+--   status 3: the route's hash is not the one the caller read: read again
 --
 -- Time comes from Redis TIME so that processes on different hosts agree.
 -- A bucket is a FIFO of tickets plus a log of granted send times: a ticket
@@ -16,22 +24,23 @@
 -- that t is at least `window + margin` after the limit-th latest grant, which
 -- keeps any window of that length within the limit however grants interleave.
 -- The global log works the same way with a one-second window.
-local p = ARGV[1]
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local template, major = ARGV[2], ARGV[3]
 
-local hash = redis.call('GET', p .. 'route:' .. template)
+local hash = redis.call('GET', KEYS[1])
+if (hash or '') ~= ARGV[1] then return {3, 0, '', '', ''} end
 local family = hash or template
-local bkey = p .. 'b:' .. family .. ':' .. major
-local learned = redis.call('HMGET', p .. 'limit:' .. family, 'limit', 'window')
+local bkey = KEYS[3]
+local learned = redis.call('HMGET', KEYS[2], 'limit', 'window')
 local limit = tonumber(learned[1]) or tonumber(ARGV[4])
 local window = tonumber(learned[2]) or tonumber(ARGV[5])
-local q, seen, log = bkey .. ':q', bkey .. ':seen', bkey .. ':log'
+local q, seen, log = KEYS[4], KEYS[5], KEYS[6]
+local seq = KEYS[7]
 
 -- Grants made before the hash was known move to the hash's bucket.
 if hash then
-  local old = p .. 'b:' .. template .. ':' .. major .. ':log'
+  local old = KEYS[8]
   if redis.call('EXISTS', old) == 1 then
     redis.call('ZUNIONSTORE', log, 2, log, old, 'AGGREGATE', 'MAX')
     redis.call('DEL', old)
@@ -43,7 +52,7 @@ if ARGV[6] == bkey and ARGV[7] ~= '' and redis.call('ZSCORE', q, ARGV[7]) then
   ticket = ARGV[7]
 end
 if not ticket then
-  local n = redis.call('INCR', bkey .. ':seq')
+  local n = redis.call('INCR', seq)
   ticket = string.format('%015d', n)
   redis.call('ZADD', q, n, ticket)
 end
@@ -52,9 +61,9 @@ end
 local poll, grace = tonumber(ARGV[14]), tonumber(ARGV[12])
 local function expect(ms) redis.call('HSET', seen, ticket, ms) end
 expect(now + poll + 2000)
-for _, k in ipairs({q, seen, bkey .. ':seq'}) do
-  redis.call('PEXPIRE', k, 3600000)
-end
+redis.call('PEXPIRE', q, 3600000)
+redis.call('PEXPIRE', seen, 3600000)
+redis.call('PEXPIRE', seq, 3600000)
 
 -- A waiting ticket whose holder is overdue (a crashed or stopped worker, a
 -- failed job) must not block the bucket for ever.
@@ -109,8 +118,9 @@ if not hash and tonumber(redis.call('HGET', bkey, 'inflight_until') or '0') > no
   return {0, 20, bkey, ticket, ''}
 end
 
-local g, glimit = p .. 'global:log', tonumber(ARGV[10])
-local at = math.max(next_free, tonumber(redis.call('HGET', p .. 'global', 'blocked_until') or '0'))
+local g, glimit = KEYS[9], tonumber(ARGV[10])
+local global = KEYS[10]
+local at = math.max(next_free, tonumber(redis.call('HGET', global, 'blocked_until') or '0'))
 local y = lth_latest(g, glimit)
 if y then at = math.max(at, y + 1000 + tonumber(ARGV[11])) end
 

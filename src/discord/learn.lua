@@ -1,6 +1,10 @@
 -- Teaches the shared budget what one Discord answer said, atomically.
 --
--- ARGV: 1 prefix, 2 route template, 3 major id, 4 bucket the permit came from,
+-- KEYS: 1 the bucket the permit came from, 2 its log, 3 the global log,
+--       4 the global hash, 5 the route's hash ({p}route:{template}), 6 the
+--       bucket of the answer's hash ({p}b:{hash}:{major}; KEYS[1] when the
+--       answer carried none), 7 that hash's limits ({p}limit:{hash})
+-- ARGV: 1 prefix (unused), 2 route template, 3 major id, 4 bucket the permit came from,
 --       5 status (0: no answer), 6 bucket hash ('' if absent), 7 limit,
 --       8 remaining (-1 if absent), 9 reset-after ms (-1 if absent),
 --       10 retry-after ms (-1 if absent), 11 scope, 12 margin ms,
@@ -10,10 +14,9 @@
 -- hash (learned once per route template, shared by every process), its
 -- limit and window, and when it resets once it is used up. A 429 pauses the
 -- bucket, or every request when its scope is global.
-local p = ARGV[1]
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-local template, major, used = ARGV[2], ARGV[3], ARGV[4]
+local used = KEYS[1]
 local status, hash = tonumber(ARGV[5]), ARGV[6]
 local limit, remaining = tonumber(ARGV[7]), tonumber(ARGV[8])
 local reset_after, retry_after = tonumber(ARGV[9]), tonumber(ARGV[10])
@@ -29,8 +32,8 @@ if late > 0 then
     local at = redis.call('ZSCORE', key, member)
     if at then redis.call('ZADD', key, 'XX', tonumber(at) + late, member) end
   end
-  shift(used .. ':log', ARGV[13])
-  shift(p .. 'global:log', used .. '#' .. ARGV[14])
+  shift(KEYS[2], ARGV[13])
+  shift(KEYS[3], ARGV[4] .. '#' .. ARGV[14])
 end
 
 local function block(key, until_ms)
@@ -41,11 +44,11 @@ local function block(key, until_ms)
   redis.call('PEXPIRE', key, math.max(3600000, until_ms - now + 60000))
 end
 
-local bkey = used
+local bkey = KEYS[1]
 if hash ~= '' then
-  redis.call('SET', p .. 'route:' .. template, hash, 'EX', 86400)
-  bkey = p .. 'b:' .. hash .. ':' .. major
-  local lkey = p .. 'limit:' .. hash
+  redis.call('SET', KEYS[5], hash, 'EX', 86400)
+  bkey = KEYS[6]
+  local lkey = KEYS[7]
   if limit > 0 then
     redis.call('HSET', lkey, 'limit', limit)
     -- The first request of a window sees the whole window ahead of it.
@@ -63,7 +66,7 @@ end
 
 if status == 429 and retry_after >= 0 then
   if scope == 'global' then
-    block(p .. 'global', now + retry_after + margin)
+    block(KEYS[4], now + retry_after + margin)
   else
     block(bkey, now + retry_after + margin)
     if bkey ~= used then block(used, now + retry_after + margin) end

@@ -166,8 +166,8 @@ impl Budget {
         let paused: i64 = self
             .check
             .prepare_invoke()
-            .arg(&self.prefix)
-            .arg(bucket)
+            .key(format!("{}global", self.prefix))
+            .key(bucket)
             .invoke_async(&mut redis)
             .await
             .map_err(|e| DiscordError::Budget(e.to_string()))?;
@@ -188,11 +188,51 @@ impl Budget {
         route: &Route,
         held: Option<&Ticket>,
     ) -> Result<(u8, u64, String, String, String), DiscordError> {
+        // The bucket's keys depend on the route's learnt hash: read first,
+        // so that the script gets every key in KEYS, and read again in the
+        // rare case that Discord taught a new hash in between.
+        for _ in 0..3 {
+            let answer = self.ask_once(route, held).await?;
+            if answer.0 != 3 {
+                return Ok(answer);
+            }
+        }
+        Err(DiscordError::Budget(format!(
+            "the bucket hash of {} kept changing",
+            route.template
+        )))
+    }
+
+    async fn ask_once(
+        &self,
+        route: &Route,
+        held: Option<&Ticket>,
+    ) -> Result<(u8, u64, String, String, String), DiscordError> {
+        let p = &self.prefix;
+        let mut redis = self.redis.clone();
+        let route_key = format!("{p}route:{}", route.template);
+        let hash: Option<String> = redis::cmd("GET")
+            .arg(&route_key)
+            .query_async(&mut redis)
+            .await
+            .map_err(|e| DiscordError::Budget(e.to_string()))?;
+        let family = hash.as_deref().unwrap_or(&route.template);
+        let bucket = format!("{p}b:{family}:{}", route.major);
         let seed = route.seed();
         let (held_bucket, held_id) = held.map_or(("", ""), |t| (&t.bucket, &t.id));
         let mut invocation = self.acquire.prepare_invoke();
         invocation
-            .arg(&self.prefix)
+            .key(&route_key)
+            .key(format!("{p}limit:{family}"))
+            .key(&bucket)
+            .key(format!("{bucket}:q"))
+            .key(format!("{bucket}:seen"))
+            .key(format!("{bucket}:log"))
+            .key(format!("{bucket}:seq"))
+            .key(format!("{p}b:{}:{}:log", route.template, route.major))
+            .key(format!("{p}global:log"))
+            .key(format!("{p}global"))
+            .arg(hash.as_deref().unwrap_or(""))
             .arg(&route.template)
             .arg(route.major)
             .arg(seed.limit)
@@ -206,7 +246,6 @@ impl Budget {
             .arg(GRACE_MS)
             .arg(self.settings.in_flight.as_millis() as u64)
             .arg(POLL_MS);
-        let mut redis = self.redis.clone();
         let answer: (u8, i64, String, String, String) =
             invocation
                 .invoke_async(&mut redis)
@@ -243,8 +282,21 @@ impl Budget {
         limits: &RateHeaders,
     ) {
         let opt = |v: Option<u64>| v.map_or(-1, |v| v as i64);
+        let p = &self.prefix;
+        let hash = limits.bucket.as_deref().unwrap_or("");
+        let (answered, limits_key) = match hash {
+            "" => (permit.bucket.clone(), format!("{p}limit:")),
+            h => (format!("{p}b:{h}:{}", route.major), format!("{p}limit:{h}")),
+        };
         let mut invocation = self.learn.prepare_invoke();
         invocation
+            .key(&permit.bucket)
+            .key(format!("{}:log", permit.bucket))
+            .key(format!("{p}global:log"))
+            .key(format!("{p}global"))
+            .key(format!("{p}route:{}", route.template))
+            .key(answered)
+            .key(limits_key)
             .arg(&self.prefix)
             .arg(&route.template)
             .arg(route.major)

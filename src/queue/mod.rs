@@ -102,6 +102,27 @@ impl Unqueued {
     }
 }
 
+/// How many jobs Faktory's dead set holds (its `INFO`'s `sets.dead`): the
+/// most its protocol says about the set, which it cannot list.
+pub async fn dead_set_size(addr: &FaktoryAddr) -> anyhow::Result<u64> {
+    let who = wire::Hello {
+        wid: format!("threadline-admin-{}", std::process::id()),
+        hostname: "threadline".into(),
+        labels: vec!["admin".into()],
+    };
+    let mut conn = wire::Wire::open(addr, &who).await?;
+    let info = match conn.call("INFO", None).await? {
+        wire::Answer::Bulk(Some(body)) => body,
+        other => anyhow::bail!("INFO answered {other:?}"),
+    };
+    let _ = conn.call("END", None).await;
+    let info: serde_json::Value = serde_json::from_str(&info).context("Faktory's INFO")?;
+    info["faktory"]["sets"]["dead"]
+        .as_u64()
+        .or_else(|| info["data"]["sets"]["dead"].as_u64())
+        .context("Faktory's INFO has no sets.dead (Faktory older than 1.9?)")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -48,33 +48,42 @@ return 1
 
 // A newer version replaces (or, deleted, removes) the entry where it is:
 // still staged, or in its batch, whose change count then goes up. Returns
-// the batch, or 0 when the comment is in none (yet).
+// the batch, 0 when the comment is in none (yet), or -1 when its batch is
+// not the one the caller read (ARGV[7], '' for none) and passed in KEYS[4]
+// and KEYS[5] (every key declared, for clusters and proxies): the caller
+// reads again. Checked before anything is written, so a retry offers the
+// version once.
 const CHANGE: &str = concat!(
     offer_lua!(),
     r#"
+local n = redis.call('HGET', KEYS[3], ARGV[1])
+if (n or '') ~= ARGV[7] then return -1 end
 local newer = offer(KEYS[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
 if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then
   if newer and ARGV[4] == '1' then redis.call('HDEL', KEYS[2], ARGV[1])
   elseif newer then redis.call('HSET', KEYS[2], ARGV[1], ARGV[5]) end
   return 0
 end
-local n = redis.call('HGET', KEYS[3], ARGV[1])
 if not n then return 0 end
-local batch = ARGV[7] .. n
+local batch, state = KEYS[4], KEYS[5]
 if newer and redis.call('HEXISTS', batch, ARGV[1]) == 1 then
   if ARGV[4] == '1' then redis.call('HDEL', batch, ARGV[1])
   else redis.call('HSET', batch, ARGV[1], ARGV[5]) end
-  redis.call('HINCRBY', batch .. ':state', 'v', 1)
-  redis.call('EXPIRE', batch .. ':state', ARGV[6])
+  redis.call('HINCRBY', state, 'v', 1)
+  redis.call('EXPIRE', state, ARGV[6])
 end
 return tonumber(n)
 "#
 );
 
+// Seals the staged entries into batch ARGV[1] (KEYS[5]), the next number
+// as the caller read it; false when another seal took that number first
+// (the caller reads again), so every key is declared in KEYS.
 const SEAL: &str = r#"
 if redis.call('HLEN', KEYS[1]) > 0 then
+  local batch = KEYS[5]
+  if tonumber(redis.call('GET', KEYS[2]) or '0') + 1 ~= tonumber(ARGV[1]) then return false end
   local n = redis.call('INCR', KEYS[2])
-  local batch = ARGV[1] .. n
   redis.call('RENAME', KEYS[1], batch)
   redis.call('EXPIRE', batch, ARGV[2])
   for _, id in ipairs(redis.call('HKEYS', batch)) do
@@ -87,6 +96,10 @@ if redis.call('HLEN', KEYS[1]) > 0 then
 end
 return redis.call('LRANGE', KEYS[3], 0, -1)
 "#;
+
+/// A batch number read before its script is re-read at most this often
+/// when another job moved it meanwhile.
+const REREADS: usize = 5;
 
 /// The line comments of one review.
 pub struct Review {
@@ -150,36 +163,60 @@ impl Review {
         version: &Version<'_>,
     ) -> Result<Option<u64>, JobError> {
         let mut redis = ctx.guards.redis();
-        let batch: u64 = redis::Script::new(CHANGE)
-            .key(self.record(ctx, comment_id))
-            .key(self.full(ctx, "pending"))
-            .key(self.full(ctx, "batch_of"))
-            .arg(comment_id)
-            .arg(version.updated_at)
-            .arg(version.seq)
-            .arg(if version.deleted { "1" } else { "0" })
-            .arg(version.text)
-            .arg(EFFECT_TTL.as_secs())
-            .arg(self.full(ctx, "batch:"))
-            .invoke_async(&mut redis)
-            .await
-            .map_err(|e| JobError::redis("recording a review comment change", e))?;
-        Ok((batch > 0).then_some(batch))
+        for _ in 0..REREADS {
+            let read: Option<u64> = redis
+                .hget(self.full(ctx, "batch_of"), comment_id)
+                .await
+                .map_err(|e| JobError::redis("reading a review comment's batch", e))?;
+            let n = read.unwrap_or(0);
+            let batch: i64 = redis::Script::new(CHANGE)
+                .key(self.record(ctx, comment_id))
+                .key(self.full(ctx, "pending"))
+                .key(self.full(ctx, "batch_of"))
+                .key(self.full(ctx, &format!("batch:{n}")))
+                .key(self.full(ctx, &format!("batch:{n}:state")))
+                .arg(comment_id)
+                .arg(version.updated_at)
+                .arg(version.seq)
+                .arg(if version.deleted { "1" } else { "0" })
+                .arg(version.text)
+                .arg(EFFECT_TTL.as_secs())
+                .arg(read.map_or(String::new(), |n| n.to_string()))
+                .invoke_async(&mut redis)
+                .await
+                .map_err(|e| JobError::redis("recording a review comment change", e))?;
+            if batch >= 0 {
+                return Ok((batch > 0).then_some(batch as u64));
+            }
+        }
+        Err(moving())
     }
 
     /// Seals the staged entries into a new batch; the batches to post.
     pub async fn seal(&self, ctx: &Context) -> Result<Vec<u64>, JobError> {
         let mut redis = ctx.guards.redis();
-        redis::Script::new(SEAL)
-            .key(self.full(ctx, "pending"))
-            .key(self.full(ctx, "count"))
-            .key(self.full(ctx, "batches"))
-            .key(self.full(ctx, "batch_of"))
-            .arg(self.full(ctx, "batch:"))
-            .arg(EFFECT_TTL.as_secs())
-            .invoke_async(&mut redis)
-            .await
-            .map_err(|e| JobError::redis("sealing review comments", e))
+        for _ in 0..REREADS {
+            let count: Option<u64> = redis
+                .get(self.full(ctx, "count"))
+                .await
+                .map_err(|e| JobError::redis("reading the review's batch count", e))?;
+            let next = count.unwrap_or(0) + 1;
+            let sealed: Option<Vec<u64>> = redis::Script::new(SEAL)
+                .key(self.full(ctx, "pending"))
+                .key(self.full(ctx, "count"))
+                .key(self.full(ctx, "batches"))
+                .key(self.full(ctx, "batch_of"))
+                .key(self.full(ctx, &format!("batch:{next}")))
+                .arg(next)
+                .arg(EFFECT_TTL.as_secs())
+                .invoke_async(&mut redis)
+                .await
+                .map_err(|e| JobError::redis("sealing review comments", e))?;
+            if let Some(batches) = sealed {
+                return Ok(batches);
+            }
+        }
+        Err(moving())
     }
 
     /// Batch `n` is posted: off the list to post (its entries stay).
@@ -216,6 +253,14 @@ impl Review {
         };
         exclusively(ctx, &turn, TURN, work).await
     }
+}
+
+/// Other jobs kept moving the review's batches between a read and its
+/// script: retried.
+fn moving() -> JobError {
+    JobError::Transient(anyhow::anyhow!(
+        "the review's line-comment batches kept changing; will retry"
+    ))
 }
 
 /// One batch as read in one step: its entries and its change counts.

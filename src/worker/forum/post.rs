@@ -31,7 +31,7 @@ pub struct Made {
 }
 
 /// The guard key of generation `g`'s post.
-fn post_key(key: &str, g: u64) -> String {
+pub(crate) fn post_key(key: &str, g: u64) -> String {
     format!("{key}:post:{g}")
 }
 

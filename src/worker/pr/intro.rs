@@ -17,7 +17,7 @@ use crate::worker::{Context, JobError};
 use threadline_jobs::{PullRequest, Repo};
 
 /// The guard key of generation `g`'s intro.
-fn starter_key(key: &str, g: u64) -> String {
+pub(crate) fn starter_key(key: &str, g: u64) -> String {
     match g {
         0 => format!("{key}:starter"),
         g => format!("{key}:starter:{g}"),

@@ -3,7 +3,8 @@
 //! from its [`intro`]), who is in it ([`members`], [`people`]), whether it
 //! is forwarded at all ([`eligible`]), the syncs it schedules
 //! ([`schedule`]), the messages rendered for it ([`messages`]) and the
-//! common shape of a PR event ([`announce`]).
+//! common shape of a PR event ([`announce`]), and how long its keys live
+//! ([`ttl`]).
 
 pub(crate) mod announce;
 pub(crate) mod eligible;
@@ -16,3 +17,4 @@ pub(crate) mod refusal;
 pub(crate) mod review_decision;
 pub(crate) mod schedule;
 pub mod thread;
+pub mod ttl;

@@ -185,6 +185,8 @@ async fn performed(shared: Arc<Shared>, job: Box<faktory::Job>) -> Owed {
     };
     let metered = meter::outcome(&result);
     morgue::note(&shared.dead, &job, &result).await;
+    // Every job of a PR slides the TTLs of the PR's keys (one place).
+    crate::worker::pr::ttl::refresh_after(&ctx, &job).await;
     let owed = match result {
         Err(JobError::Deferred {
             retry_at_ms,
