@@ -3,8 +3,8 @@
 //! Redis holds only the PRs that are still alive.
 //!
 //! - A PR's own keys (`thread`, `parent`, `snap`, `applied`, `gen`,
-//!   `reviews`) and the reverse map `thread:{id}` live [`OPEN_TTL`] after
-//!   the PR's last event, [`CLOSED_TTL`] once it is closed or merged.
+//!   `reviews`, and `inline` for a PR refused any thread) and the reverse
+//!   map `thread:{id}` live [`OPEN_TTL`] after the PR's last event, [`CLOSED_TTL`] once it is closed or merged.
 //! - The intent of the PR's intro (or forum post) lives
 //!   [`FIND_AGAIN_TTL`]: longer than the rest, so that a PR that comes
 //!   back after its keys expired finds its thread again through the
@@ -31,7 +31,9 @@ pub const CLOSED_TTL: Duration = Duration::from_secs(30 * DAY);
 pub const FIND_AGAIN_TTL: Duration = Duration::from_secs(400 * DAY);
 
 /// The PR's own keys whose TTL slides with its activity.
-pub const PARTS: &[&str] = &["thread", "parent", "snap", "applied", "gen", "reviews"];
+pub const PARTS: &[&str] = &[
+    "thread", "parent", "snap", "applied", "gen", "reviews", "inline",
+];
 
 /// The PR a job is about: `repo.id` and `pr.number` of its args, the
 /// shape every PR job of the contract shares; `None` for other jobs.
