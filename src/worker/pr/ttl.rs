@@ -4,7 +4,8 @@
 //!
 //! - A PR's own keys (`thread`, `parent`, `snap`, `applied`, `gen`,
 //!   `reviews`, and `inline` for a PR refused any thread) and the reverse
-//!   map `thread:{id}` live [`OPEN_TTL`] after the PR's last event, [`CLOSED_TTL`] once it is closed or merged.
+//!   map `thread:{id}` live [`OPEN_TTL`] after the PR's last event,
+//!   [`CLOSED_TTL`] once it is closed or merged.
 //! - The intent of the PR's intro (or forum post) lives
 //!   [`FIND_AGAIN_TTL`]: longer than the rest, so that a PR that comes
 //!   back after its keys expired finds its thread again through the
