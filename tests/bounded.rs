@@ -404,18 +404,20 @@ async fn a_trimmed_log_entry_takes_its_replay_counter_and_its_bytes_along() {
         max_age_ms: 3_600_000,
     };
     let now = threadline::clock::now_ms();
-    log.write(&log_entry("a"), &attempt(now), &[b'x'; 4000], keep)
+    // The log keeps GUID ids only.
+    let [a, b, c] = ["a", "b", "c"].map(support::fixtures::guid);
+    log.write(&log_entry(&a), &attempt(now), &[b'x'; 4000], keep)
         .await
         .unwrap();
     let mut conn = redis;
     // `threadline replay --force` counts its copies here.
     let _: i64 = redis::cmd("INCR")
-        .arg(format!("{prefix}log:a:replays"))
+        .arg(format!("{prefix}log:{a}:replays"))
         .query_async(&mut conn)
         .await
         .unwrap();
     let ttl: i64 = redis::cmd("PTTL")
-        .arg(format!("{prefix}log:a:body"))
+        .arg(format!("{prefix}log:{a}:body"))
         .query_async(&mut conn)
         .await
         .unwrap();
@@ -423,18 +425,18 @@ async fn a_trimmed_log_entry_takes_its_replay_counter_and_its_bytes_along() {
 
     // Its key expires before anything trims it: the count must still drop.
     let _: i64 = redis::cmd("DEL")
-        .arg(format!("{prefix}log:a"))
+        .arg(format!("{prefix}log:{a}"))
         .query_async(&mut conn)
         .await
         .unwrap();
-    for id in ["b", "c"] {
+    for id in [&b, &c] {
         log.write(&log_entry(id), &attempt(now + 1), &[b'y'; 4000], keep)
             .await
             .unwrap();
     }
     let gone: i64 = redis::cmd("EXISTS")
-        .arg(format!("{prefix}log:a:replays"))
-        .arg(format!("{prefix}log:a:body"))
+        .arg(format!("{prefix}log:{a}:replays"))
+        .arg(format!("{prefix}log:{a}:body"))
         .query_async(&mut conn)
         .await
         .unwrap();

@@ -1,7 +1,7 @@
 //! Secrets never reach the logs: a full run of the real `web` and `worker`
 //! binaries at debug level, with failures on every side, is searched for
 //! the webhook secret, the Discord token, the Faktory and Redis passwords,
-//! the Dibs API token and the metrics token; so are the refusals of a
+//! the Dibs API tokens (named or not) and the metrics token; so are the refusals of a
 //! wrong Redis password and wrong tokens, and the settings' `Debug`. A
 //! secret set but blank stops the process at start instead.
 
@@ -24,6 +24,8 @@ const DISCORD_TOKEN: &str = "tok-SECRET-0815";
 const FAKTORY_PASSWORD: &str = "fkpw-SECRET-42";
 const METRICS_TOKEN: &str = "mtok-SECRET-7";
 const DIBS_TOKEN: &str = "dibs-SECRET-9";
+/// Named CI/CD tokens; "SECRET" in each is what [`assert_no_secret`] finds.
+const DIBS_NAMED_TOKENS: &str = "deploy-bot=dibsA-SECRET-11,admin:force=dibsB-SECRET-12";
 
 /// Everything that must not be in `logs`, the Redis password of
 /// [`TlsRedis`] as given and percent-encoded among it.
@@ -63,6 +65,7 @@ async fn logs_of_a_full_run_contain_no_secret() {
         .env("THREADLINE_NAMESPACE", &namespace)
         .env("METRICS_TOKEN", METRICS_TOKEN)
         .env("DIBS_API_TOKEN", DIBS_TOKEN)
+        .env("DIBS_API_TOKENS", DIBS_NAMED_TOKENS)
         .env("RUST_LOG", "debug")
         .stderr(std::fs::File::create(&web_log).unwrap())
         .stdout(Stdio::null())
@@ -259,6 +262,17 @@ fn a_secret_set_but_blank_stops_web_and_the_worker_at_start() {
         assert!(log.contains("GITHUB_WEBHOOK_SECRET"), "{log}");
         // (The variable's name has "SECRET" in it; its value must not show.)
         assert!(!log.contains("whsec"), "{log}");
+    }
+    // A malformed named token stops web; its error names the entry by its
+    // place, since either side of a missing `=` may be the token.
+    for tokens in [
+        "deploy-botdibsC-SECRET-13",
+        "a=dibsD-SECRET-14,a=dibsE-SECRET-15",
+    ] {
+        let (code, log) = refused_start(web, &[("DIBS_API_TOKENS", tokens)]);
+        assert_eq!(code, Some(2), "DIBS_API_TOKENS={tokens:?}:\n{log}");
+        assert!(log.contains("DIBS_API_TOKENS"), "{log}");
+        assert!(!log.contains("SECRET-1"), "a token in the error:\n{log}");
     }
     for binary in [web, env!("CARGO_BIN_EXE_worker")] {
         for token in ["", " "] {
