@@ -148,6 +148,8 @@ pub(super) fn gate(filters: &Filters, repo_id: u64, pr: &github::PullRequest) ->
         updated_at: pr.updated_at.clone().unwrap_or_default(),
         base: pr.base.name.clone(),
         draft: pr.draft.unwrap_or(false),
+        gated: true,
+        head_sha: None,
     })
 }
 
