@@ -34,12 +34,21 @@ pub struct GateFacts {
     pub repo_id: u64,
     pub number: u64,
     pub updated_at: String,
-    pub base: String,
+    /// Boxed, like `head`, so that the router's answers stay small.
+    pub base: Box<str>,
     pub draft: bool,
-    /// Whether the filters want `base` and `draft` recorded.
+    /// The PR's head commit, for the CI index; `None` when not known
+    /// (boxed, to keep the router's answers small).
+    pub head: Option<Box<Head>>,
+}
+
+/// The head commit a `pull_request` delivery names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    pub sha: String,
+    /// Whether the filters want `base` and `draft` recorded too (a record
+    /// without a head always is one of theirs).
     pub gated: bool,
-    /// The PR's head commit, for the CI index; `None` when not known.
-    pub head_sha: Option<String>,
 }
 
 /// The record's key, under `prefix` (the namespace's key prefix).
@@ -53,16 +62,16 @@ pub async fn record(
     prefix: &str,
     facts: &GateFacts,
 ) -> redis::RedisResult<()> {
-    if let Some(sha) = &facts.head_sha {
-        index_head(redis, prefix, facts, sha).await?;
-    }
-    if !facts.gated {
-        return Ok(());
+    if let Some(head) = &facts.head {
+        index_head(redis, prefix, facts, &head.sha).await?;
+        if !head.gated {
+            return Ok(());
+        }
     }
     redis::Script::new(RECORD)
         .key(key(prefix, facts.repo_id, facts.number))
         .arg(&facts.updated_at)
-        .arg(&facts.base)
+        .arg(facts.base.as_ref())
         .arg(u8::from(facts.draft))
         .arg(KEEP_SECS)
         .invoke_async::<i64>(redis)

@@ -9,7 +9,7 @@
 
 use super::{filter, ignored, JobPlan, Routed, Routing};
 use crate::github::Repository;
-use crate::pr_facts::GateFacts;
+use crate::pr_facts::{GateFacts, Head};
 use serde::Deserialize;
 use threadline_jobs as jobs;
 use threadline_jobs::Delivery;
@@ -269,17 +269,24 @@ pub(super) fn with_head(routed: Routing, json: &[u8]) -> Routing {
             repo_id: p.repository?.id,
             number: pr.number,
             updated_at: pr.updated_at.unwrap_or_default(),
-            base: String::new(),
+            base: "".into(),
             draft: false,
-            gated: false,
-            head_sha: Some(pr.head.sha?),
+            head: Some(Box::new(Head {
+                sha: pr.head.sha?,
+                gated: false,
+            })),
         })
     };
     let add = |gate: Option<GateFacts>| -> Option<GateFacts> {
         let Some(h) = head() else { return gate };
         Some(match gate {
             Some(g) => GateFacts {
-                head_sha: h.head_sha,
+                head: h.head.map(|head| {
+                    Box::new(Head {
+                        gated: true,
+                        ..*head
+                    })
+                }),
                 ..g
             },
             None => h,
