@@ -38,6 +38,31 @@ pub fn pr_of_thread(thread: impl std::fmt::Display) -> String {
     format!("thread:{thread}")
 }
 
+/// How long CI's keys live after their last write: the head-commit index,
+/// a PR's head, a commit's runs and its summary's records.
+pub const CI_TTL_SECS: u64 = 30 * 86_400;
+
+/// `pr:{repo id}:{number}:{part}`, for CI jobs that know only the number.
+pub fn of_number(repo_id: u64, number: u64, part: &str) -> String {
+    format!("pr:{repo_id}:{number}:{part}")
+}
+
+/// `ci:{repo id}:sha:{sha}` → the PR number whose head that commit is.
+pub fn ci_sha(repo_id: u64, sha: &str) -> String {
+    format!("ci:{repo_id}:sha:{sha}")
+}
+
+/// `pr:…:ci_head`: the PR's newest head commit (`sha`, `updated_at`).
+pub fn ci_head(repo_id: u64, number: u64) -> String {
+    of_number(repo_id, number, "ci_head")
+}
+
+/// `pr:…:ci:{sha}:{part}`: the runs of one head commit (`runs`), its
+/// summary's guard (`summary`), its result messages' guards.
+pub fn ci_commit(repo_id: u64, number: u64, sha: &str, part: &str) -> String {
+    of_number(repo_id, number, &format!("ci:{sha}:{part}"))
+}
+
 /// The guard of one effect of one delivery (`delivery:{key}:{effect}`).
 pub fn delivery_effect(delivery_key: impl std::fmt::Display, effect: &str) -> String {
     format!("delivery:{delivery_key}:{effect}")
@@ -75,5 +100,9 @@ mod tests {
         assert_eq!(sync_lock(&repo, &pr), "pr:7:12:sync_lock");
         assert_eq!(pr_of_thread(99), "thread:99");
         assert_eq!(delivery_effect("d-1", "opened"), "delivery:d-1:opened");
+        assert_eq!(of_number(7, 12, "thread"), thread(&repo, &pr));
+        assert_eq!(ci_sha(7, "abc"), "ci:7:sha:abc");
+        assert_eq!(ci_head(7, 12), "pr:7:12:ci_head");
+        assert_eq!(ci_commit(7, 12, "abc", "runs"), "pr:7:12:ci:abc:runs");
     }
 }

@@ -16,6 +16,7 @@
 
 mod backfill;
 mod catch_up;
+mod ci;
 mod comment_changes;
 mod common;
 mod dibs;
@@ -27,6 +28,7 @@ mod reminder;
 
 pub use backfill::PrBackfill;
 pub use catch_up::GithubCatchUp;
+pub use ci::{CiChanged, CiRun, CiSync};
 pub use comment_changes::{PrCommentChanged, PrReviewCommentChanged};
 pub use common::{Delivery, Excerpt, PullRequest, Repo};
 pub use dibs::{dibs_delivery, DibsNotify, DibsRelease};
@@ -82,6 +84,8 @@ pub const ALL_KINDS: &[&str] = &[
     GithubCatchUp::KIND,
     PrBackfill::KIND,
     GithubBackfill::KIND,
+    CiChanged::KIND,
+    CiSync::KIND,
 ];
 
 /// A job kind: its name, its queue and its typed args.

@@ -8,8 +8,11 @@
 //! of PRs kept out, and comments and reviews by bots (unless forwarded).
 //! `pull_request` is routed in [`pull_request`], reviews in [`review`],
 //! comments, with their edits and deletions, in [`comments`]; the events
+//! CI deliveries in [`ci`], which also gives every `pull_request`
+//! record its head commit for the CI index; the events
 //! handled by name are listed once, in [`GITHUB_EVENTS`] ([`events`]).
 
+mod ci;
 mod comments;
 mod events;
 mod filter;
@@ -103,7 +106,14 @@ pub fn route(event: &str, delivery: Delivery, json: &[u8], plan: &JobPlan) -> Ro
         "ping" => install::ping(delivery, json, plan),
         "installation" => install::installation(delivery, json, plan),
         "installation_repositories" => install::installation_repositories(delivery, json, plan),
-        "pull_request" => pull_request::pull_request(delivery, parse(json)?, plan),
+        "pull_request" => ci::with_head(
+            pull_request::pull_request(delivery, parse(json)?, plan),
+            json,
+        ),
+        "check_run" => ci::check_run(delivery, json, plan),
+        "check_suite" => ci::check_suite(delivery, json, plan),
+        "workflow_run" => ci::workflow_run(delivery, json, plan),
+        "status" => ci::status(delivery, json, plan),
         "issue_comment" => comments::issue_comment(delivery, parse(json)?, plan),
         "pull_request_review" => review::review(delivery, parse(json)?, plan),
         "pull_request_review_comment" => comments::review_comment(delivery, parse(json)?, plan),

@@ -13,6 +13,10 @@ pub const GITHUB_EVENTS: &[&str] = &[
     "pull_request_review_comment",
     "installation",
     "installation_repositories",
+    "check_run",
+    "check_suite",
+    "workflow_run",
+    "status",
 ];
 
 #[cfg(test)]

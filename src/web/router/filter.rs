@@ -146,8 +146,9 @@ pub(super) fn gate(filters: &Filters, repo_id: u64, pr: &github::PullRequest) ->
         repo_id,
         number: pr.number,
         updated_at: pr.updated_at.clone().unwrap_or_default(),
-        base: pr.base.name.clone(),
+        base: pr.base.name.as_str().into(),
         draft: pr.draft.unwrap_or(false),
+        head: None,
     })
 }
 

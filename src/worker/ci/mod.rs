@@ -3,12 +3,16 @@
 //! head commit ([`runs`]), and the one summary message rendered from them
 //! ([`summary`]).
 //!
-//! This wing is pure: it does no I/O, so the rules that decide what a team
-//! sees (never green for a state not understood, failures first, within
-//! Discord's 2,000 characters) are tested without a server.
+//! [`verdict`], [`runs`] and [`summary`] are pure: they do no I/O, so the
+//! rules that decide what a team sees (never green for a state not
+//! understood, failures first, within Discord's 2,000 characters) are
+//! tested without a server. [`store`] keeps the runs in Redis, [`sync`]
+//! posts and edits the messages.
 
 pub mod runs;
+pub mod store;
 pub mod summary;
+pub mod sync;
 pub mod verdict;
 
 pub use runs::{Run, Runs};

@@ -63,6 +63,22 @@ impl Runs {
     pub fn is_empty(&self) -> bool {
         self.runs.is_empty()
     }
+
+    /// The runs of a stored record (one state per key already).
+    pub fn from_stored(runs: impl IntoIterator<Item = Run>) -> Runs {
+        let mut all = Runs::default();
+        for run in runs {
+            all.apply(run);
+        }
+        all
+    }
+}
+
+/// A string whose order is [`Runs::apply`]'s: a state replaces another
+/// exactly when its order is greater, so a store can compare states
+/// atomically without knowing what a verdict is.
+pub fn order_of(run: &Run) -> String {
+    format!("{}|{}", parse_at(&run.at), u8::from(run.verdict.finished()))
 }
 
 /// Whether `new` should replace `known`: stamped later, or stamped the
@@ -124,6 +140,16 @@ mod tests {
         runs.apply(run("check_run:1", Verdict::Running, "2026-12-04T10:00:05Z"));
         assert!(runs.apply(run("check_run:1", Verdict::Green, "2026-12-04T10:00:05Z")));
         assert!(!runs.apply(run("check_run:1", Verdict::Running, "2026-12-04T10:00:05Z")));
+    }
+
+    #[test]
+    fn the_stored_order_agrees_with_apply() {
+        let a = run("k", Verdict::Running, "2026-12-04T10:00:05Z");
+        let b = run("k", Verdict::Green, "2026-12-04T10:00:05Z");
+        let c = run("k", Verdict::Running, "2026-12-04T10:00:06.25Z");
+        for (x, y) in [(&a, &b), (&b, &c), (&a, &c), (&b, &a), (&c, &a)] {
+            assert_eq!(order_of(x) > order_of(y), newer(x, y), "{x:?} {y:?}");
+        }
     }
 
     #[test]

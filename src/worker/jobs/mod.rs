@@ -50,6 +50,8 @@ registry! {
     GithubCatchUp => github_catch_up,
     PrBackfill => pr_backfill,
     GithubBackfill => github_backfill,
+    CiChanged => ci_changed,
+    CiSync => ci_sync,
 }
 
 /// The repository (`owner/name`) a job is for, when its args name one
