@@ -117,15 +117,18 @@ pub struct DoorSettings {
 impl Default for DoorSettings {
     fn default() -> Self {
         DoorSettings {
-            max_inflight_body: 64 << 20,
+            // GitHub's largest delivery (25 MiB) fits within the 31/32
+            // large bodies may fill. Deliveries of usual size (tens of KB)
+            // are bounded by the connection cap well before this, which
+            // keeps web under its memory target (BENCHMARKS.md, issue 23).
+            max_inflight_body: 26 << 20,
             // GitHub's own delivery timeout.
             body_timeout: Duration::from_secs(10),
-            // About 20 KB of web's memory each beside the body budget
+            // About 24 KB of web's memory each beside the body budget
             // (actix's read and write buffers; a slow body's connection is
-            // counted in the budget), so 1,024 stay within ~20 MB, which
-            // with the process's ~5 MB keeps web under the budget + 32 MB;
-            // more wait in the accept queue.
-            max_connections: 1024,
+            // counted in the budget), so 128 stay within ~3 MB; more wait
+            // in the kernel's accept queue, which costs web nothing.
+            max_connections: 128,
         }
     }
 }

@@ -44,7 +44,7 @@ const SLOW: usize = 1600;
 /// What an open connection costs `web` besides its body: actix's 8 KiB
 /// read and write buffers, the request head and the handler, about 24 KiB
 /// each (measured with 1,000 slow bodies open).
-const CONNECTION: usize = 24 * 1024;
+pub(super) const CONNECTION: usize = 24 * 1024;
 
 /// A chunked body's first share of the budget; it doubles from there.
 const FIRST_SHARE: usize = 64 * 1024;

@@ -215,3 +215,32 @@ impl MessageBody for Held {
         Pin::new(&mut self.get_mut().body).poll_next(cx)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// With the default door, deliveries of usual size (up to 64 KB; the
+    /// fixture is 25 KB) are bounded by the connection cap, not the body
+    /// budget: every connection's buffers and body, the delivery log's
+    /// queue and the process's own ~12 MB stay under issue 23's 40 MB. And
+    /// GitHub's largest delivery still fits the budget.
+    #[test]
+    fn the_default_door_fits_the_memory_target() {
+        let door = DoorSettings::default();
+        let usual = 64 * 1024;
+        let held = door.max_connections * (super::super::body::CONNECTION + usual)
+            + super::super::logbook::MAX_PENDING_BYTES;
+        let process = 12 << 20;
+        assert!(
+            process + held < 40 << 20,
+            "the default door lets web hold {} MB",
+            (process + held) >> 20
+        );
+        let large = door.max_inflight_body - door.max_inflight_body / 32;
+        assert!(
+            large >= super::super::MAX_BODY,
+            "a 25 MiB delivery is refused"
+        );
+    }
+}

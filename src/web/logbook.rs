@@ -13,8 +13,10 @@ use tokio::sync::mpsc;
 /// Entries waiting at most.
 const QUEUE: usize = 1024;
 /// Body bytes waiting at most: a burst of large deliveries is dropped from
-/// the log rather than held in memory.
-const MAX_PENDING_BYTES: usize = 16 << 20;
+/// the log rather than held in memory. 4 MB (160 deliveries of 25 KB) is
+/// part of web's memory target (`door`'s defaults); at 16 MB an overloaded
+/// `web` held ~20 MB more, all of it log entries waiting for Redis.
+pub(super) const MAX_PENDING_BYTES: usize = 4 << 20;
 
 /// One attempt of one delivery, to be written.
 pub struct Record {

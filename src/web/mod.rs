@@ -86,7 +86,8 @@ impl Application {
     /// Builds the server on a listener the caller bound.
     pub fn with_listener(settings: WebSettings, listener: TcpListener) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
-        door::lengthen_accept_queue(&listener, settings.door.max_connections);
+        // Long whatever the cap: a connection waiting there costs web nothing.
+        door::lengthen_accept_queue(&listener, settings.door.max_connections.max(4096));
         let producer = Producer::start(settings.common.faktory.clone())?;
         let metrics = Metrics::with_events(router::GITHUB_EVENTS)?;
         let endpoint = web::Data::new(metrics_endpoint::Endpoint {

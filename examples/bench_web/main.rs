@@ -9,7 +9,17 @@
 //! - `bench_web push-same FAKTORY_URL NAMESPACE CONC SECS`: the like-for-like
 //!   ceiling, a PUSH loop of the exact job `web` pushes for the fixture (built
 //!   by `web`'s own router), through the same client, on CONC connections;
-//! - `bench_web job NAMESPACE`: prints that job's JSON and size.
+//! - `bench_web job NAMESPACE`: prints that job's JSON and size;
+//! - `bench_web floor SECRET MILLIS`: the floor of a delivery, timed
+//!   in-process (`floor`): ring's HMAC of the body plus `web`'s router
+//!   parsing it into its typed job, in CPU µs;
+//! - `bench_web sweep URL SECRET MAX SECS`: open loops at 0.5 to 1.2 of MAX
+//!   deliveries/s, SECS each, and the fraction of MAX where p99 first
+//!   passes 50 ms.
+//!
+//! The generator signs with ring and before timing a request, so that its
+//! own hashing (as costly as `web`'s) neither counts in a latency nor
+//! takes more of the shared cores than it must.
 //!
 //! Every delivery is the real `pull_request.opened` fixture (25 KB) with a
 //! fixed-width field naming it (`web` knows a signed body by its SHA-256,
@@ -19,7 +29,8 @@
 //! `<img ` repeated, within GitHub's 65,536 characters), the input that
 //! made the old quadratic cleaner spend ~10⁹ byte comparisons.
 
-use hmac::{Hmac, Mac};
+mod floor;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -45,6 +56,13 @@ async fn main() {
             let template = Template::Web(Box::new(web_job(&arg(1), &arg(2))));
             push(arg(1), template, n(3), secs()).await
         }
+        "floor" => floor::floor(
+            &arg(1),
+            &body_of(0),
+            &plan("tcp://127.0.0.1:7419", "bench"),
+            n(2),
+        ),
+        "sweep" => sweep(arg(1), arg(2), n(3), secs()).await,
         "job" => {
             let json = serde_json::to_string(&web_job("tcp://127.0.0.1:7419", &arg(1))).unwrap();
             println!("{json}");
@@ -82,9 +100,8 @@ fn adversarial(fixture: &[u8]) -> Vec<u8> {
 }
 
 fn signature(secret: &str, body: &[u8]) -> String {
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(body);
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.as_bytes());
+    format!("sha256={}", hex::encode(ring::hmac::sign(&key, body)))
 }
 
 /// A delivery GUID, as GitHub sends (and `web` accepts only).
@@ -93,8 +110,8 @@ fn delivery_id(n: u64) -> String {
     format!("{pid:08x}-0000-4000-8000-{:012x}", n & 0xffff_ffff_ffff)
 }
 
-/// Delivery `n`'s body: the fixture with `"bench":"<n, 20 digits>"` added,
-/// so every body is other bytes of the same length.
+/// Delivery `n`'s body: the fixture with `"bench":"<pid and n, 20 hex
+/// digits>"` added, so every body is other bytes of the same length.
 fn body_of(n: u64) -> Vec<u8> {
     let base = body();
     let end = base
@@ -102,14 +119,17 @@ fn body_of(n: u64) -> Vec<u8> {
         .rposition(|b| *b == b'}')
         .expect("a JSON object");
     let mut v = base[..end].to_vec();
-    v.extend_from_slice(format!(",\"bench\":\"{n:020}\"").as_bytes());
+    // The pid too: each run of the generator sends bytes of its own.
+    let pid = std::process::id();
+    let field = format!(",\"bench\":\"{pid:08x}{:012x}\"", n & 0xffff_ffff_ffff);
+    v.extend_from_slice(field.as_bytes());
     v.extend_from_slice(&base[end..]);
     v
 }
 
-/// The job `web` pushes for the fixture, built by `web`'s own router.
-fn web_job(faktory_url: &str, namespace: &str) -> faktory::Job {
-    let plan = JobPlan {
+/// `web`'s plan for the fixture: everything routed to channel 1.
+fn plan(faktory_url: &str, namespace: &str) -> JobPlan {
+    JobPlan {
         common: Common {
             faktory: FaktoryAddr::parse(faktory_url).unwrap(),
             redis_url: String::new(),
@@ -123,7 +143,12 @@ fn web_job(faktory_url: &str, namespace: &str) -> faktory::Job {
                 ..Default::default()
             },
         )),
-    };
+    }
+}
+
+/// The job `web` pushes for the fixture, built by `web`'s own router.
+fn web_job(faktory_url: &str, namespace: &str) -> faktory::Job {
+    let plan = plan(faktory_url, namespace);
     let delivery = Delivery {
         id: delivery_id(1 << 32),
         hook_id: None,
@@ -136,9 +161,18 @@ fn web_job(faktory_url: &str, namespace: &str) -> faktory::Job {
     }
 }
 
-async fn deliver(http: &reqwest::Client, url: &str, secret: &str, n: u64) -> bool {
+/// Delivery `n`, signed: its body and its signature header.
+fn signed(secret: &str, n: u64) -> (Vec<u8>, String) {
     let body = body_of(n);
     let sig = signature(secret, &body);
+    (body, sig)
+}
+
+async fn deliver(http: &reqwest::Client, url: &str, secret: &str, n: u64) -> bool {
+    send(http, url, signed(secret, n), n).await
+}
+
+async fn send(http: &reqwest::Client, url: &str, (body, sig): (Vec<u8>, String), n: u64) -> bool {
     let res = http
         .post(url)
         .header("X-GitHub-Event", "pull_request")
@@ -152,16 +186,62 @@ async fn deliver(http: &reqwest::Client, url: &str, secret: &str, n: u64) -> boo
 }
 
 async fn rate(url: String, secret: String, rate: u64, secs: u64) {
+    let s = open_loop(&url, &secret, rate, secs).await;
+    println!(
+        "rate {rate}/s for {secs}s: {} deliveries, {} failed, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        s.n, s.failed, s.p50, s.p99, s.max
+    );
+}
+
+/// What an open loop measured (latencies in ms).
+struct Latency {
+    n: usize,
+    failed: u64,
+    p50: f64,
+    p99: f64,
+    max: f64,
+}
+
+/// Open loops at fractions of `max` deliveries/s, up and past it.
+async fn sweep(url: String, secret: String, max: u64, secs: u64) {
+    let mut crossed = None;
+    for tenths in [5u64, 6, 7, 8, 9, 10, 12] {
+        let rate = (max * tenths / 10).max(1);
+        let s = open_loop(&url, &secret, rate, secs).await;
+        println!(
+            "sweep {:.1} of max ({rate}/s): p50 {:.2} ms, p99 {:.2} ms, {} failed",
+            tenths as f64 / 10.0,
+            s.p50,
+            s.p99,
+            s.failed
+        );
+        if s.p99 > 50.0 {
+            crossed = Some(tenths as f64 / 10.0);
+            break;
+        }
+    }
+    match crossed {
+        Some(f) => println!("sweep: p99 passes 50 ms at {f:.1} of max ({max}/s)"),
+        None => println!("sweep: p99 stays under 50 ms up to 1.2 of max ({max}/s)"),
+    }
+}
+
+async fn open_loop(url: &str, secret: &str, rate: u64, secs: u64) -> Latency {
+    let (url, secret) = (url.to_string(), secret.to_string());
     let http = reqwest::Client::new();
     let sig = Arc::new(secret);
     let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / rate));
     let mut tasks = tokio::task::JoinSet::new();
-    for n in 0..rate * secs {
+    // Past the closed loop's numbers (client << 32), and new in each loop.
+    static NEXT: AtomicU64 = AtomicU64::new(1 << 40);
+    let first = NEXT.fetch_add(rate * secs, Ordering::Relaxed);
+    for n in first..first + rate * secs {
         tick.tick().await;
         let (http, url, sig) = (http.clone(), url.clone(), sig.clone());
         tasks.spawn(async move {
+            let delivery = signed(&sig, n);
             let start = Instant::now();
-            let ok = deliver(&http, &url, &sig, n).await;
+            let ok = send(&http, &url, delivery, n).await;
             (start.elapsed(), ok)
         });
     }
@@ -175,13 +255,13 @@ async fn rate(url: String, secret: String, rate: u64, secs: u64) {
     lat.sort();
     let pct =
         |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)].as_secs_f64() * 1000.0;
-    println!(
-        "rate {rate}/s for {secs}s: {} deliveries, {failed} failed, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-        lat.len(),
-        pct(0.50),
-        pct(0.99),
-        pct(1.0)
-    );
+    Latency {
+        n: lat.len(),
+        failed,
+        p50: pct(0.50),
+        p99: pct(0.99),
+        max: pct(1.0),
+    }
 }
 
 async fn max(url: String, secret: String, conc: u64, secs: u64) {
