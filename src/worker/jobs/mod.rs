@@ -50,6 +50,7 @@ registry! {
     GithubCatchUp => github_catch_up,
     PrBackfill => pr_backfill,
     GithubBackfill => github_backfill,
+    PrBacklink => pr_backlink,
 }
 
 /// The repository (`owner/name`) a job is for, when its args name one
