@@ -13,11 +13,13 @@ pub struct PrBacklink {
     pub delivery: Delivery,
     pub repo: Repo,
     pub pr: PullRequest,
-    /// The thread (or forum post) the comment links to.
-    pub thread: u64,
+    /// The thread (or forum post) the comment links to: a snowflake as
+    /// text, since Faktory (Go) reads numbers in args as float64 and a
+    /// snowflake loses its last digits that way.
+    pub thread: String,
     /// The guild the thread is in, when the worker that made it knew.
     #[serde(default)]
-    pub guild: Option<u64>,
+    pub guild: Option<String>,
 }
 
 impl Job for PrBacklink {
@@ -52,8 +54,8 @@ mod tests {
                 full_name: "a/b".into(),
             },
             pr,
-            thread: 99,
-            guild: Some(5),
+            thread: "1578544396817661952".into(),
+            guild: Some("5".into()),
         };
         let env = encode(&job).unwrap();
         assert_eq!((env.kind, env.queue), ("pr.backlink", QUEUE_SCHEDULED));

@@ -80,7 +80,8 @@ async fn one_comment_per_pr_across_a_duplicate_delivery_with_the_threads_link() 
     assert!(body.contains(&marker(1)), "{body}");
     assert!(
         body.contains("https://discord.com/channels/") && body.contains(&format!("/{thread}")),
-        "{body}"
+        "{body} / threads {:?}",
+        c.stack.discord.threads()
     );
     assert_eq!(comments[0]["user"]["login"], TOKEN_USER);
 }

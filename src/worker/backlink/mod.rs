@@ -38,7 +38,8 @@ pub async fn ensure(ctx: &Context, github: &GitHub, job: &PrBacklink) -> Result<
         .guards
         .get(&keys::thread(repo, pr))
         .await?
-        .unwrap_or(job.thread);
+        .or_else(|| job.thread.parse().ok())
+        .ok_or_else(|| JobError::Permanent(anyhow::anyhow!("no thread id in the job")))?;
     let record = Record::read(ctx, repo, pr).await?;
     if record.is_some_and(|r| r.thread == thread) {
         return Ok(());
@@ -117,7 +118,12 @@ async fn post(github: &GitHub, job: &PrBacklink, text: &str, who: As) -> Result<
 
 /// The thread's guild: the job's, else asked of Discord.
 async fn guild_of(ctx: &Context, job: &PrBacklink, thread: u64) -> Result<u64, JobError> {
-    if let Some(guild) = job.guild.filter(|g| *g != 0) {
+    if let Some(guild) = job
+        .guild
+        .as_deref()
+        .and_then(|g| g.parse().ok())
+        .filter(|g| *g != 0)
+    {
         return Ok(guild);
     }
     let info = ctx

@@ -90,8 +90,8 @@ pub async fn backlink_soon(
         },
         repo: repo.clone(),
         pr: pr.clone(),
-        thread,
-        guild: ctx.channels.guild(parent.channel),
+        thread: thread.to_string(),
+        guild: ctx.channels.guild(parent.channel).map(|g| g.to_string()),
     };
     push_later(ctx, &job, Duration::ZERO).await
 }
