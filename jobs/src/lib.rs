@@ -15,6 +15,7 @@
 //! - a change of meaning gets a new kind name (`pr.opened.v2`), never an edit.
 
 mod backfill;
+mod backlink;
 mod catch_up;
 mod ci;
 mod comment_changes;
@@ -27,6 +28,7 @@ mod pr_opened;
 mod reminder;
 
 pub use backfill::PrBackfill;
+pub use backlink::PrBacklink;
 pub use catch_up::GithubCatchUp;
 pub use ci::{CiChanged, CiRun, CiSync};
 pub use comment_changes::{PrCommentChanged, PrReviewCommentChanged};
@@ -50,8 +52,9 @@ pub const QUEUE_THREADS: &str = "threadline-threads";
 /// line comments and their flush, and comment edits and deletions.
 pub const QUEUE_MESSAGES: &str = "threadline-messages";
 /// Timed work: review reminders (`pr.review_reminder`), Dibs' timed
-/// releases (`dibs.release`), GitHub catch-up runs (`github.catch_up`)
-/// and automatic backfills (`github.backfill`).
+/// releases (`dibs.release`), GitHub catch-up runs (`github.catch_up`),
+/// automatic backfills (`github.backfill`) and back-link comments
+/// (`pr.backlink`).
 pub const QUEUE_SCHEDULED: &str = "threadline-scheduled";
 /// The single queue of releases before the split. Never pushed to any more,
 /// but still fetched (last), so that jobs pushed by a `web` of the previous
@@ -86,6 +89,7 @@ pub const ALL_KINDS: &[&str] = &[
     GithubBackfill::KIND,
     CiChanged::KIND,
     CiSync::KIND,
+    PrBacklink::KIND,
 ];
 
 /// A job kind: its name, its queue and its typed args.

@@ -59,6 +59,7 @@ pub fn build(raw: RawConfig, env: &EnvOverrides) -> Result<Config> {
         dibs: super::dibs::build(&raw.dibs)?,
         auto_backfill: env.auto_backfill,
         embeds,
+        backlink: raw.github.backlink.unwrap_or(false),
     })
 }
 

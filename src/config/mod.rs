@@ -46,6 +46,9 @@ pub struct Config {
     /// `embeds = true`: messages show link previews. Off by default
     /// (`SUPPRESS_EMBEDS`), so that a URL in GitHub text unfurls nothing.
     pub embeds: bool,
+    /// `[github] backlink = true`: comment the thread's link on each PR
+    /// once its thread exists (needs GitHub credentials). Off by default.
+    pub backlink: bool,
 }
 
 /// What the environment contributes to the config.

@@ -24,6 +24,16 @@ pub struct RawConfig {
     pub dibs: RawDibs,
     /// Link previews in the messages Threadline sends (default off).
     pub embeds: Option<bool>,
+    #[serde(default)]
+    pub github: RawGithub,
+}
+
+/// `[github]`: what Threadline does on GitHub itself.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGithub {
+    /// Comment the thread's link on each PR (default off).
+    pub backlink: Option<bool>,
 }
 
 /// A Discord id: TOML integers hold snowflakes, but people quote them.

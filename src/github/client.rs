@@ -160,7 +160,8 @@ impl GitHub {
         Ok(Page { items, next })
     }
 
-    /// `POST path` with a JSON body (paced: one per second per identity).
+    /// `POST path` with a JSON body (paced, as every write: one per second
+    /// per identity).
     pub async fn post(
         &self,
         path: &str,
@@ -183,7 +184,8 @@ impl GitHub {
         // A limit hit while sending is waited out, a few times at most.
         for _ in 0..4 {
             self.wait_for_limits(&identity).await?;
-            if method == Method::POST {
+            // Every write (a comment, an edit, a redelivery) is paced.
+            if is_write(&method) {
                 let at = self
                     .rate
                     .write_slot(&identity, now_ms())
@@ -316,6 +318,11 @@ impl GitHub {
             m.github_request(route, status);
         }
     }
+}
+
+/// A request that changes something on GitHub: paced by [`Rate::write_slot`].
+fn is_write(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
 pub(super) fn parse<T: DeserializeOwned>(body: &[u8], path: &str) -> Result<T, GithubError> {

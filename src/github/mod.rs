@@ -1,6 +1,6 @@
 //! GitHub: the webhook payloads Threadline reads ([`payload`]) and its REST
 //! API client ([`client`]), with App auth ([`auth`], [`jwt`]), shared rate
-//! limits ([`rate`]), pagination ([`page`]) and the hooks that delivered
+//! limits ([`rate`]), pagination ([`page`]), issue comments ([`comments`]) and the hooks that delivered
 //! to `web` ([`hooks`]).
 //!
 //! A low room: it knows Redis, settings and metrics, never `worker` or
@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod comments;
 pub mod hooks;
 pub mod jwt;
 pub mod page;

@@ -11,7 +11,9 @@
 use redis::aio::ConnectionManager;
 use std::time::Duration;
 
-/// How far apart writes (POST) of one identity are sent.
+/// How far apart writes (POST, PATCH, PUT, DELETE) of one identity are
+/// sent: at most 60 a minute, within GitHub's secondary limit of 80
+/// content-creating requests a minute.
 pub const WRITE_GAP: Duration = Duration::from_secs(1);
 /// How long a secondary limit without `retry-after` is waited out.
 pub const SECONDARY_DEFAULT: Duration = Duration::from_secs(60);

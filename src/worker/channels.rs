@@ -28,6 +28,8 @@ pub enum Mode {
 #[derive(Debug, Clone, Default)]
 pub struct Channels {
     modes: HashMap<u64, Mode>,
+    /// The guild of each channel read, for links to its threads.
+    guilds: HashMap<u64, u64>,
 }
 
 impl Channels {
@@ -41,6 +43,11 @@ impl Channels {
         self.modes.get(&channel).unwrap_or(&Mode::Text)
     }
 
+    /// The guild of `channel`, when it was read at start.
+    pub fn guild(&self, channel: u64) -> Option<u64> {
+        self.guilds.get(&channel).copied()
+    }
+
     /// Reads every routed channel, refusing what threads cannot go under.
     /// `retry` says what the reads wait through besides a busy budget.
     pub async fn inspect(
@@ -48,7 +55,7 @@ impl Channels {
         config: &Config,
         retry: Retry,
     ) -> anyhow::Result<Channels> {
-        let mut modes = HashMap::new();
+        let (mut modes, mut guilds) = (HashMap::new(), HashMap::new());
         for channel in config.channels() {
             let name = route_name(config, channel);
             // Waits for the shared budget, which other workers may be
@@ -65,6 +72,9 @@ impl Channels {
                     format!("{name}: channel {channel} cannot be read (does the bot see it?)")
                 })?;
             let Some(info) = info else { continue };
+            if let Some(guild) = info.guild_id.as_deref().and_then(|g| g.parse().ok()) {
+                guilds.insert(channel, guild);
+            }
             let mode = match info.kind {
                 kind if TEXT.contains(&kind) => Mode::Text,
                 FORUM => Mode::Forum(tags::resolve(&name, channel, &info, &config.forum)?),
@@ -74,7 +84,7 @@ impl Channels {
             };
             modes.insert(channel, mode);
         }
-        Ok(Channels { modes })
+        Ok(Channels { modes, guilds })
     }
 }
 

@@ -22,6 +22,8 @@
 //!   catch-up by redelivery, and listing the open PRs a backfill gives
 //!   threads (routed through `web`'s own router, so a backfilled PR meets
 //!   the routes and filters a webhook would).
+//! - [`backlink`]: the comment on the PR that links its thread, found
+//!   again by its hidden marker.
 //! - [`jobs`]: one file per job kind, and the registry that dispatches them.
 //! - [`runtime`]: fetching, slots, heartbeat, draining on SIGTERM,
 //!   push-back, the outbox and the dead-set shortcut.
@@ -50,6 +52,7 @@
 //!   instead of posting a second one ([`once::lookup`]).
 
 pub mod backfill;
+pub mod backlink;
 pub mod catch_up;
 pub mod channels;
 pub mod ci;

@@ -3,7 +3,8 @@
 //! `created` becomes the comment's message (or its line in its review's
 //! message); `edited` and `deleted` become a change to what was forwarded.
 //! The bots filter applies to every action alike, so that the edit of a
-//! comment that was never forwarded is not even queued.
+//! comment that was never forwarded is not even queued. Threadline's own
+//! back-link comment (its hidden marker) is never forwarded.
 
 use super::{filter, ignored, with_gate, JobPlan, Routing};
 use crate::github::{self, excerpt};
@@ -28,6 +29,15 @@ pub(super) fn issue_comment(
         return ignored(&format!("{action} on an issue"));
     }
     let comment = e.comment.as_ref().ok_or("payload has no comment")?;
+    // Threadline's own back-link to the thread comes back as a webhook:
+    // echoing it into the thread it links to would say nothing.
+    if comment
+        .body
+        .as_deref()
+        .is_some_and(github::comments::is_backlink)
+    {
+        return ignored(&format!("{action} of Threadline's own back-link"));
+    }
     let repository = e.repository.as_ref().ok_or("payload has no repository")?;
     let filters = match filter::admit(&plan.config, action, repository, Some(&comment.user)) {
         Ok(filters) => filters,
@@ -229,6 +239,22 @@ mod tests {
             &fixture("pull_request_review_comment/deleted.json"),
         ));
         assert!(deleted.deleted);
+    }
+
+    #[test]
+    fn threadlines_own_back_link_is_never_forwarded() {
+        let marker = github::comments::backlink_marker("pr:1296269:1");
+        for action in ["created", "edited", "deleted"] {
+            let mut own = fixture(&format!("issue_comment/{action}.json"));
+            own["comment"]["body"] =
+                format!("On Discord: https://discord.com/channels/1/2\n\n{marker}").into();
+            // The token's user is a plain user: the bots filter lets it by.
+            own["comment"]["user"]["type"] = "User".into();
+            assert!(
+                matches!(routed("issue_comment", &own), Routed::Ignored { .. }),
+                "{action}"
+            );
+        }
     }
 
     #[test]

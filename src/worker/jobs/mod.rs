@@ -52,6 +52,7 @@ registry! {
     GithubBackfill => github_backfill,
     CiChanged => ci_changed,
     CiSync => ci_sync,
+    PrBacklink => pr_backlink,
 }
 
 /// The repository (`owner/name`) a job is for, when its args name one

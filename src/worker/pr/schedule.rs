@@ -1,5 +1,6 @@
 //! Jobs the worker queues itself: thread syncs and review-comment flushes,
-//! scheduled a little later with Faktory's `at` so that bursts coalesce.
+//! scheduled a little later with Faktory's `at` so that bursts coalesce,
+//! and the back-link comment of a new thread.
 //! They are reserved for `JOB_RESERVE_FOR_SECS`, like the jobs `web` pushes,
 //! so that one setting says how late a job of a dead worker comes back.
 
@@ -8,7 +9,7 @@ use crate::keys;
 use crate::queue::to_faktory;
 use crate::worker::{Context, JobError};
 use std::time::Duration;
-use threadline_jobs::{Delivery, Job, PullRequest, Repo, ThreadSync};
+use threadline_jobs::{Delivery, Job, PrBacklink, PullRequest, Repo, ThreadSync};
 
 /// How long a sync waits, so that a burst of events costs one rename.
 pub const SYNC_DELAY: Duration = Duration::from_secs(2);
@@ -65,6 +66,35 @@ pub async fn sync_soon(
         pr: pr.clone(),
     };
     push_coalesced(ctx, &keys::of_pr(repo, pr, "sync"), &job, SYNC_DELAY).await
+}
+
+/// Queues the back-link comment of `pr`'s new thread `thread`
+/// (`pr.backlink`), when `[github] backlink = true` and GitHub
+/// credentials are set: a job of its own, so that GitHub's answer never
+/// holds up the thread's Discord work.
+pub async fn backlink_soon(
+    ctx: &Context,
+    repo: &Repo,
+    pr: &PullRequest,
+    thread: u64,
+) -> Result<(), JobError> {
+    if !ctx.config.backlink || ctx.github.is_none() {
+        return Ok(());
+    }
+    let parent = super::thread::parent_of(ctx, repo, pr).await?;
+    let job = PrBacklink {
+        delivery: Delivery {
+            id: format!("backlink-{}-{thread}", keys::pr_key(repo, pr)),
+            hook_id: None,
+            seq: 0,
+            replay: None,
+        },
+        repo: repo.clone(),
+        pr: pr.clone(),
+        thread: thread.to_string(),
+        guild: ctx.channels.guild(parent.channel).map(|g| g.to_string()),
+    };
+    push_later(ctx, &job, Duration::ZERO).await
 }
 
 fn chrono_at(delay: Duration) -> chrono::DateTime<chrono::Utc> {

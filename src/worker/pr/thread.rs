@@ -179,7 +179,12 @@ pub async fn ensure_thread(ctx: &Context, repo: &Repo, pr: &PullRequest) -> Resu
         }
         created => {
             claim.release(ctx).await;
-            let thread = ctx.guards.record(&thread_key, created?, None).await?;
+            let created = created?;
+            // Queued before the record, so that a worker dying between
+            // the two still leaves it queued: a retry finds the same
+            // thread, and a second back-link job finds its comment.
+            crate::worker::pr::schedule::backlink_soon(ctx, repo, pr, created).await?;
+            let thread = ctx.guards.record(&thread_key, created, None).await?;
             remember_pr(ctx, repo, pr, thread).await;
             Ok(thread)
         }

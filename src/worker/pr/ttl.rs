@@ -3,7 +3,8 @@
 //! Redis holds only the PRs that are still alive.
 //!
 //! - A PR's own keys (`thread`, `parent`, `snap`, `applied`, `gen`,
-//!   `reviews`, and `inline` for a PR refused any thread) and the reverse
+//!   `reviews`, `inline` for a PR refused any thread, `backlink` for the
+//!   PR's comment linking its thread) and the reverse
 //!   map `thread:{id}` live [`OPEN_TTL`] after the PR's last event,
 //!   [`CLOSED_TTL`] once it is closed or merged.
 //! - The intent of the PR's intro (or forum post) lives
@@ -33,7 +34,7 @@ pub const FIND_AGAIN_TTL: Duration = Duration::from_secs(400 * DAY);
 
 /// The PR's own keys whose TTL slides with its activity.
 pub const PARTS: &[&str] = &[
-    "thread", "parent", "snap", "applied", "gen", "reviews", "inline",
+    "thread", "parent", "snap", "applied", "gen", "reviews", "inline", "backlink",
 ];
 
 /// The PR a job is about: `repo.id` and `pr.number` of its args, the

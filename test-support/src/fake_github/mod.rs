@@ -7,12 +7,15 @@
 //! deliveries to `web` signed as GitHub does, and redelivers on
 //! `POST .../attempts`. Rate limits and secondary limits come on demand.
 
+mod comments;
 mod deliveries;
 mod pulls;
 mod routes;
 mod server;
 mod state;
 
+#[allow(unused_imports)]
+pub use comments::{APP_BOT, TOKEN_USER};
 #[allow(unused_imports)]
 pub use pulls::pull_request;
 #[allow(unused_imports)]
@@ -132,6 +135,36 @@ impl FakeGithub {
             .entry(full_name.to_string())
             .or_default()
             .extend(pulls);
+    }
+
+    /// The comments on issue (or PR) `number` of `repo`, oldest first.
+    pub fn comments(&self, repo: &str, number: u64) -> Vec<serde_json::Value> {
+        let st = self.lock();
+        st.comments
+            .iter()
+            .filter(|c| c.repo == repo && c.issue == number)
+            .map(|c| c.value.clone())
+            .collect()
+    }
+
+    /// Adds a comment as `login` (`kind`: `User` or `Bot`), as if made
+    /// elsewhere (or by a worker that died before recording it); its id.
+    pub fn add_comment(&self, repo: &str, number: u64, body: &str, login: &str, kind: &str) -> u64 {
+        let mut st = self.lock();
+        let id = st.next_id();
+        let at = state::iso(now_ms());
+        let value = serde_json::json!({
+            "id": id, "node_id": format!("IC_kwDO{id}"),
+            "html_url": format!("https://github.com/{repo}/pull/{number}#issuecomment-{id}"),
+            "body": body, "user": {"login": login, "id": 7001, "type": kind},
+            "created_at": at, "updated_at": at, "author_association": "NONE",
+        });
+        st.comments.push(comments::Comment {
+            repo: repo.to_string(),
+            issue: number,
+            value,
+        });
+        id
     }
 
     /// Installs the App on `account` (a login: all its repositories) or on

@@ -1,11 +1,12 @@
 //! The routes of the fake GitHub, with the shapes of GitHub's REST
 //! description: `/rate_limit`, `/app`, installation tokens, open PRs
 //! (paged by `page`, `Link` with `next` and `last`), an organisation's
-//! repositories, where the App is installed, and the deliveries routes of [`super::deliveries`].
+//! repositories, where the App is installed, issue comments
+//! ([`super::comments`]) and the deliveries routes of [`super::deliveries`].
 
-use super::deliveries;
 use super::server::{Caller, Incoming, Reply, Shared};
 use super::state::{iso, now_ms, State};
+use super::{comments, deliveries};
 use serde_json::{json, Value};
 
 pub fn route(st: &mut State, shared: &Shared, req: &Incoming) -> Reply {
@@ -49,6 +50,15 @@ pub fn route(st: &mut State, shared: &Shared, req: &Incoming) -> Reply {
                 Some(pr) => Reply::json(200, pr),
                 None => Reply::error(404, "Not Found"),
             }
+        }
+        ("GET", ["repos", owner, repo, "issues", n, "comments"]) if !app => {
+            comments::list(st, req, &format!("{owner}/{repo}"), n)
+        }
+        ("POST", ["repos", owner, repo, "issues", n, "comments"]) if !app => {
+            comments::create(st, req, &format!("{owner}/{repo}"), n)
+        }
+        ("PATCH", ["repos", owner, repo, "issues", "comments", id]) if !app => {
+            comments::edit(st, req, &format!("{owner}/{repo}"), id)
         }
         ("GET", ["orgs", org, "repos"]) if !app => {
             let prefix = format!("{org}/");
@@ -123,7 +133,7 @@ fn mint(st: &mut State, installation: u64) -> Reply {
 }
 
 /// `page`/`per_page` (max 100, default 30) with a `Link` header.
-fn paged(req: &Incoming, items: Vec<Value>) -> Reply {
+pub fn paged(req: &Incoming, items: Vec<Value>) -> Reply {
     let per_page = req
         .param("per_page")
         .and_then(|p| p.parse::<usize>().ok())

@@ -55,6 +55,8 @@ pub struct Incoming {
     pub caller: Caller,
     /// `scheme://host:port` of this server, for `Link` URLs.
     pub base: String,
+    /// The request's body (JSON for the writes).
+    pub body: Vec<u8>,
 }
 
 impl Incoming {
@@ -72,6 +74,8 @@ pub struct Reply {
     pub body: serde_json::Value,
     pub link: Option<String>,
     pub retry_after: Option<u64>,
+    /// `Location`, as a 201 carries.
+    pub location: Option<String>,
 }
 
 impl Reply {
@@ -81,6 +85,7 @@ impl Reply {
             body,
             link: None,
             retry_after: None,
+            location: None,
         }
     }
     pub fn error(status: u16, message: &str) -> Reply {
@@ -91,7 +96,11 @@ impl Reply {
     }
 }
 
-async fn handle(req: HttpRequest, state: web::Data<Mutex<State>>) -> HttpResponse {
+async fn handle(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<Mutex<State>>,
+) -> HttpResponse {
     let header = |name: &str| {
         req.headers()
             .get(name)
@@ -127,6 +136,7 @@ async fn handle(req: HttpRequest, state: web::Data<Mutex<State>>) -> HttpRespons
                 query: seen.query.clone(),
                 caller,
                 base: format!("http://{}", req.connection_info().host()),
+                body: body.to_vec(),
             };
             routes::route(&mut st, &state, &incoming)
         }),
@@ -147,6 +157,9 @@ async fn handle(req: HttpRequest, state: web::Data<Mutex<State>>) -> HttpRespons
         .insert_header(("x-github-api-version-selected", "2022-11-28"));
     if let Some(secs) = reply.retry_after {
         out.insert_header(("retry-after", secs.to_string()));
+    }
+    if let Some(location) = reply.location {
+        out.insert_header(("location", location));
     }
     if let Some(link) = reply.link {
         out.insert_header(("link", link));

@@ -1,5 +1,6 @@
 //! What the fake GitHub holds: its credentials, the requests it saw, its
-//! rate-limit counters and faults on demand, open PRs per repository, and
+//! rate-limit counters and faults on demand, open PRs per repository, their
+//! issue comments, and
 //! every hook's delivery attempts.
 
 use serde_json::Value;
@@ -79,6 +80,8 @@ pub struct State {
     /// Requests that arrived while a limit said to wait.
     pub early: usize,
     pub pulls: BTreeMap<String, Vec<Value>>,
+    /// Issue comments, oldest (lowest id) first.
+    pub comments: Vec<super::comments::Comment>,
     pub hooks: Vec<Hook>,
     /// Where the App is installed: an account's login (every repository
     /// of it) or a repository's `owner/name`, to the installation id.
@@ -103,6 +106,7 @@ impl State {
             secondary_at: None,
             early: 0,
             pulls: BTreeMap::new(),
+            comments: Vec::new(),
             hooks: Vec::new(),
             installations: BTreeMap::new(),
             next_id: 1000,
