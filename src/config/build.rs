@@ -18,6 +18,7 @@ pub fn build(raw: RawConfig, env: &EnvOverrides) -> Result<Config> {
         "filters",
     )?;
     let embeds = raw.embeds.unwrap_or(false);
+    let ci = super::ci::build(raw.ci.as_ref(), &Default::default(), "ci")?;
     let mut routes = Vec::with_capacity(raw.routes.len());
     for (i, r) in raw.routes.iter().enumerate() {
         let at = format!("routes[{i}]");
@@ -43,6 +44,7 @@ pub fn build(raw: RawConfig, env: &EnvOverrides) -> Result<Config> {
             mute: r.mute,
             filters: route_filters,
             embeds: r.embeds.unwrap_or(embeds),
+            ci: super::ci::build(r.ci.as_ref(), &ci, &format!("{at}.ci"))?,
         });
     }
     Ok(Config {
@@ -60,6 +62,7 @@ pub fn build(raw: RawConfig, env: &EnvOverrides) -> Result<Config> {
         auto_backfill: env.auto_backfill,
         embeds,
         backlink: raw.github.backlink.unwrap_or(false),
+        ci,
     })
 }
 

@@ -9,6 +9,7 @@
 //! filters and nobody is mentioned: today's behaviour.
 
 mod build;
+pub mod ci;
 pub mod dibs;
 pub mod filters;
 mod raw;
@@ -49,6 +50,8 @@ pub struct Config {
     /// `[github] backlink = true`: comment the thread's link on each PR
     /// once its thread exists (needs GitHub credentials). Off by default.
     pub backlink: bool,
+    /// `[ci]`: what CI shows for repositories no route matches.
+    pub ci: ci::CiSettings,
 }
 
 /// What the environment contributes to the config.

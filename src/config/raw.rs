@@ -26,6 +26,7 @@ pub struct RawConfig {
     pub embeds: Option<bool>,
     #[serde(default)]
     pub github: RawGithub,
+    pub ci: Option<super::ci::RawCi>,
 }
 
 /// `[github]`: what Threadline does on GitHub itself.
@@ -54,6 +55,8 @@ pub struct RawRoute {
     pub filters: Option<RawFilters>,
     /// This route's own `embeds`, over the top-level one.
     pub embeds: Option<bool>,
+    /// This route's own `[ci]` keys, over the top-level ones.
+    pub ci: Option<super::ci::RawCi>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]

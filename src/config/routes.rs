@@ -51,6 +51,8 @@ pub struct Route {
     /// Link previews in this route's messages (its own `embeds`, else the
     /// top-level one).
     pub embeds: bool,
+    /// `[routes.ci]` over `[ci]`.
+    pub ci: super::ci::CiSettings,
 }
 
 /// Where a repository's deliveries go.
@@ -91,6 +93,12 @@ impl Config {
     pub fn embeds_for(&self, full_name: Option<&str>) -> bool {
         let route = full_name.and_then(|n| self.routes.iter().find(|r| r.repo.matches(n)));
         route.map_or(self.embeds, |r| r.embeds)
+    }
+
+    /// What CI shows for `full_name`: its route's `[ci]`, else the top level.
+    pub fn ci_for(&self, full_name: &str) -> &super::ci::CiSettings {
+        let route = self.routes.iter().find(|r| r.repo.matches(full_name));
+        route.map_or(&self.ci, |r| &r.ci)
     }
 
     /// The filters for `full_name` (the defaults when it goes nowhere).

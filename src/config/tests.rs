@@ -185,3 +185,30 @@ fn embeds_follow_the_route_then_the_top_level_key() {
     assert!(c.embeds_for(Some("elsewhere/x")) && c.embeds_for(None));
     assert!(Config::parse("embeds = \"yes\"", &env(None)).is_err());
 }
+
+#[test]
+fn the_readmes_ci_keys_parse_top_level_and_per_route() {
+    use super::ci::CiMode;
+    let c = Config::parse(&readme_example(), &EnvOverrides::default()).unwrap();
+    assert_eq!(c.ci_for("acme/other").mode, CiMode::Summary);
+    let rocket = c.ci_for("acme/rocket");
+    assert_eq!(rocket.mode, CiMode::Summary, "inherited");
+    assert!(rocket.ignores("codecov/patch") && rocket.ignores("Docs"));
+    assert!(!c.ci_for("acme/other").ignores("docs"));
+    let off = Config::parse("[ci]\nmode = \"off\"\n", &EnvOverrides::default()).unwrap();
+    assert_eq!(off.ci_for("x/y").mode, CiMode::Off);
+    assert!(Config::parse("[ci]\nping = true\n", &EnvOverrides::default()).is_err());
+}
+
+/// The ```toml block of README's "The config file".
+fn readme_example() -> String {
+    let readme = include_str!("../../README.md");
+    let section = &readme[readme.find("## The config file").unwrap_or(0)..];
+    let start = section
+        .find("```toml\n")
+        .map_or(0, |i| i + "```toml\n".len());
+    let end = section[start..]
+        .find("```")
+        .map_or(section.len(), |e| start + e);
+    section[start..end].to_string()
+}

@@ -8,6 +8,7 @@ use threadline_test_support as support;
 
 mod index;
 mod matrix;
+mod modes;
 
 use serde_json::{json, Value};
 use support::fixtures::fixture;

@@ -12,6 +12,7 @@
 
 use super::summary::{overall, render, Overall};
 use super::{store, Runs};
+use crate::config::ci::CiMode;
 use crate::keys;
 use crate::worker::once::claim::exclusively;
 use crate::worker::once::lookup::Marker;
@@ -55,6 +56,10 @@ pub async fn sync(ctx: &Context, job: &CiSync) -> Result<(), JobError> {
 
 async fn sync_held(ctx: &Context, job: &CiSync) -> Result<(), JobError> {
     let (repo_id, number, sha) = (job.repo.id, job.number, job.head_sha.as_str());
+    let mode = ctx.config.ci_for(&job.repo.full_name).mode;
+    if mode == CiMode::Off {
+        return Ok(());
+    }
     let Some(thread) = ctx
         .guards
         .get(&keys::of_number(repo_id, number, "thread"))
@@ -67,17 +72,23 @@ async fn sync_held(ctx: &Context, job: &CiSync) -> Result<(), JobError> {
         return Ok(());
     };
     let head = head_of(ctx, repo_id, number).await?;
+    let summary = mode == CiMode::Summary;
     if head.as_deref().is_some_and(|h| h != sha) {
         // The PR moved on: this commit's summary, if any, is history.
-        return supersede(ctx, thread, repo_id, number, sha).await;
+        return match summary {
+            true => supersede(ctx, thread, repo_id, number, sha).await,
+            false => Ok(()),
+        };
     }
     let runs = store::load(ctx, repo_id, number, sha).await?;
     if runs.is_empty() {
         return Ok(());
     }
-    show(ctx, thread, repo_id, number, sha, &runs, false).await?;
-    forget_previous(ctx, thread, repo_id, number, sha).await?;
-    result(ctx, thread, repo_id, number, sha, &runs).await
+    if summary {
+        show(ctx, thread, repo_id, number, sha, &runs, false).await?;
+        forget_previous(ctx, thread, repo_id, number, sha).await?;
+    }
+    result(ctx, thread, repo_id, number, sha, &runs, summary).await
 }
 
 /// The first line of the summary: unique to the commit, and unchanged by
@@ -171,7 +182,8 @@ async fn supersede(
     show(ctx, thread, repo_id, number, sha, &runs, true).await
 }
 
-/// The result message, once per (commit, result), when CI passed or failed.
+/// The result message, once per (commit, result), when CI passed or failed
+/// (only when it failed, without the summary: `mode = "failures"`).
 async fn result(
     ctx: &Context,
     thread: u64,
@@ -179,9 +191,11 @@ async fn result(
     number: u64,
     sha: &str,
     runs: &Runs,
+    passes_too: bool,
 ) -> Result<(), JobError> {
     let (part, content) = match overall(&runs.shown()) {
-        Overall::Passed => ("passed", format!("✅ CI passed on `{}`", short(sha))),
+        Overall::Passed if passes_too => ("passed", format!("✅ CI passed on `{}`", short(sha))),
+        Overall::Passed => return Ok(()),
         Overall::Failed(names) => (
             "failed",
             format!("❌ CI failed on `{}`: {}", short(sha), failed_names(&names)),

@@ -1,13 +1,20 @@
 //! `ci.changed`: one CI run's new state, stored for each PR whose head the
 //! commit is (found by the index, else the payload's PRs), and a summary
 //! sync scheduled. A commit no PR is known for changes nothing, and the
-//! job succeeds: GitHub sends CI of every branch, not only of PRs.
+//! job succeeds: GitHub sends CI of every branch, not only of PRs. With
+//! `[ci] mode = "off"`, or a run `ignore` names, nothing is stored.
 
+use crate::config::ci::CiMode;
 use crate::worker::ci::{store, sync, Run, Verdict};
 use crate::worker::{Context, JobError};
 use threadline_jobs::{CiChanged, CiRun};
 
 pub async fn perform(ctx: &Context, job: CiChanged) -> Result<(), JobError> {
+    let ci = ctx.config.ci_for(&job.repo.full_name);
+    if ci.mode == CiMode::Off || ci.ignores(&job.run.name) {
+        // Not stored either, so an ignored run never counts toward a result.
+        return Ok(());
+    }
     let prs = store::prs_of(ctx, job.repo.id, &job.head_sha, &job.prs).await?;
     if prs.is_empty() {
         log::info!(
