@@ -126,9 +126,12 @@ impl Default for DoorSettings {
             body_timeout: Duration::from_secs(10),
             // About 24 KB of web's memory each beside the body budget
             // (actix's read and write buffers; a slow body's connection is
-            // counted in the budget), so 128 stay within ~3 MB; more wait
-            // in the kernel's accept queue, which costs web nothing.
-            max_connections: 128,
+            // counted in the budget), so 256 stay within ~6 MB; more wait
+            // in the kernel's accept queue, which costs web nothing. Not
+            // fewer: an idle keep-alive connection holds its slot for the
+            // keep-alive (5 s), so a burst past the cap waits that long,
+            // and Discord wants an interaction answered within 3 s.
+            max_connections: 256,
         }
     }
 }
